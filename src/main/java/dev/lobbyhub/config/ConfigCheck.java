@@ -1,0 +1,85 @@
+package dev.lobbyhub.config;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Singleton;
+
+import org.eclipse.microprofile.config.Config;
+import org.eclipse.microprofile.config.ConfigProvider;
+
+import io.quarkus.runtime.StartupEvent;
+import io.quarkus.runtime.configuration.ConfigurationException;
+
+/**
+ * Stops startup with a sentence naming the key when a value is out of range or two keys disagree.
+ * Type errors ("abc" for a number) are already reported by the config layer with the key's name.
+ */
+@Singleton
+public class ConfigCheck {
+
+    /** The transport's own inbound limits, which must stay above lobbyhub's (see application.properties). */
+    static final String TRANSPORT_MESSAGE_SIZE = "quarkus.websockets-next.server.max-message-size";
+    static final String TRANSPORT_FRAME_SIZE = "quarkus.websockets-next.server.max-frame-size";
+
+    void onStart(@Observes StartupEvent event, LobbyhubConfig config) {
+        List<String> problems = problems(config);
+        Config all = ConfigProvider.getConfig();
+        for (String key : List.of(TRANSPORT_MESSAGE_SIZE, TRANSPORT_FRAME_SIZE)) {
+            all.getOptionalValue(key, Integer.class)
+                    .filter(transportLimit -> transportLimit <= config.limits().maxMessageBytes())
+                    .ifPresent(transportLimit -> problems.add(key + " (" + transportLimit
+                            + ") must be larger than lobbyhub.limits.max-message-bytes (" + config.limits().maxMessageBytes()
+                            + "): raise it too"));
+        }
+        if (!problems.isEmpty()) {
+            throw new ConfigurationException(String.join("; ", problems));
+        }
+    }
+
+    /** Every problem found, one sentence each; empty when the configuration is usable. */
+    public static List<String> problems(LobbyhubConfig config) {
+        List<String> problems = new ArrayList<>();
+        LobbyhubConfig.Limits limits = config.limits();
+        atLeast(problems, "lobbyhub.limits.max-connections", limits.maxConnections(), 1);
+        atLeast(problems, "lobbyhub.limits.max-per-lobby", limits.maxPerLobby(), 1);
+        atLeast(problems, "lobbyhub.limits.max-message-bytes", limits.maxMessageBytes(), 64);
+        atLeast(problems, "lobbyhub.limits.messages-per-second", limits.messagesPerSecond(), 1);
+        atLeast(problems, "lobbyhub.limits.burst", limits.burst(), 1);
+        atLeast(problems, "lobbyhub.limits.max-outbound-bytes", limits.maxOutboundBytes(), limits.maxMessageBytes());
+
+        LobbyhubConfig.Health health = config.health();
+        if (health.pingInterval().toMillis() < 10) {
+            problems.add("lobbyhub.health.ping-interval must be at least 10ms (was " + health.pingInterval() + ")");
+        }
+        if (health.staleAfter().compareTo(health.pingInterval()) <= 0) {
+            problems.add("lobbyhub.health.stale-after must be longer than lobbyhub.health.ping-interval (was "
+                    + health.staleAfter() + " against " + health.pingInterval() + ")");
+        }
+        if (config.shutdown().drainPeriod().isNegative()) {
+            problems.add("lobbyhub.shutdown.drain-period must not be negative (was " + config.shutdown().drainPeriod() + ")");
+        }
+
+        LobbyhubConfig.Jwt jwt = config.auth().jwt();
+        if (jwt.secret().isEmpty() && jwt.publicKey().isEmpty()) {
+            problems.add("LOBBYHUB_AUTH_JWT_SECRET (lobbyhub.auth.jwt.secret) is not set: set it to a secret of at least"
+                    + " 32 bytes, or set LOBBYHUB_AUTH_JWT_PUBLIC_KEY to an RS256/ES256 public key");
+        } else if (jwt.secret().isPresent() && jwt.publicKey().isPresent()) {
+            problems.add("lobbyhub.auth.jwt.secret and lobbyhub.auth.jwt.public-key are both set: set only one");
+        }
+        if (config.api().key().filter(String::isBlank).isPresent()) {
+            problems.add("lobbyhub.api.key is blank: unset it to disable the admin API, or set a real key");
+        }
+        if (config.cluster().enabled()) {
+            problems.add("lobbyhub.cluster.enabled=true is not supported by this version: run a single node");
+        }
+        return problems;
+    }
+
+    private static void atLeast(List<String> problems, String key, long value, long min) {
+        if (value < min) {
+            problems.add(key + " must be at least " + min + " (was " + value + ")");
+        }
+    }
+}

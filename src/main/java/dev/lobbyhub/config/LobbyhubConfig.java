@@ -1,0 +1,115 @@
+package dev.lobbyhub.config;
+
+import java.time.Duration;
+import java.util.Optional;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+/**
+ * Every setting of lobbyhub, under the prefix {@code lobbyhub}. Each key can also be set as an
+ * environment variable: {@code lobbyhub.limits.max-per-lobby} is {@code LOBBYHUB_LIMITS_MAX_PER_LOBBY}.
+ * Cross-field rules are checked at startup by {@link ConfigCheck}.
+ */
+@ConfigMapping(prefix = "lobbyhub")
+public interface LobbyhubConfig {
+
+    Limits limits();
+
+    Health health();
+
+    Users users();
+
+    Shutdown shutdown();
+
+    Auth auth();
+
+    Api api();
+
+    Cluster cluster();
+
+    interface Limits {
+        /** Open connections on this node; connection number {@code max+1} is closed 4002 {@code server_full}. */
+        @WithDefault("10000")
+        int maxConnections();
+
+        /** Members of one lobby; one more is closed 4002 {@code lobby_full}. */
+        @WithDefault("10")
+        int maxPerLobby();
+
+        /** Largest inbound message in bytes (UTF-8); a larger one closes the connection with 1009. */
+        @WithDefault("65536")
+        int maxMessageBytes();
+
+        /** Sustained inbound messages per second per connection (token bucket refill rate). */
+        @WithDefault("50")
+        int messagesPerSecond();
+
+        /** Token bucket size; also the number of dropped messages in a row that closes with 4008. */
+        @WithDefault("100")
+        int burst();
+
+        /** Bytes queued to one client and not yet written; over it the connection is closed 4009. */
+        @WithDefault("1048576")
+        long maxOutboundBytes();
+    }
+
+    interface Health {
+        /** Time between two {@code health_ping}s to each connection. */
+        @WithDefault("15s")
+        Duration pingInterval();
+
+        /** Silence after which a connection is evicted with 4004 {@code stale}; longer than ping-interval. */
+        @WithDefault("45s")
+        Duration staleAfter();
+    }
+
+    interface Users {
+        /** What a second connection of an already connected user does: {@code replace} the old one or get {@code reject}ed. */
+        @WithDefault("replace")
+        OnDuplicate onDuplicate();
+    }
+
+    enum OnDuplicate {
+        /** The new connection is admitted and the older one closed 4005 {@code replaced}. */
+        REPLACE,
+        /** The new connection is closed 4011 {@code duplicate_session}. */
+        REJECT
+    }
+
+    interface Shutdown {
+        /** How long closing every connection is spread over when the node drains. */
+        @WithDefault("10s")
+        Duration drainPeriod();
+    }
+
+    interface Auth {
+        Jwt jwt();
+    }
+
+    interface Jwt {
+        /** HS256 key: the UTF-8 bytes of this text, at least 32 of them. */
+        Optional<String> secret();
+
+        /** RS256 or ES256 verification key: PEM text or the path of a PEM file. */
+        Optional<String> publicKey();
+
+        /** When set, tokens must carry exactly this {@code iss}. */
+        Optional<String> issuer();
+    }
+
+    interface Api {
+        /** Bearer key of the admin API; unset, every admin request gets 403 {@code admin_api_disabled}. */
+        Optional<String> key();
+    }
+
+    interface Cluster {
+        /** Cluster mode on Redis. Not available yet: startup refuses {@code true}. */
+        @WithDefault("false")
+        boolean enabled();
+
+        /** How long a node may be silent before the cluster treats it as gone. */
+        @WithDefault("15s")
+        Duration nodeTimeout();
+    }
+}

@@ -1,0 +1,183 @@
+package dev.lobbyhub.endpoint;
+
+import java.nio.charset.StandardCharsets;
+
+import org.jboss.logging.Logger;
+
+import dev.lobbyhub.auth.Identity;
+import dev.lobbyhub.auth.InvalidTokenException;
+import dev.lobbyhub.auth.TokenVerifier;
+import dev.lobbyhub.config.LobbyhubConfig;
+import dev.lobbyhub.delivery.Relay;
+import dev.lobbyhub.metrics.DropReason;
+import dev.lobbyhub.metrics.LobbyhubMetrics;
+import dev.lobbyhub.protocol.ClientMessage;
+import dev.lobbyhub.protocol.ClientMessageParser;
+import dev.lobbyhub.protocol.ErrorCode;
+import dev.lobbyhub.protocol.InvalidMessageException;
+import dev.lobbyhub.protocol.ServerMessages;
+import dev.lobbyhub.registry.Admission;
+import dev.lobbyhub.registry.CloseCode;
+import dev.lobbyhub.registry.ConnectionRegistry;
+import dev.lobbyhub.registry.Session;
+import io.quarkus.websockets.next.CloseReason;
+import io.quarkus.websockets.next.OnBinaryMessage;
+import io.quarkus.websockets.next.OnClose;
+import io.quarkus.websockets.next.OnError;
+import io.quarkus.websockets.next.OnOpen;
+import io.quarkus.websockets.next.OnPongMessage;
+import io.quarkus.websockets.next.OnTextMessage;
+import io.quarkus.websockets.next.UserData.TypedKey;
+import io.quarkus.websockets.next.WebSocket;
+import io.quarkus.websockets.next.WebSocketConnection;
+import io.smallrye.mutiny.Uni;
+import io.vertx.core.buffer.Buffer;
+
+/**
+ * {@code /ws/{lobby}}: admission checks in the order of the contract (lobby code, token, lobby
+ * allowed by the token, draining, capacity), then hands frames to {@link Relay}. Every hook runs
+ * on the connection's event loop and returns at once.
+ */
+@WebSocket(path = "/ws/{lobby}")
+public class LobbySocket {
+
+    private static final Logger LOG = Logger.getLogger(LobbySocket.class);
+    private static final TypedKey<Session> SESSION = new TypedKey<>("lobbyhub.session");
+    private static final Uni<Void> DONE = Uni.createFrom().voidItem();
+
+    private final TokenVerifier verifier;
+    private final ConnectionRegistry registry;
+    private final Relay relay;
+    private final LobbyhubMetrics metrics;
+    private final int maxMessageBytes;
+    private final long maxOutboundBytes;
+
+    LobbySocket(TokenVerifier verifier, ConnectionRegistry registry, Relay relay, LobbyhubMetrics metrics,
+            LobbyhubConfig config) {
+        this.verifier = verifier;
+        this.registry = registry;
+        this.relay = relay;
+        this.metrics = metrics;
+        this.maxMessageBytes = config.limits().maxMessageBytes();
+        this.maxOutboundBytes = config.limits().maxOutboundBytes();
+    }
+
+    @OnOpen
+    public Uni<Void> onOpen(WebSocketConnection connection) {
+        String lobby = connection.pathParam("lobby");
+        if (!LobbyCode.isValid(lobby)) {
+            return reject(connection, CloseCode.INVALID_LOBBY, null, "bad lobby code");
+        }
+        Identity identity;
+        try {
+            identity = verifier.verify(HandshakeToken.find(connection.handshakeRequest()));
+        } catch (InvalidTokenException e) {
+            return reject(connection, CloseCode.UNAUTHORIZED, null, "token " + e.getMessage());
+        }
+        if (!identity.mayJoin(lobby)) {
+            return reject(connection, CloseCode.FORBIDDEN, identity.userId(), "lobby not in token");
+        }
+        WebSocketTransport transport = new WebSocketTransport(connection, registry, metrics, maxOutboundBytes);
+        Admission admission = registry.admit(identity, lobby, connection.id(), transport);
+        if (admission instanceof Admission.Rejected rejected) {
+            return reject(connection, rejected.code(), identity.userId(), rejected.code().reason());
+        }
+        Session session = ((Admission.Admitted) admission).session();
+        transport.attach(session);
+        connection.userData().put(SESSION, session);
+        return DONE;
+    }
+
+    @OnTextMessage
+    public Uni<Void> onText(String text, WebSocketConnection connection) {
+        Session session = connection.userData().get(SESSION);
+        if (session == null || !session.isOpen()) {
+            return DONE;
+        }
+        session.touch();
+        if (isTooBig(text)) {
+            registry.disconnect(session, CloseCode.MESSAGE_TOO_BIG);
+            return DONE;
+        }
+        ClientMessage message;
+        try {
+            message = ClientMessageParser.parse(text);
+        } catch (InvalidMessageException e) {
+            metrics.received("invalid");
+            metrics.dropped(DropReason.INVALID);
+            session.send(ServerMessages.error(e.code(), e.getMessage(), e.ref()));
+            return DONE;
+        }
+        metrics.received(message.type());
+        relay.handle(session, message);
+        return DONE;
+    }
+
+    @OnBinaryMessage
+    public Uni<Void> onBinary(Buffer data, WebSocketConnection connection) {
+        Session session = connection.userData().get(SESSION);
+        if (session != null && session.isOpen()) {
+            session.touch();
+            metrics.received("invalid");
+            metrics.dropped(DropReason.INVALID);
+            session.send(ServerMessages.error(ErrorCode.BINARY_NOT_SUPPORTED, "send JSON text frames", null));
+        }
+        return DONE;
+    }
+
+    @OnPongMessage
+    public Uni<Void> onPong(Buffer data, WebSocketConnection connection) {
+        Session session = connection.userData().get(SESSION);
+        if (session != null) {
+            session.touch();
+        }
+        return DONE;
+    }
+
+    @OnClose
+    public Uni<Void> onClose(CloseReason reason, WebSocketConnection connection) {
+        Session session = connection.userData().get(SESSION);
+        if (session != null) {
+            registry.transportClosed(session);
+        }
+        return DONE;
+    }
+
+    @OnError
+    public Uni<Void> onError(Throwable failure, WebSocketConnection connection) {
+        Session session = connection.userData().get(SESSION);
+        boolean tooBig = failure instanceof IllegalStateException && String.valueOf(failure.getMessage())
+                .toLowerCase().contains("size");
+        CloseCode code = tooBig ? CloseCode.MESSAGE_TOO_BIG : CloseCode.INTERNAL_ERROR;
+        if (!tooBig) {
+            LOG.errorf(failure, "unexpected failure conn=%s", connection.id());
+        }
+        if (session != null) {
+            registry.disconnect(session, code);
+            return DONE;
+        }
+        return connection.close(new CloseReason(code.code(), code.reason()));
+    }
+
+    private boolean isTooBig(String text) {
+        // Three UTF-8 bytes per UTF-16 unit at most: count exactly only when it could matter.
+        return (long) text.length() * 3 > maxMessageBytes
+                && text.getBytes(StandardCharsets.UTF_8).length > maxMessageBytes;
+    }
+
+    private Uni<Void> reject(WebSocketConnection connection, CloseCode code, String userId, String why) {
+        metrics.rejected(code);
+        LOG.infof("reject user=%s lobby=%s conn=%s reason=%s (%s)", userId, printable(connection.pathParam("lobby")),
+                connection.id(), code.reason(), why);
+        return connection.close(new CloseReason(code.code(), code.reason()));
+    }
+
+    /** A lobby code fit for a log line, even when the client sent garbage. */
+    private static String printable(String lobby) {
+        if (lobby == null) {
+            return null;
+        }
+        String cut = lobby.length() > LobbyCode.MAX_LENGTH ? lobby.substring(0, LobbyCode.MAX_LENGTH) + "…" : lobby;
+        return cut.replaceAll("[^\\x20-\\x7e…]", "?");
+    }
+}

@@ -1,0 +1,114 @@
+package dev.lobbyhub.metrics;
+
+import java.time.Duration;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import dev.lobbyhub.registry.CloseCode;
+import dev.lobbyhub.registry.LeaveReason;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+
+/** The meters of {@link MeterNames}, created once, so hot paths only increment. */
+@ApplicationScoped
+public class LobbyhubMetrics {
+
+    /** Client message types, plus {@code invalid} for frames that could not be read. */
+    public static final List<String> MESSAGE_TYPES = List.of("health_pong", "lobby_message", "direct_message", "ping",
+            "invalid");
+
+    private final MeterRegistry registry;
+    private final Counter accepted;
+    private final Counter delivered;
+    private final Map<String, Counter> rejected = new ConcurrentHashMap<>();
+    private final Map<LeaveReason, Counter> closed = new EnumMap<>(LeaveReason.class);
+    private final Map<String, Counter> received = new ConcurrentHashMap<>();
+    private final Map<DropReason, Counter> dropped = new EnumMap<>(DropReason.class);
+    private final Timer pingRtt;
+    private final Timer sweepDuration;
+
+    public LobbyhubMetrics(MeterRegistry registry) {
+        this.registry = registry;
+        accepted = Counter.builder(MeterNames.CONNECTIONS_ACCEPTED).description("Connections admitted")
+                .register(registry);
+        delivered = Counter.builder(MeterNames.MESSAGES_DELIVERED).description("Frames handed to members")
+                .register(registry);
+        for (CloseCode code : CloseCode.values()) {
+            if (code.leaveReason() == null || code == CloseCode.SERVER_SHUTDOWN) {
+                rejected.computeIfAbsent(code.reason(), reason -> Counter.builder(MeterNames.CONNECTIONS_REJECTED)
+                        .description("Connections refused at admission").tag(MeterNames.TAG_REASON, reason)
+                        .register(registry));
+            }
+        }
+        for (LeaveReason reason : LeaveReason.values()) {
+            closed.put(reason, Counter.builder(MeterNames.CONNECTIONS_CLOSED)
+                    .description("Admitted connections that ended").tag(MeterNames.TAG_REASON, reason.wire())
+                    .register(registry));
+        }
+        for (String type : MESSAGE_TYPES) {
+            received.put(type, Counter.builder(MeterNames.MESSAGES_RECEIVED).description("Frames received")
+                    .tag(MeterNames.TAG_TYPE, type).register(registry));
+        }
+        for (DropReason reason : DropReason.values()) {
+            dropped.put(reason, Counter.builder(MeterNames.MESSAGES_DROPPED).description("Messages not delivered")
+                    .tag(MeterNames.TAG_REASON, reason.tag()).register(registry));
+        }
+        pingRtt = Timer.builder(MeterNames.PING_RTT).description("Round-trip time of health pings")
+                .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1))
+                .maximumExpectedValue(Duration.ofSeconds(10)).register(registry);
+        sweepDuration = Timer.builder(MeterNames.SWEEP_DURATION).description("Duration of one health sweep")
+                .register(registry);
+    }
+
+    /** Registers the two gauges; read lazily at scrape time. */
+    public void gauges(Supplier<Number> connections, Supplier<Number> lobbies) {
+        Gauge.builder(MeterNames.CONNECTIONS_ACTIVE, connections).description("Open admitted connections")
+                .register(registry);
+        Gauge.builder(MeterNames.LOBBIES_ACTIVE, lobbies).description("Lobbies with members").register(registry);
+    }
+
+    public void accepted() {
+        accepted.increment();
+    }
+
+    public void rejected(CloseCode code) {
+        Counter counter = rejected.get(code.reason());
+        if (counter != null) {
+            counter.increment();
+        }
+    }
+
+    public void closed(LeaveReason reason) {
+        closed.get(reason).increment();
+    }
+
+    public void received(String type) {
+        Counter counter = received.get(type);
+        if (counter != null) {
+            counter.increment();
+        }
+    }
+
+    public void delivered(int count) {
+        delivered.increment(count);
+    }
+
+    public void dropped(DropReason reason) {
+        dropped.get(reason).increment();
+    }
+
+    public void pingRtt(long millis) {
+        pingRtt.record(Duration.ofMillis(millis));
+    }
+
+    public Timer sweepTimer() {
+        return sweepDuration;
+    }
+}

@@ -1,0 +1,36 @@
+package dev.lobbyhub.metrics;
+
+/**
+ * Every meter lobbyhub publishes, in Micrometer's dotted form; Prometheus shows them with
+ * underscores and unit suffixes ({@code lobbyhub.connections.accepted} is
+ * {@code lobbyhub_connections_accepted_total}). Tags are bounded enums, never a lobby or a user.
+ */
+public final class MeterNames {
+
+    /** Gauge: admitted connections open on this node. */
+    public static final String CONNECTIONS_ACTIVE = "lobbyhub.connections.active";
+    /** Gauge: lobbies with at least one member on this node. */
+    public static final String LOBBIES_ACTIVE = "lobbyhub.lobbies.active";
+    /** Counter: connections admitted. */
+    public static final String CONNECTIONS_ACCEPTED = "lobbyhub.connections.accepted";
+    /** Counter, tag {@code reason} (a close reason word): connections refused at admission. */
+    public static final String CONNECTIONS_REJECTED = "lobbyhub.connections.rejected";
+    /** Counter, tag {@code reason} (a {@code member_left} reason): admitted connections that ended. */
+    public static final String CONNECTIONS_CLOSED = "lobbyhub.connections.closed";
+    /** Counter, tag {@code type} (a client message type, or {@code invalid}): frames received. */
+    public static final String MESSAGES_RECEIVED = "lobbyhub.messages.received";
+    /** Counter: frames handed to a member's connection by relay, fan-out or the admin API. */
+    public static final String MESSAGES_DELIVERED = "lobbyhub.messages.delivered";
+    /** Counter, tag {@code reason}: messages not delivered, see {@link DropReason}. */
+    public static final String MESSAGES_DROPPED = "lobbyhub.messages.dropped";
+    /** Timer: round-trip time of health pings. */
+    public static final String PING_RTT = "lobbyhub.ping.rtt";
+    /** Timer: duration of one health sweep over all connections. */
+    public static final String SWEEP_DURATION = "lobbyhub.sweep.duration";
+
+    public static final String TAG_REASON = "reason";
+    public static final String TAG_TYPE = "type";
+
+    private MeterNames() {
+    }
+}

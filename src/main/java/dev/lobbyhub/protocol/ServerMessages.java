@@ -1,0 +1,119 @@
+package dev.lobbyhub.protocol;
+
+import java.io.IOException;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
+import java.util.Collection;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+/**
+ * Builds the JSON text of every server-to-client frame. Each returns a finished string, so a frame
+ * meant for many members is built once and the same text handed to each of them.
+ */
+public final class ServerMessages {
+
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+
+    private ServerMessages() {
+    }
+
+    public static String welcome(String connectionId, String userId, String lobby, Collection<String> members,
+            long pingIntervalMs, long staleAfterMs, int maxMessageBytes) {
+        return write(g -> {
+            g.writeStringField("type", "welcome");
+            g.writeStringField("connection_id", connectionId);
+            g.writeStringField("user_id", userId);
+            g.writeStringField("lobby", lobby);
+            g.writeArrayFieldStart("members");
+            for (String member : members) {
+                g.writeString(member);
+            }
+            g.writeEndArray();
+            g.writeNumberField("ping_interval_ms", pingIntervalMs);
+            g.writeNumberField("stale_after_ms", staleAfterMs);
+            g.writeNumberField("max_message_bytes", maxMessageBytes);
+        });
+    }
+
+    public static String memberJoined(String userId) {
+        return write(g -> {
+            g.writeStringField("type", "member_joined");
+            g.writeStringField("user_id", userId);
+        });
+    }
+
+    public static String memberLeft(String userId, String reason) {
+        return write(g -> {
+            g.writeStringField("type", "member_left");
+            g.writeStringField("user_id", userId);
+            g.writeStringField("reason", reason);
+        });
+    }
+
+    /** A relayed message; {@code from} null means sent by the game backend through the admin API. */
+    public static String relayed(String type, String from, JsonNode data, long ts) {
+        return write(g -> {
+            g.writeStringField("type", type);
+            g.writeStringField("from", from);
+            g.writeFieldName("data");
+            MAPPER.writeTree(g, data);
+            g.writeNumberField("ts", ts);
+        });
+    }
+
+    public static String healthPing(long timestamp) {
+        return write(g -> {
+            g.writeStringField("type", "health_ping");
+            g.writeNumberField("timestamp", timestamp);
+        });
+    }
+
+    public static String pong(JsonNode id, long ts) {
+        return write(g -> {
+            g.writeStringField("type", "pong");
+            if (id != null) {
+                g.writeFieldName("id");
+                MAPPER.writeTree(g, id);
+            }
+            g.writeNumberField("ts", ts);
+        });
+    }
+
+    public static String error(ErrorCode code, String message, JsonNode ref) {
+        return write(g -> {
+            g.writeStringField("type", "error");
+            g.writeStringField("code", code.wire());
+            g.writeStringField("message", message);
+            if (ref != null) {
+                g.writeFieldName("ref");
+                MAPPER.writeTree(g, ref);
+            }
+        });
+    }
+
+    public static String serverShutdown(long reconnectAfterMs) {
+        return write(g -> {
+            g.writeStringField("type", "server_shutdown");
+            g.writeNumberField("reconnect_after_ms", reconnectAfterMs);
+        });
+    }
+
+    private interface Fields {
+        void write(JsonGenerator generator) throws IOException;
+    }
+
+    private static String write(Fields fields) {
+        StringWriter out = new StringWriter(64);
+        try (JsonGenerator g = MAPPER.getFactory().createGenerator(out)) {
+            g.writeStartObject();
+            fields.write(g);
+            g.writeEndObject();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out.toString();
+    }
+}

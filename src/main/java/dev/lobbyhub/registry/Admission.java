@@ -1,0 +1,11 @@
+package dev.lobbyhub.registry;
+
+/** The answer to a connection attempt: a seat, or the close code that refuses it. */
+public sealed interface Admission {
+
+    record Admitted(Session session) implements Admission {
+    }
+
+    record Rejected(CloseCode code) implements Admission {
+    }
+}

@@ -1,0 +1,40 @@
+package dev.lobbyhub.registry;
+
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.jboss.logging.Logger;
+
+/**
+ * Warns once when the node passes 80 % and once at 100 % of {@code max-connections}; re-arms
+ * when the count falls back (below 75 %, or below 100 % for the full warning).
+ */
+final class CapacityWarnings {
+
+    private static final Logger LOG = Logger.getLogger(CapacityWarnings.class);
+    private static final int NONE = 0;
+    private static final int HIGH = 80;
+    private static final int FULL = 100;
+
+    private final int max;
+    private final AtomicInteger warned = new AtomicInteger(NONE);
+
+    CapacityWarnings(int max) {
+        this.max = max;
+    }
+
+    void onChange(int count) {
+        long percent = count * 100L / max;
+        int level = percent >= FULL ? FULL : percent >= HIGH ? HIGH : NONE;
+        int previous = warned.get();
+        if (level > previous) {
+            if (warned.compareAndSet(previous, level)) {
+                LOG.warnf("capacity at %d%%: %d of %d connections (lobbyhub.limits.max-connections)", percent, count,
+                        max);
+            }
+        } else if (previous == FULL && level < FULL) {
+            warned.compareAndSet(FULL, HIGH);
+        } else if (previous == HIGH && percent < 75) {
+            warned.compareAndSet(HIGH, NONE);
+        }
+    }
+}

@@ -1,0 +1,261 @@
+package dev.lobbyhub.registry;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListMap;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import org.jboss.logging.Logger;
+
+import dev.lobbyhub.auth.Identity;
+import dev.lobbyhub.config.LobbyhubConfig;
+import dev.lobbyhub.config.LobbyhubConfig.OnDuplicate;
+import dev.lobbyhub.metrics.LobbyhubMetrics;
+import dev.lobbyhub.protocol.ServerMessages;
+import io.quarkus.runtime.Startup;
+
+/**
+ * Who is connected, in which lobby. Admission, replacement and removal each happen in one short
+ * critical section (map updates only, no I/O), so limits hold under any burst and the user and
+ * lobby indexes always agree. Reads (fan-out, lookups, counts) take no lock.
+ *
+ * <p>
+ * Two roles decide who does the follow-up work of a close, so it is done exactly once: whoever
+ * wins {@link Session#beginClose} closes the socket; whoever removes the session from the indexes
+ * tells the lobby ({@code member_left}), counts and logs it.
+ */
+@Startup
+@ApplicationScoped
+public class ConnectionRegistry {
+
+    private static final Logger LOG = Logger.getLogger(ConnectionRegistry.class);
+
+    /** What admission needs to know from the configuration. */
+    public record Settings(int maxConnections, int maxPerLobby, OnDuplicate onDuplicate, long pingIntervalMs,
+            long staleAfterMs, int maxMessageBytes) {
+
+        static Settings from(LobbyhubConfig config) {
+            return new Settings(config.limits().maxConnections(), config.limits().maxPerLobby(),
+                    config.users().onDuplicate(), config.health().pingInterval().toMillis(),
+                    config.health().staleAfter().toMillis(), config.limits().maxMessageBytes());
+        }
+    }
+
+    /** One line of the lobby list. */
+    public record LobbySummary(String code, int memberCount) {
+    }
+
+    private final Settings settings;
+    private final LobbyhubMetrics metrics;
+    private final CapacityWarnings capacityWarnings;
+    private final Object lock = new Object();
+    private final Map<String, Session> byUser = new ConcurrentHashMap<>();
+    private final ConcurrentSkipListMap<String, Lobby> lobbies = new ConcurrentSkipListMap<>();
+    /** Admitted sessions still in the indexes; written under the lock. */
+    private volatile int connectionCount;
+    private volatile boolean draining;
+
+    @Inject
+    ConnectionRegistry(LobbyhubConfig config, LobbyhubMetrics metrics) {
+        this(Settings.from(config), metrics);
+    }
+
+    public ConnectionRegistry(Settings settings, LobbyhubMetrics metrics) {
+        this.settings = settings;
+        this.metrics = metrics;
+        this.capacityWarnings = new CapacityWarnings(settings.maxConnections());
+        metrics.gauges(this::connectionCount, this::lobbyCount);
+    }
+
+    /**
+     * Admits the connection or says why not. On admission the newcomer gets {@code welcome}, the
+     * lobby {@code member_joined}, and an older connection of the same user is closed
+     * {@code replaced} (silently, when it was in the same lobby).
+     */
+    public Admission admit(Identity identity, String lobbyCode, String connectionId, Transport transport) {
+        String userId = identity.userId();
+        Session session = new Session(connectionId, userId, identity.name(), lobbyCode, transport);
+        Session old;
+        boolean sameLobby;
+        boolean closeOld = false;
+        Session[] oldLobbyRemaining = null;
+        Session[] others;
+        List<String> memberIds;
+        int count;
+        synchronized (lock) {
+            if (draining) {
+                return new Admission.Rejected(CloseCode.SERVER_SHUTDOWN);
+            }
+            old = byUser.get(userId);
+            if (old != null && settings.onDuplicate() == OnDuplicate.REJECT) {
+                return new Admission.Rejected(CloseCode.DUPLICATE_SESSION);
+            }
+            sameLobby = old != null && old.lobby().equals(lobbyCode);
+            if (old == null && connectionCount >= settings.maxConnections()) {
+                return new Admission.Rejected(CloseCode.SERVER_FULL);
+            }
+            Lobby lobby = lobbies.get(lobbyCode);
+            if (!sameLobby && lobby != null && lobby.size() >= settings.maxPerLobby()) {
+                return new Admission.Rejected(CloseCode.LOBBY_FULL);
+            }
+            if (old != null) {
+                closeOld = old.beginClose(CloseCode.REPLACED);
+                oldLobbyRemaining = unindexLocked(old);
+            }
+            lobby = lobbies.computeIfAbsent(lobbyCode, Lobby::new);
+            others = lobby.members();
+            lobby.add(session);
+            byUser.put(userId, session);
+            count = ++connectionCount;
+            memberIds = new ArrayList<>(others.length + 1);
+            for (Session member : lobby.members()) {
+                memberIds.add(member.userId());
+            }
+        }
+        metrics.accepted();
+        LOG.infof("connect user=%s lobby=%s conn=%s", userId, lobbyCode, connectionId);
+        capacityWarnings.onChange(count);
+        if (old != null) {
+            if (closeOld) {
+                old.transport().close(CloseCode.REPLACED);
+            }
+            if (oldLobbyRemaining != null) {
+                CloseCode code = old.closeCode();
+                LeaveReason reason = code == null ? LeaveReason.LEFT : code.leaveReason();
+                departed(old, reason, sameLobby ? null : oldLobbyRemaining);
+            }
+        }
+        session.sendWelcome(ServerMessages.welcome(connectionId, userId, lobbyCode, memberIds,
+                settings.pingIntervalMs(), settings.staleAfterMs(), settings.maxMessageBytes()));
+        if (!sameLobby) {
+            broadcast(others, ServerMessages.memberJoined(userId));
+        }
+        return new Admission.Admitted(session);
+    }
+
+    /**
+     * Closes an admitted connection from the server side with this code. Returns false when the
+     * session was already closing or closed, in which case nothing happens.
+     */
+    public boolean disconnect(Session session, CloseCode code) {
+        if (!session.beginClose(code)) {
+            return false;
+        }
+        session.transport().close(code);
+        Session[] remaining;
+        synchronized (lock) {
+            remaining = unindexLocked(session);
+        }
+        if (remaining != null) {
+            departed(session, code.leaveReason(), remaining);
+        }
+        return true;
+    }
+
+    /** The socket closed (either side). When the client closed it, the lobby learns it {@code left}. */
+    public void transportClosed(Session session) {
+        if (session.markClosed() != Session.State.OPEN) {
+            return;
+        }
+        Session[] remaining;
+        synchronized (lock) {
+            remaining = unindexLocked(session);
+        }
+        if (remaining != null) {
+            departed(session, LeaveReason.LEFT, remaining);
+        }
+    }
+
+    /** Refuses new connections from now on (they get 1012); open ones are left to the caller. */
+    public void startDraining() {
+        synchronized (lock) {
+            draining = true;
+        }
+    }
+
+    public boolean isDraining() {
+        return draining;
+    }
+
+    /** The user's admitted connection on this node, or null. */
+    public Session findUser(String userId) {
+        return byUser.get(userId);
+    }
+
+    /** The members of a lobby, in joining order; an empty array when nobody is in it. Do not modify. */
+    public Session[] members(String lobbyCode) {
+        Lobby lobby = lobbies.get(lobbyCode);
+        return lobby == null ? new Session[0] : lobby.members();
+    }
+
+    /** A live view of every admitted session, weakly consistent: safe to iterate while others change it. */
+    public Collection<Session> sessions() {
+        return Collections.unmodifiableCollection(byUser.values());
+    }
+
+    /** Up to {@code limit} lobbies in code order, starting after {@code afterCode} (null: from the start). */
+    public List<LobbySummary> lobbies(String afterCode, int limit) {
+        Map<String, Lobby> view = afterCode == null ? lobbies : lobbies.tailMap(afterCode, false);
+        List<LobbySummary> page = new ArrayList<>(Math.min(limit, 256));
+        for (Lobby lobby : view.values()) {
+            if (page.size() == limit) {
+                break;
+            }
+            int size = lobby.size();
+            if (size > 0) {
+                page.add(new LobbySummary(lobby.code, size));
+            }
+        }
+        return page;
+    }
+
+    public int connectionCount() {
+        return connectionCount;
+    }
+
+    public int lobbyCount() {
+        return lobbies.size();
+    }
+
+    public Settings settings() {
+        return settings;
+    }
+
+    /** Hands one finished frame to each member; the same text for all of them. */
+    public static void broadcast(Session[] members, String text) {
+        for (Session member : members) {
+            member.send(text);
+        }
+    }
+
+    /** Removes exactly this session from every index; the lobby's remaining members, or null if it was not indexed. */
+    private Session[] unindexLocked(Session session) {
+        if (!byUser.remove(session.userId(), session)) {
+            return null;
+        }
+        Lobby lobby = lobbies.get(session.lobby());
+        lobby.remove(session);
+        if (lobby.size() == 0) {
+            lobbies.remove(session.lobby());
+        }
+        connectionCount--;
+        return lobby.members();
+    }
+
+    /** Follow-up of a removal: tell the lobby (unless told null), count, log. */
+    private void departed(Session session, LeaveReason reason, Session[] tell) {
+        if (tell != null) {
+            broadcast(tell, ServerMessages.memberLeft(session.userId(), reason.wire()));
+        }
+        metrics.closed(reason);
+        capacityWarnings.onChange(connectionCount);
+        LOG.infof("close user=%s lobby=%s conn=%s reason=%s", session.userId(), session.lobby(),
+                session.connectionId(), reason.wire());
+    }
+}

@@ -1,0 +1,31 @@
+package dev.lobbyhub.registry;
+
+import java.util.Locale;
+
+/** Why a member left a lobby, as {@code member_left.reason} and the {@code reason} tag of closed connections. */
+public enum LeaveReason {
+    /** The client closed the connection, or it dropped. */
+    LEFT,
+    /** Evicted after {@code stale-after} of silence. */
+    STALE,
+    /** Closed through the admin API. */
+    KICKED,
+    /** The user connected again in another lobby. */
+    REPLACED,
+    /** The node drained. */
+    SHUTDOWN,
+    /** Closed for sending over the rate limit. */
+    RATE_LIMITED,
+    /** Closed for not reading its messages. */
+    SLOW_CONSUMER,
+    /** The member's node left the cluster without a goodbye. */
+    NODE_LOST,
+    /** Closed for an oversize message or a server fault. */
+    ERROR;
+
+    private final String wire = name().toLowerCase(Locale.ROOT);
+
+    public String wire() {
+        return wire;
+    }
+}

@@ -1,0 +1,74 @@
+package dev.lobbyhub.endpoint;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.URI;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+
+import dev.lobbyhub.testing.TestSocket;
+import dev.lobbyhub.testing.Tokens;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+@QuarkusTest
+class WelcomeAndPresenceTest {
+
+    @TestHTTPResource("/")
+    URI base;
+
+    @Test
+    void firstFrameIsWelcomeWithEveryField() {
+        String lobby = Tokens.unique("lobby");
+        String alice = Tokens.unique("alice");
+        try (TestSocket socket = TestSocket.join(base, lobby, Tokens.valid(alice))) {
+            JsonObject welcome = socket.expect("welcome");
+            assertFalse(welcome.getString("connection_id").isEmpty());
+            assertEquals(alice, welcome.getString("user_id"));
+            assertEquals(lobby, welcome.getString("lobby"));
+            assertEquals(new JsonArray(List.of(alice)), welcome.getJsonArray("members"));
+            assertTrue(welcome.getLong("ping_interval_ms") > 0);
+            assertTrue(welcome.getLong("stale_after_ms") > welcome.getLong("ping_interval_ms"));
+            assertEquals(65536, welcome.getInteger("max_message_bytes"));
+        }
+    }
+
+    @Test
+    void othersSeeJoinsAndLeavesAndTheWelcomeListsMembers() {
+        String lobby = Tokens.unique("lobby");
+        String alice = Tokens.unique("alice");
+        String bob = Tokens.unique("bob");
+        try (TestSocket first = TestSocket.joinWelcomed(base, lobby, Tokens.valid(alice))) {
+            TestSocket second = TestSocket.join(base, lobby, Tokens.valid(bob));
+            JsonObject welcome = second.expect("welcome");
+            assertEquals(new JsonArray(List.of(alice, bob)), welcome.getJsonArray("members"));
+            assertEquals(new JsonObject().put("type", "member_joined").put("user_id", bob), first.next());
+
+            second.close();
+            assertEquals(new JsonObject().put("type", "member_left").put("user_id", bob).put("reason", "left"),
+                    first.next());
+        }
+    }
+
+    @Test
+    void tokenInAuthorizationHeaderIsAccepted() {
+        String user = Tokens.unique("header");
+        try (TestSocket socket = TestSocket.connect(base, "/ws/" + Tokens.unique("lobby"), Tokens.valid(user))) {
+            assertEquals(user, socket.expect("welcome").getString("user_id"));
+        }
+    }
+
+    @Test
+    void queryTokenWinsOverHeader() {
+        String user = Tokens.unique("query");
+        String path = "/ws/" + Tokens.unique("lobby") + "?token=" + Tokens.valid(user);
+        try (TestSocket socket = TestSocket.connect(base, path, "not-a-token")) {
+            assertEquals(user, socket.expect("welcome").getString("user_id"));
+        }
+    }
+}

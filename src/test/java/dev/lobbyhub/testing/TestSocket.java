@@ -1,0 +1,191 @@
+package dev.lobbyhub.testing;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.WebSocket;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Predicate;
+
+import io.vertx.core.json.JsonObject;
+
+/**
+ * A real WebSocket client for tests (the JDK's). Its listener exists before the handshake, so no
+ * frame is missed; frames queue up until a test asks for them, and every wait is bounded.
+ */
+public final class TestSocket implements AutoCloseable {
+
+    public static final Duration WAIT = Duration.ofSeconds(10);
+
+    private static final HttpClient CLIENT = HttpClient.newBuilder().connectTimeout(WAIT).build();
+
+    /** How the server closed the connection; code -1 when the connection dropped without a close frame. */
+    public record Close(int code, String reason) {
+    }
+
+    private final BlockingQueue<JsonObject> received = new LinkedBlockingQueue<>();
+    private final CompletableFuture<Close> closed = new CompletableFuture<>();
+    private WebSocket socket;
+    /** Sends are chained: the JDK client allows one outstanding send at a time. */
+    private CompletableFuture<?> lastSend = CompletableFuture.completedFuture(null);
+
+    private TestSocket() {
+    }
+
+    /** Connects to {@code base + path} (path holds the query) and waits for the handshake to finish. */
+    public static TestSocket connect(URI base, String pathAndQuery) {
+        return connect(base, pathAndQuery, null);
+    }
+
+    /** As {@link #connect(URI, String)}, with an {@code Authorization: Bearer} header when given. */
+    public static TestSocket connect(URI base, String pathAndQuery, String bearer) {
+        TestSocket test = new TestSocket();
+        WebSocket.Builder builder = CLIENT.newWebSocketBuilder().connectTimeout(WAIT);
+        if (bearer != null) {
+            builder.header("Authorization", "Bearer " + bearer);
+        }
+        URI uri = URI.create("ws://" + base.getHost() + ":" + base.getPort() + pathAndQuery);
+        try {
+            test.socket = builder.buildAsync(uri, test.new Listener()).get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException | ExecutionException | TimeoutException e) {
+            throw new AssertionError("handshake with " + pathAndQuery + " failed", e);
+        }
+        return test;
+    }
+
+    private final class Listener implements WebSocket.Listener {
+        private final StringBuilder partial = new StringBuilder();
+
+        @Override
+        public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
+            partial.append(data);
+            if (last) {
+                received.add(new JsonObject(partial.toString()));
+                partial.setLength(0);
+            }
+            webSocket.request(1);
+            return null;
+        }
+
+        @Override
+        public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
+            closed.complete(new Close(statusCode, reason));
+            return null;
+        }
+
+        @Override
+        public void onError(WebSocket webSocket, Throwable error) {
+            closed.complete(new Close(-1, String.valueOf(error)));
+        }
+    }
+
+    /** Convenience: {@code /ws/{lobby}?token=...}. */
+    public static TestSocket join(URI base, String lobby, String token) {
+        return connect(base, "/ws/" + lobby + "?token=" + token);
+    }
+
+    /** Joins and checks that the first frame is the welcome; returns the welcome. */
+    public static TestSocket joinWelcomed(URI base, String lobby, String token) {
+        TestSocket socket = join(base, lobby, token);
+        try {
+            socket.expect("welcome");
+        } catch (AssertionError e) {
+            socket.close();
+            throw e;
+        }
+        return socket;
+    }
+
+    public synchronized void send(String text) {
+        lastSend = lastSend.thenCompose(ignored -> socket.sendText(text, true));
+    }
+
+    public void send(JsonObject message) {
+        send(message.encode());
+    }
+
+    public synchronized void sendBinary(byte[] data) {
+        lastSend = lastSend.thenCompose(ignored -> socket.sendBinary(ByteBuffer.wrap(data), true));
+    }
+
+    /** The next frame, whatever it is; fails after {@link #WAIT}. */
+    public JsonObject next() {
+        try {
+            JsonObject message = received.poll(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+            if (message == null) {
+                fail("no frame within " + WAIT + (closed.isDone() ? "; closed " + closed.getNow(null) : ""));
+            }
+            return message;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+
+    /** The next frame, which must be of this type. */
+    public JsonObject expect(String type) {
+        JsonObject message = next();
+        assertEquals(type, message.getString("type"), () -> "unexpected frame " + message);
+        return message;
+    }
+
+    /** The first frame of this type, skipping the ones before it that {@code skip} accepts. */
+    public JsonObject expectSkipping(String type, Predicate<JsonObject> skip) {
+        while (true) {
+            JsonObject message = next();
+            if (type.equals(message.getString("type"))) {
+                return message;
+            }
+            if (!skip.test(message)) {
+                fail("expected " + type + " but got " + message);
+            }
+        }
+    }
+
+    /** Frames received and not yet taken. */
+    public int pending() {
+        return received.size();
+    }
+
+    /** Waits for the server to close the connection and says how. */
+    public Close awaitClose() {
+        try {
+            return closed.get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException | ExecutionException | TimeoutException e) {
+            throw new AssertionError("not closed within " + WAIT, e);
+        }
+    }
+
+    /** Waits for the close and checks code and reason; then checks no frame came before it. */
+    public void expectRejected(int code, String reason) {
+        Close close = awaitClose();
+        assertEquals(new Close(code, reason), close);
+        assertEquals(0, received.size(), () -> "frames before the close: " + received);
+    }
+
+    public boolean isClosed() {
+        return closed.isDone();
+    }
+
+    @Override
+    public void close() {
+        if (!socket.isOutputClosed()) {
+            socket.sendClose(WebSocket.NORMAL_CLOSURE, "").exceptionally(ignored -> null);
+        }
+    }
+
+    /** Drops the TCP connection without a close frame, as a crashed client would. */
+    public void abort() {
+        socket.abort();
+    }
+}
