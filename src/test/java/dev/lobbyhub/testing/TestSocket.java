@@ -132,6 +132,26 @@ public final class TestSocket implements AutoCloseable {
         }
     }
 
+    /** The next frame, or null when the connection closes before one arrives; fails after {@link #WAIT}. */
+    public JsonObject nextOrClose() {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        try {
+            while (System.nanoTime() < deadline) {
+                JsonObject message = received.poll(20, TimeUnit.MILLISECONDS);
+                if (message != null) {
+                    return message;
+                }
+                if (closed.isDone() && received.isEmpty()) {
+                    return null;
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+        throw new AssertionError("neither a frame nor a close within " + WAIT);
+    }
+
     /** The next frame, which must be of this type. */
     public JsonObject expect(String type) {
         JsonObject message = next();
