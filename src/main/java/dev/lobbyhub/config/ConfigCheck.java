@@ -6,6 +6,8 @@ import java.util.List;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Singleton;
 
+import dev.lobbyhub.auth.TokenVerifier;
+
 import org.eclipse.microprofile.config.Config;
 import org.eclipse.microprofile.config.ConfigProvider;
 
@@ -50,8 +52,9 @@ public class ConfigCheck {
         atLeast(problems, "lobbyhub.limits.max-outbound-bytes", limits.maxOutboundBytes(), limits.maxMessageBytes());
 
         LobbyhubConfig.Health health = config.health();
-        if (health.pingInterval().toMillis() < 10) {
-            problems.add("lobbyhub.health.ping-interval must be at least 10ms (was " + health.pingInterval() + ")");
+        if (health.pingInterval().toMillis() < 1000) {
+            // The scheduler that runs the health sweep ticks once a second.
+            problems.add("lobbyhub.health.ping-interval must be at least 1s (was " + health.pingInterval() + ")");
         }
         if (health.staleAfter().compareTo(health.pingInterval()) <= 0) {
             problems.add("lobbyhub.health.stale-after must be longer than lobbyhub.health.ping-interval (was "
@@ -67,6 +70,12 @@ public class ConfigCheck {
                     + " 32 bytes, or set LOBBYHUB_AUTH_JWT_PUBLIC_KEY to an RS256/ES256 public key");
         } else if (jwt.secret().isPresent() && jwt.publicKey().isPresent()) {
             problems.add("lobbyhub.auth.jwt.secret and lobbyhub.auth.jwt.public-key are both set: set only one");
+        } else {
+            try {
+                new TokenVerifier(jwt);
+            } catch (ConfigurationException unusableKey) {
+                problems.add(unusableKey.getMessage());
+            }
         }
         if (config.api().key().filter(String::isBlank).isPresent()) {
             problems.add("lobbyhub.api.key is blank: unset it to disable the admin API, or set a real key");

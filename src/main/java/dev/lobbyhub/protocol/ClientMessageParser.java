@@ -20,6 +20,9 @@ public final class ClientMessageParser {
     public static ClientMessage parse(String text) throws InvalidMessageException {
         JsonNode root = readObject(text);
         JsonNode id = root.get("id");
+        if (id != null && id.isNull()) {
+            id = null;
+        }
         JsonNode type = root.get("type");
         if (type == null || !type.isTextual()) {
             throw new InvalidMessageException(ErrorCode.INVALID_MESSAGE, "type must be a string", id);

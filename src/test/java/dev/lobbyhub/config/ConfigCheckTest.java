@@ -1,0 +1,199 @@
+package dev.lobbyhub.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.security.KeyPairGenerator;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.quarkus.runtime.configuration.DurationConverter;
+import io.smallrye.config.PropertiesConfigSource;
+import io.smallrye.config.SmallRyeConfigBuilder;
+
+class ConfigCheckTest {
+
+    private static final String SECRET = "config-check-secret-0123456789abcdef";
+
+    private static LobbyhubConfig config(Map<String, String> properties) {
+        return new SmallRyeConfigBuilder()
+                .withMapping(LobbyhubConfig.class)
+                // Quarkus registers this at startup; it reads "15s" as well as ISO-8601 "PT15S".
+                .withConverter(Duration.class, 200, new DurationConverter())
+                .withSources(new PropertiesConfigSource(properties, "test", 500))
+                .build()
+                .getConfigMapping(LobbyhubConfig.class);
+    }
+
+    private static LobbyhubConfig withSecret(String... keyValues) {
+        Map<String, String> properties = new HashMap<>();
+        properties.put("lobbyhub.auth.jwt.secret", SECRET);
+        for (int i = 0; i < keyValues.length; i += 2) {
+            properties.put(keyValues[i], keyValues[i + 1]);
+        }
+        return config(properties);
+    }
+
+    private static void assertOneProblemMentioning(List<String> problems, String... words) {
+        assertEquals(1, problems.size(), problems.toString());
+        for (String word : words) {
+            assertTrue(problems.get(0).contains(word), problems.get(0) + " should name " + word);
+        }
+    }
+
+    @Test
+    void defaultsPlusASecretHaveNoProblems() {
+        LobbyhubConfig config = withSecret();
+
+        assertEquals(List.of(), ConfigCheck.problems(config));
+        assertEquals(10, config.limits().maxPerLobby());
+        assertEquals(10000, config.limits().maxConnections());
+    }
+
+    @Test
+    void defaultsPlusAPublicKeyHaveNoProblems() {
+        LobbyhubConfig config = config(Map.of("lobbyhub.auth.jwt.public-key", rsaPublicKeyPem()));
+
+        assertEquals(List.of(), ConfigCheck.problems(config));
+    }
+
+    @Test
+    void neitherSecretNorPublicKeyIsOneProblemNamingTheVariable() {
+        List<String> problems = ConfigCheck.problems(config(Map.of()));
+
+        assertOneProblemMentioning(problems, "LOBBYHUB_AUTH_JWT_SECRET");
+    }
+
+    @Test
+    void bothSecretAndPublicKeyIsAProblem() {
+        List<String> problems = ConfigCheck.problems(withSecret("lobbyhub.auth.jwt.public-key", rsaPublicKeyPem()));
+
+        assertOneProblemMentioning(problems, "lobbyhub.auth.jwt.secret", "lobbyhub.auth.jwt.public-key");
+    }
+
+    @Test
+    void staleAfterEqualToPingIntervalIsAProblemNamingBothKeys() {
+        List<String> problems = ConfigCheck.problems(withSecret(
+                "lobbyhub.health.ping-interval", "10s", "lobbyhub.health.stale-after", "10s"));
+
+        assertOneProblemMentioning(problems, "lobbyhub.health.stale-after", "lobbyhub.health.ping-interval");
+    }
+
+    @Test
+    void staleAfterShorterThanPingIntervalIsAProblem() {
+        List<String> problems = ConfigCheck.problems(withSecret(
+                "lobbyhub.health.ping-interval", "15s", "lobbyhub.health.stale-after", "5s"));
+
+        assertOneProblemMentioning(problems, "lobbyhub.health.stale-after", "lobbyhub.health.ping-interval");
+    }
+
+    @Test
+    void staleAfterJustAbovePingIntervalIsFine() {
+        assertEquals(List.of(), ConfigCheck.problems(withSecret(
+                "lobbyhub.health.ping-interval", "10s", "lobbyhub.health.stale-after", "11s")));
+    }
+
+    @Test
+    void maxPerLobbyZeroIsAProblemNamingTheKey() {
+        List<String> problems = ConfigCheck.problems(withSecret("lobbyhub.limits.max-per-lobby", "0"));
+
+        assertOneProblemMentioning(problems, "lobbyhub.limits.max-per-lobby");
+    }
+
+    @Test
+    void maxPerLobbyOneIsFine() {
+        assertEquals(List.of(), ConfigCheck.problems(withSecret("lobbyhub.limits.max-per-lobby", "1")));
+    }
+
+    @Test
+    void zeroMaxConnectionsIsAProblemNamingTheKey() {
+        assertOneProblemMentioning(ConfigCheck.problems(withSecret("lobbyhub.limits.max-connections", "0")),
+                "lobbyhub.limits.max-connections");
+    }
+
+    @Test
+    void blankApiKeyIsAProblem() {
+        List<String> problems = ConfigCheck.problems(withSecret("lobbyhub.api.key", "   "));
+
+        assertOneProblemMentioning(problems, "lobbyhub.api.key");
+    }
+
+    @Test
+    void realApiKeyIsFine() {
+        assertEquals(List.of(), ConfigCheck.problems(withSecret("lobbyhub.api.key", "admin-key-123")));
+    }
+
+    @Test
+    void clusterEnabledIsAProblem() {
+        List<String> problems = ConfigCheck.problems(withSecret("lobbyhub.cluster.enabled", "true"));
+
+        assertOneProblemMentioning(problems, "lobbyhub.cluster.enabled");
+    }
+
+    @Test
+    void everyProblemIsReportedAtOnce() {
+        List<String> problems = ConfigCheck.problems(config(Map.of(
+                "lobbyhub.limits.max-per-lobby", "0",
+                "lobbyhub.cluster.enabled", "true")));
+
+        assertEquals(3, problems.size(), problems.toString());
+    }
+
+    @Test
+    void nonNumberForMaxPerLobbyFailsConfigNamingTheKey() {
+        Map<String, String> properties = Map.of(
+                "lobbyhub.auth.jwt.secret", SECRET,
+                "lobbyhub.limits.max-per-lobby", "ten");
+
+        RuntimeException e = assertThrows(RuntimeException.class, () -> config(properties));
+
+        assertTrue(fullMessage(e).contains("lobbyhub.limits.max-per-lobby"), fullMessage(e));
+    }
+
+    // The two tests below fail: ConfigCheck does not validate the key material, and TokenVerifier
+    // (@ApplicationScoped, so created lazily) only throws on the first connection, after startup succeeded.
+
+    @Test
+    void secretShorterThan32BytesIsAProblemNamingTheKey() {
+        List<String> problems = ConfigCheck.problems(config(Map.of("lobbyhub.auth.jwt.secret", "too-short-secret")));
+
+        assertOneProblemMentioning(problems, "lobbyhub.auth.jwt.secret");
+    }
+
+    @Test
+    void unreadablePublicKeyIsAProblemNamingTheKey(@TempDir Path dir) {
+        String missingFile = dir.resolve("missing.pem").toString();
+
+        List<String> problems = ConfigCheck.problems(config(Map.of("lobbyhub.auth.jwt.public-key", missingFile)));
+
+        assertOneProblemMentioning(problems, "lobbyhub.auth.jwt.public-key");
+    }
+
+    private static String rsaPublicKeyPem() {
+        try {
+            KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
+            generator.initialize(2048);
+            return "-----BEGIN PUBLIC KEY-----\n"
+                    + Base64.getMimeEncoder().encodeToString(generator.generateKeyPair().getPublic().getEncoded())
+                    + "\n-----END PUBLIC KEY-----\n";
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static String fullMessage(Throwable e) {
+        StringBuilder text = new StringBuilder();
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            text.append(t).append('\n');
+        }
+        return text.toString();
+    }
+}
