@@ -19,10 +19,12 @@ public class Relay {
 
     private final ConnectionRegistry registry;
     private final LobbyhubMetrics metrics;
+    private final PongWaiters pongWaiters;
 
-    Relay(ConnectionRegistry registry, LobbyhubMetrics metrics) {
+    Relay(ConnectionRegistry registry, LobbyhubMetrics metrics, PongWaiters pongWaiters) {
         this.registry = registry;
         this.metrics = metrics;
+        this.pongWaiters = pongWaiters;
     }
 
     public void handle(Session from, ClientMessage message) {
@@ -54,6 +56,7 @@ public class Relay {
             if (rtt >= 0 && rtt <= MAX_PLAUSIBLE_RTT_MS) {
                 from.recordRtt(rtt);
                 metrics.pingRtt(rtt);
+                pongWaiters.pong(from, pong.timestamp(), rtt);
             }
         }
     }

@@ -4,10 +4,13 @@ import java.nio.charset.StandardCharsets;
 
 import org.jboss.logging.Logger;
 
+import com.fasterxml.jackson.databind.JsonNode;
+
 import dev.lobbyhub.auth.Identity;
 import dev.lobbyhub.auth.InvalidTokenException;
 import dev.lobbyhub.auth.TokenVerifier;
 import dev.lobbyhub.config.LobbyhubConfig;
+import dev.lobbyhub.delivery.InboundRateLimit;
 import dev.lobbyhub.delivery.Relay;
 import dev.lobbyhub.metrics.DropReason;
 import dev.lobbyhub.metrics.LobbyhubMetrics;
@@ -43,6 +46,7 @@ public class LobbySocket {
 
     private static final Logger LOG = Logger.getLogger(LobbySocket.class);
     private static final TypedKey<Session> SESSION = new TypedKey<>("lobbyhub.session");
+    private static final TypedKey<InboundRateLimit> RATE_LIMIT = new TypedKey<>("lobbyhub.rate-limit");
     private static final Uni<Void> DONE = Uni.createFrom().voidItem();
 
     private final TokenVerifier verifier;
@@ -51,6 +55,8 @@ public class LobbySocket {
     private final LobbyhubMetrics metrics;
     private final int maxMessageBytes;
     private final long maxOutboundBytes;
+    private final int messagesPerSecond;
+    private final int burst;
 
     LobbySocket(TokenVerifier verifier, ConnectionRegistry registry, Relay relay, LobbyhubMetrics metrics,
             LobbyhubConfig config) {
@@ -60,6 +66,8 @@ public class LobbySocket {
         this.metrics = metrics;
         this.maxMessageBytes = config.limits().maxMessageBytes();
         this.maxOutboundBytes = config.limits().maxOutboundBytes();
+        this.messagesPerSecond = config.limits().messagesPerSecond();
+        this.burst = config.limits().burst();
     }
 
     @OnOpen
@@ -85,6 +93,7 @@ public class LobbySocket {
         Session session = ((Admission.Admitted) admission).session();
         transport.attach(session);
         connection.userData().put(SESSION, session);
+        connection.userData().put(RATE_LIMIT, new InboundRateLimit(messagesPerSecond, burst));
         return DONE;
     }
 
@@ -104,11 +113,16 @@ public class LobbySocket {
             message = ClientMessageParser.parse(text);
         } catch (InvalidMessageException e) {
             metrics.received("invalid");
-            metrics.dropped(DropReason.INVALID);
-            session.send(ServerMessages.error(e.code(), e.getMessage(), e.ref()));
+            if (withinRateLimit(session, connection, e.ref())) {
+                metrics.dropped(DropReason.INVALID);
+                session.send(ServerMessages.error(e.code(), e.getMessage(), e.ref()));
+            }
             return DONE;
         }
         metrics.received(message.type());
+        if (!withinRateLimit(session, connection, message.id())) {
+            return DONE;
+        }
         relay.handle(session, message);
         return DONE;
     }
@@ -119,6 +133,9 @@ public class LobbySocket {
         if (session != null && session.isOpen()) {
             session.touch();
             metrics.received("invalid");
+            if (!withinRateLimit(session, connection, null)) {
+                return DONE;
+            }
             metrics.dropped(DropReason.INVALID);
             session.send(ServerMessages.error(ErrorCode.BINARY_NOT_SUPPORTED, "send JSON text frames", null));
         }
@@ -157,6 +174,26 @@ public class LobbySocket {
             return DONE;
         }
         return connection.close(new CloseReason(code.code(), code.reason()));
+    }
+
+    /** Applies the inbound rate limit; false when the frame is dropped (or the connection closed for it). */
+    private boolean withinRateLimit(Session session, WebSocketConnection connection, JsonNode ref) {
+        switch (connection.userData().get(RATE_LIMIT).onMessage()) {
+            case ACCEPT:
+                return true;
+            case DROP_AND_TELL:
+                session.send(ServerMessages.error(ErrorCode.RATE_LIMITED,
+                        "over " + messagesPerSecond + " messages per second: messages are being dropped", ref));
+                metrics.dropped(DropReason.RATE_LIMITED);
+                return false;
+            case DROP:
+                metrics.dropped(DropReason.RATE_LIMITED);
+                return false;
+            default:
+                metrics.dropped(DropReason.RATE_LIMITED);
+                registry.disconnect(session, CloseCode.RATE_LIMITED);
+                return false;
+        }
     }
 
     private boolean isTooBig(String text) {

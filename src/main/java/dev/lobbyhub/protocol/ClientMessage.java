@@ -8,7 +8,10 @@ public sealed interface ClientMessage {
     /** The value of {@code type} on the wire, also the {@code type} tag of the received-messages counter. */
     String type();
 
-    record HealthPong(long timestamp) implements ClientMessage {
+    /** The message's optional {@code id}, echoed as {@code ref} in an error about it; null when absent. */
+    JsonNode id();
+
+    record HealthPong(long timestamp, JsonNode id) implements ClientMessage {
         public String type() {
             return "health_pong";
         }

@@ -34,7 +34,7 @@ public final class ClientMessageParser {
                     throw new InvalidMessageException(ErrorCode.INVALID_MESSAGE,
                             "health_pong needs timestamp, an integer echoed from health_ping", id);
                 }
-                return new ClientMessage.HealthPong(timestamp.longValue());
+                return new ClientMessage.HealthPong(timestamp.longValue(), id);
             case "lobby_message":
                 return new ClientMessage.LobbyMessage(data(root, "lobby_message", id), id);
             case "direct_message":

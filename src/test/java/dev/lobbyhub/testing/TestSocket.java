@@ -34,8 +34,10 @@ public final class TestSocket implements AutoCloseable {
     }
 
     private final BlockingQueue<JsonObject> received = new LinkedBlockingQueue<>();
+    private final BlockingQueue<JsonObject> healthPings = new LinkedBlockingQueue<>();
+    private volatile boolean answerPings = true;
     private final CompletableFuture<Close> closed = new CompletableFuture<>();
-    private WebSocket socket;
+    private volatile WebSocket socket;
     /** Sends are chained: the JDK client allows one outstanding send at a time. */
     private CompletableFuture<?> lastSend = CompletableFuture.completedFuture(null);
 
@@ -56,7 +58,7 @@ public final class TestSocket implements AutoCloseable {
         }
         URI uri = URI.create("ws://" + base.getHost() + ":" + base.getPort() + pathAndQuery);
         try {
-            test.socket = builder.buildAsync(uri, test.new Listener()).get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+            builder.buildAsync(uri, test.new Listener()).get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException | ExecutionException | TimeoutException e) {
             throw new AssertionError("handshake with " + pathAndQuery + " failed", e);
         }
@@ -67,11 +69,25 @@ public final class TestSocket implements AutoCloseable {
         private final StringBuilder partial = new StringBuilder();
 
         @Override
+        public void onOpen(WebSocket webSocket) {
+            socket = webSocket;
+            webSocket.request(1);
+        }
+
+        @Override
         public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
             partial.append(data);
             if (last) {
-                received.add(new JsonObject(partial.toString()));
+                JsonObject message = new JsonObject(partial.toString());
                 partial.setLength(0);
+                if ("health_ping".equals(message.getString("type"))) {
+                    healthPings.add(message);
+                    if (answerPings) {
+                        send(new JsonObject().put("type", "health_pong").put("timestamp", message.getValue("timestamp")));
+                    }
+                } else {
+                    received.add(message);
+                }
             }
             webSocket.request(1);
             return null;
@@ -104,6 +120,30 @@ public final class TestSocket implements AutoCloseable {
             throw e;
         }
         return socket;
+    }
+
+    /**
+     * Stops answering {@code health_ping}, as a tab whose script hangs would. Pings are kept apart
+     * from other frames either way (see {@link #nextHealthPing()}), so they never disturb
+     * {@link #next()}.
+     */
+    public TestSocket stopAnsweringPings() {
+        answerPings = false;
+        return this;
+    }
+
+    /** The next {@code health_ping} the server sent; fails after {@link #WAIT}. */
+    public JsonObject nextHealthPing() {
+        try {
+            JsonObject ping = healthPings.poll(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+            if (ping == null) {
+                fail("no health_ping within " + WAIT);
+            }
+            return ping;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
     }
 
     public synchronized void send(String text) {

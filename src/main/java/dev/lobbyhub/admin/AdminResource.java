@@ -1,0 +1,272 @@
+package dev.lobbyhub.admin;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DELETE;
+import jakarta.ws.rs.DefaultValue;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.Response.Status;
+
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement;
+import org.eclipse.microprofile.openapi.annotations.security.SecurityScheme;
+import org.eclipse.microprofile.openapi.annotations.enums.SecuritySchemeType;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import dev.lobbyhub.cluster.NodeId;
+import dev.lobbyhub.config.LobbyhubConfig;
+import dev.lobbyhub.delivery.PongWaiters;
+import dev.lobbyhub.endpoint.LobbyCode;
+import dev.lobbyhub.health.Capacity;
+import dev.lobbyhub.metrics.LobbyhubMetrics;
+import dev.lobbyhub.protocol.ServerMessages;
+import dev.lobbyhub.registry.CloseCode;
+import dev.lobbyhub.registry.ConnectionRegistry;
+import dev.lobbyhub.registry.Session;
+import io.smallrye.mutiny.Uni;
+
+/** The admin API for game backends. Every answer is JSON; keys and errors are checked by {@link AdminKeyFilter}. */
+@Path("/api/v1")
+@Produces(MediaType.APPLICATION_JSON)
+@SecurityScheme(securitySchemeName = "apiKey", type = SecuritySchemeType.HTTP, scheme = "bearer")
+@SecurityRequirement(name = "apiKey")
+public class AdminResource {
+
+    static final int DEFAULT_PAGE = 100;
+    static final int MAX_PAGE = 1000;
+    static final long DEFAULT_PING_TIMEOUT_MS = 2000;
+    static final long MAX_PING_TIMEOUT_MS = 30_000;
+
+    public record Stats(int totalConnections, int maxConnections, long capacityPercent, int activeLobbies,
+            int maxPerLobby, String nodeId) {
+    }
+
+    public record LobbyLine(String code, int memberCount) {
+    }
+
+    public record LobbyPage(List<LobbyLine> lobbies, String nextCursor) {
+    }
+
+    public record Member(String userId, String name, long connectedAt, Long rttMs, String nodeId) {
+    }
+
+    public record LobbyDetail(String code, int max, List<Member> members) {
+    }
+
+    public record LobbyDelivery(int delivered) {
+    }
+
+    public record UserDelivery(boolean delivered) {
+    }
+
+    public record PingResult(boolean alive, Long latencyMs) {
+    }
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final ConnectionRegistry registry;
+    private final PongWaiters pongWaiters;
+    private final LobbyhubMetrics metrics;
+    private final NodeId nodeId;
+
+    AdminResource(ConnectionRegistry registry, PongWaiters pongWaiters, LobbyhubMetrics metrics, NodeId nodeId) {
+        this.registry = registry;
+        this.pongWaiters = pongWaiters;
+        this.metrics = metrics;
+        this.nodeId = nodeId;
+    }
+
+    /** Admin bodies carry one message's data: the inbound message limit, plus room for the envelope. */
+    static long maxBodyBytes(LobbyhubConfig config) {
+        return config.limits().maxMessageBytes() + 1024L;
+    }
+
+    @GET
+    @Path("/stats")
+    @Operation(summary = "Connection and lobby counts of this node")
+    public Stats stats() {
+        int connections = registry.connectionCount();
+        int max = registry.settings().maxConnections();
+        return new Stats(connections, max, Capacity.percent(connections, max), registry.lobbyCount(),
+                registry.settings().maxPerLobby(), nodeId.value());
+    }
+
+    @GET
+    @Path("/lobbies")
+    @Operation(summary = "Lobbies with members, in code order, a page at a time")
+    public Response lobbies(@QueryParam("limit") @DefaultValue("100") String limitText,
+            @QueryParam("cursor") String cursor) {
+        int limit;
+        try {
+            limit = Integer.parseInt(limitText);
+        } catch (NumberFormatException e) {
+            limit = -1;
+        }
+        if (limit < 1 || limit > MAX_PAGE) {
+            return ApiError.response(Status.BAD_REQUEST, "invalid_limit", "limit must be 1 to " + MAX_PAGE);
+        }
+        if (cursor != null && !LobbyCode.isValid(cursor)) {
+            return ApiError.response(Status.BAD_REQUEST, "invalid_cursor", "cursor must be a next_cursor value");
+        }
+        List<ConnectionRegistry.LobbySummary> found = registry.lobbies(cursor, limit + 1);
+        boolean more = found.size() > limit;
+        List<LobbyLine> page = new ArrayList<>(Math.min(limit, found.size()));
+        for (ConnectionRegistry.LobbySummary lobby : found.subList(0, Math.min(limit, found.size()))) {
+            page.add(new LobbyLine(lobby.code(), lobby.memberCount()));
+        }
+        return Response.ok(new LobbyPage(page, more ? page.get(page.size() - 1).code() : null)).build();
+    }
+
+    @GET
+    @Path("/lobbies/{code}")
+    @Operation(summary = "Members of one lobby; 404 when nobody is in it")
+    public Response lobby(@PathParam("code") String code) {
+        Session[] members = registry.members(code);
+        if (members.length == 0) {
+            return ApiError.response(Status.NOT_FOUND, "lobby_not_found", "nobody is in lobby " + code);
+        }
+        List<Member> list = new ArrayList<>(members.length);
+        for (Session member : members) {
+            list.add(new Member(member.userId(), member.name(), member.connectedAtMillis(), rtt(member),
+                    nodeId.value()));
+        }
+        return Response.ok(new LobbyDetail(code, registry.settings().maxPerLobby(), list)).build();
+    }
+
+    @GET
+    @Path("/users/{id}")
+    @Operation(summary = "Whether a user is connected, and where")
+    public Map<String, Object> user(@PathParam("id") String userId) {
+        Map<String, Object> answer = new LinkedHashMap<>();
+        answer.put("user_id", userId);
+        Session session = registry.findUser(userId);
+        answer.put("connected", session != null);
+        if (session != null) {
+            answer.put("lobby", session.lobby());
+            answer.put("connected_at", session.connectedAtMillis());
+            answer.put("rtt_ms", rtt(session));
+            answer.put("node_id", nodeId.value());
+        }
+        return answer;
+    }
+
+    @POST
+    @Path("/lobbies/{code}/messages")
+    @Consumes(MediaType.WILDCARD)
+    @Operation(summary = "Send lobby_message (from null) to every member, or all but exclude_user_id")
+    public Response sendToLobby(@PathParam("code") String code, String body) {
+        if (!LobbyCode.isValid(code)) {
+            return ApiError.response(Status.BAD_REQUEST, "invalid_lobby", "lobby must be 1 to 64 of A-Z a-z 0-9 _ -");
+        }
+        JsonNode request = parseObject(body);
+        if (request == null || !request.has("data")) {
+            return invalidBody("{\"data\": any JSON, \"exclude_user_id\": optional string}");
+        }
+        JsonNode exclude = request.get("exclude_user_id");
+        if (exclude != null && !exclude.isNull() && !exclude.isTextual()) {
+            return invalidBody("exclude_user_id must be a string");
+        }
+        String excluded = exclude == null || exclude.isNull() ? null : exclude.textValue();
+        String text = ServerMessages.relayed("lobby_message", null, request.get("data"), System.currentTimeMillis());
+        int delivered = 0;
+        for (Session member : registry.members(code)) {
+            if (!member.userId().equals(excluded)) {
+                member.send(text);
+                delivered++;
+            }
+        }
+        metrics.delivered(delivered);
+        return Response.ok(new LobbyDelivery(delivered)).build();
+    }
+
+    @POST
+    @Path("/users/{id}/messages")
+    @Consumes(MediaType.WILDCARD)
+    @Operation(summary = "Send direct_message (from null) to one user; 404 when not connected")
+    public Response sendToUser(@PathParam("id") String userId, String body) {
+        JsonNode request = parseObject(body);
+        if (request == null || !request.has("data")) {
+            return invalidBody("{\"data\": any JSON}");
+        }
+        Session session = registry.findUser(userId);
+        if (session == null || !session.isOpen()) {
+            return userNotFound(userId);
+        }
+        session.send(ServerMessages.relayed("direct_message", null, request.get("data"), System.currentTimeMillis()));
+        metrics.delivered(1);
+        return Response.ok(new UserDelivery(true)).build();
+    }
+
+    @POST
+    @Path("/users/{id}/ping")
+    @Operation(summary = "Send health_ping and wait up to timeout_ms for the pong")
+    public Uni<Response> ping(@PathParam("id") String userId,
+            @QueryParam("timeout_ms") @DefaultValue("2000") String timeoutText) {
+        long timeout;
+        try {
+            timeout = Long.parseLong(timeoutText);
+        } catch (NumberFormatException e) {
+            timeout = -1;
+        }
+        if (timeout < 1 || timeout > MAX_PING_TIMEOUT_MS) {
+            return Uni.createFrom().item(ApiError.response(Status.BAD_REQUEST, "invalid_timeout",
+                    "timeout_ms must be 1 to " + MAX_PING_TIMEOUT_MS));
+        }
+        Session session = registry.findUser(userId);
+        if (session == null || !session.isOpen()) {
+            return Uni.createFrom().item(userNotFound(userId));
+        }
+        long timestamp = System.currentTimeMillis();
+        var latency = pongWaiters.await(session, timestamp).completeOnTimeout(-1L, timeout, TimeUnit.MILLISECONDS);
+        session.send(ServerMessages.healthPing(timestamp));
+        return Uni.createFrom().completionStage(latency)
+                .map(ms -> Response.ok(ms < 0 ? new PingResult(false, null) : new PingResult(true, ms)).build());
+    }
+
+    @DELETE
+    @Path("/users/{id}/connection")
+    @Operation(summary = "Close the user's connection with 4006 kicked")
+    public Response kick(@PathParam("id") String userId) {
+        Session session = registry.findUser(userId);
+        if (session == null || !registry.disconnect(session, CloseCode.KICKED)) {
+            return userNotFound(userId);
+        }
+        return Response.noContent().build();
+    }
+
+    private static Long rtt(Session session) {
+        long rtt = session.rttMillis();
+        return rtt < 0 ? null : rtt;
+    }
+
+    private static JsonNode parseObject(String body) {
+        try {
+            JsonNode node = body == null || body.isBlank() ? null : JSON.readTree(body);
+            return node != null && node.isObject() ? node : null;
+        } catch (Exception e) {
+            return null;
+        }
+    }
+
+    private static Response invalidBody(String expected) {
+        return ApiError.response(Status.BAD_REQUEST, "invalid_body", "expected a JSON object: " + expected);
+    }
+
+    private static Response userNotFound(String userId) {
+        return ApiError.response(Status.NOT_FOUND, "user_not_found", "user " + userId + " is not connected");
+    }
+}

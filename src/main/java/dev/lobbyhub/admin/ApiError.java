@@ -1,0 +1,12 @@
+package dev.lobbyhub.admin;
+
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+
+/** The body of every admin API error: {@code {"error": code, "message": text}}. */
+public record ApiError(String error, String message) {
+
+    public static Response response(Response.Status status, String error, String message) {
+        return Response.status(status).type(MediaType.APPLICATION_JSON).entity(new ApiError(error, message)).build();
+    }
+}
