@@ -59,6 +59,8 @@ public class ConnectionRegistry {
     private final ConcurrentSkipListMap<String, Lobby> lobbies = new ConcurrentSkipListMap<>();
     /** Admitted sessions still in the indexes; written under the lock. */
     private volatile int connectionCount;
+    /** Lobbies with at least one member; written under the lock. */
+    private volatile int lobbyCount;
     private volatile boolean draining;
 
     @Inject
@@ -81,11 +83,10 @@ public class ConnectionRegistry {
     public Admission admit(Identity identity, String lobbyCode, String connectionId, Transport transport) {
         String userId = identity.userId();
         Session session = new Session(connectionId, userId, identity.name(), lobbyCode, transport);
+        String joined = ServerMessages.memberJoined(userId);
         Session old;
-        boolean sameLobby;
         boolean closeOld = false;
-        Session[] oldLobbyRemaining = null;
-        Session[] others;
+        LeaveReason oldReason = null;
         List<String> memberIds;
         int count;
         synchronized (lock) {
@@ -96,7 +97,7 @@ public class ConnectionRegistry {
             if (old != null && settings.onDuplicate() == OnDuplicate.REJECT) {
                 return new Admission.Rejected(CloseCode.DUPLICATE_SESSION);
             }
-            sameLobby = old != null && old.lobby().equals(lobbyCode);
+            boolean sameLobby = old != null && old.lobby().equals(lobbyCode);
             if (old == null && connectionCount >= settings.maxConnections()) {
                 return new Admission.Rejected(CloseCode.SERVER_FULL);
             }
@@ -106,13 +107,27 @@ public class ConnectionRegistry {
             }
             if (old != null) {
                 closeOld = old.beginClose(CloseCode.REPLACED);
-                oldLobbyRemaining = unindexLocked(old);
+                CloseCode code = old.closeCode();
+                oldReason = code == null ? LeaveReason.LEFT : code.leaveReason();
+                // Same lobby: the user never left, so the lobby hears nothing.
+                if (!unindexLocked(old, sameLobby ? null : oldReason)) {
+                    oldReason = null;
+                }
             }
-            lobby = lobbies.computeIfAbsent(lobbyCode, Lobby::new);
-            others = lobby.members();
+            lobby = lobbies.get(lobbyCode);
+            if (lobby == null) {
+                lobby = new Lobby(lobbyCode);
+                lobbies.put(lobbyCode, lobby);
+                lobbyCount++;
+            }
+            Session[] others = lobby.members();
             lobby.add(session);
             byUser.put(userId, session);
             count = ++connectionCount;
+            if (!sameLobby) {
+                // Under the lock, so that join and leave reach every member in the order they happened.
+                broadcast(others, joined);
+            }
             memberIds = new ArrayList<>(others.length + 1);
             for (Session member : lobby.members()) {
                 memberIds.add(member.userId());
@@ -121,21 +136,14 @@ public class ConnectionRegistry {
         metrics.accepted();
         LOG.infof("connect user=%s lobby=%s conn=%s", userId, lobbyCode, connectionId);
         capacityWarnings.onChange(count);
-        if (old != null) {
-            if (closeOld) {
-                old.transport().close(CloseCode.REPLACED);
-            }
-            if (oldLobbyRemaining != null) {
-                CloseCode code = old.closeCode();
-                LeaveReason reason = code == null ? LeaveReason.LEFT : code.leaveReason();
-                departed(old, reason, sameLobby ? null : oldLobbyRemaining);
-            }
+        if (closeOld) {
+            old.transport().close(CloseCode.REPLACED);
+        }
+        if (oldReason != null) {
+            departed(old, oldReason);
         }
         session.sendWelcome(ServerMessages.welcome(connectionId, userId, lobbyCode, memberIds,
                 settings.pingIntervalMs(), settings.staleAfterMs(), settings.maxMessageBytes()));
-        if (!sameLobby) {
-            broadcast(others, ServerMessages.memberJoined(userId));
-        }
         return new Admission.Admitted(session);
     }
 
@@ -148,12 +156,12 @@ public class ConnectionRegistry {
             return false;
         }
         session.transport().close(code);
-        Session[] remaining;
+        boolean removed;
         synchronized (lock) {
-            remaining = unindexLocked(session);
+            removed = unindexLocked(session, code.leaveReason());
         }
-        if (remaining != null) {
-            departed(session, code.leaveReason(), remaining);
+        if (removed) {
+            departed(session, code.leaveReason());
         }
         return true;
     }
@@ -163,12 +171,12 @@ public class ConnectionRegistry {
         if (session.markClosed() != Session.State.OPEN) {
             return;
         }
-        Session[] remaining;
+        boolean removed;
         synchronized (lock) {
-            remaining = unindexLocked(session);
+            removed = unindexLocked(session, LeaveReason.LEFT);
         }
-        if (remaining != null) {
-            departed(session, LeaveReason.LEFT, remaining);
+        if (removed) {
+            departed(session, LeaveReason.LEFT);
         }
     }
 
@@ -220,7 +228,7 @@ public class ConnectionRegistry {
     }
 
     public int lobbyCount() {
-        return lobbies.size();
+        return lobbyCount;
     }
 
     public Settings settings() {
@@ -234,25 +242,29 @@ public class ConnectionRegistry {
         }
     }
 
-    /** Removes exactly this session from every index; the lobby's remaining members, or null if it was not indexed. */
-    private Session[] unindexLocked(Session session) {
+    /**
+     * Removes exactly this session from every index and, unless {@code tell} is null, tells the
+     * remaining members it left. False when it was not indexed (someone else removed it).
+     */
+    private boolean unindexLocked(Session session, LeaveReason tell) {
         if (!byUser.remove(session.userId(), session)) {
-            return null;
+            return false;
         }
         Lobby lobby = lobbies.get(session.lobby());
         lobby.remove(session);
         if (lobby.size() == 0) {
             lobbies.remove(session.lobby());
+            lobbyCount--;
         }
         connectionCount--;
-        return lobby.members();
+        if (tell != null) {
+            broadcast(lobby.members(), ServerMessages.memberLeft(session.userId(), tell.wire()));
+        }
+        return true;
     }
 
-    /** Follow-up of a removal: tell the lobby (unless told null), count, log. */
-    private void departed(Session session, LeaveReason reason, Session[] tell) {
-        if (tell != null) {
-            broadcast(tell, ServerMessages.memberLeft(session.userId(), reason.wire()));
-        }
+    /** Book-keeping after a removal: count and log. */
+    private void departed(Session session, LeaveReason reason) {
         metrics.closed(reason);
         capacityWarnings.onChange(connectionCount);
         LOG.infof("close user=%s lobby=%s conn=%s reason=%s", session.userId(), session.lobby(),
