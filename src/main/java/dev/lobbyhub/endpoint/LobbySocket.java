@@ -1,5 +1,6 @@
 package dev.lobbyhub.endpoint;
 
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 
 import org.jboss.logging.Logger;
@@ -35,6 +36,7 @@ import io.quarkus.websockets.next.WebSocket;
 import io.quarkus.websockets.next.WebSocketConnection;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClosedException;
 
 /**
  * {@code /ws/{lobby}}: admission checks in the order of the contract (lobby code, token, lobby
@@ -163,6 +165,11 @@ public class LobbySocket {
     @OnError
     public Uni<Void> onError(Throwable failure, WebSocketConnection connection) {
         Session session = connection.userData().get(SESSION);
+        if (failure instanceof HttpClosedException || failure instanceof IOException) {
+            // The peer went away; @OnClose does the clean-up.
+            LOG.debugf("connection lost conn=%s: %s", connection.id(), failure.toString());
+            return DONE;
+        }
         boolean tooBig = failure instanceof IllegalStateException && String.valueOf(failure.getMessage())
                 .toLowerCase().contains("size");
         CloseCode code = tooBig ? CloseCode.MESSAGE_TOO_BIG : CloseCode.INTERNAL_ERROR;

@@ -36,6 +36,8 @@ public final class TestSocket implements AutoCloseable {
     private final BlockingQueue<JsonObject> received = new LinkedBlockingQueue<>();
     private final BlockingQueue<JsonObject> healthPings = new LinkedBlockingQueue<>();
     private volatile boolean answerPings = true;
+    private volatile boolean paused;
+    private volatile boolean demandOwed;
     private final CompletableFuture<Close> closed = new CompletableFuture<>();
     private volatile WebSocket socket;
     /** Sends are chained: the JDK client allows one outstanding send at a time. */
@@ -89,7 +91,11 @@ public final class TestSocket implements AutoCloseable {
                     received.add(message);
                 }
             }
-            webSocket.request(1);
+            if (paused) {
+                demandOwed = true;
+            } else {
+                webSocket.request(1);
+            }
             return null;
         }
 
@@ -130,6 +136,19 @@ public final class TestSocket implements AutoCloseable {
     public TestSocket stopAnsweringPings() {
         answerPings = false;
         return this;
+    }
+
+    /** Stops reading from the socket, as a client on a stalled network would: the server's writes back up. */
+    public void pauseReading() {
+        paused = true;
+    }
+
+    public void resumeReading() {
+        paused = false;
+        if (demandOwed) {
+            demandOwed = false;
+            socket.request(1);
+        }
     }
 
     /** The next {@code health_ping} the server sent; fails after {@link #WAIT}. */
