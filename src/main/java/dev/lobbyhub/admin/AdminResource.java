@@ -82,15 +82,19 @@ public class AdminResource {
     private final PongWaiters pongWaiters;
     private final LobbyhubMetrics metrics;
     private final NodeId nodeId;
+    private final long maxBodyBytes;
 
-    AdminResource(ConnectionRegistry registry, PongWaiters pongWaiters, LobbyhubMetrics metrics, NodeId nodeId) {
+    AdminResource(ConnectionRegistry registry, PongWaiters pongWaiters, LobbyhubMetrics metrics, NodeId nodeId,
+            LobbyhubConfig config) {
         this.registry = registry;
         this.pongWaiters = pongWaiters;
         this.metrics = metrics;
         this.nodeId = nodeId;
+        this.maxBodyBytes = maxBodyBytes(config);
     }
 
-    /** Admin bodies carry one message's data: the inbound message limit, plus room for the envelope. */
+    /** Admin bodies carry one message's data: the inbound message limit, plus room for the envelope. The key filter
+     * refuses a declared larger body; this bound also catches chunked bodies, which declare no length. */
     static long maxBodyBytes(LobbyhubConfig config) {
         return config.limits().maxMessageBytes() + 1024L;
     }
@@ -172,6 +176,9 @@ public class AdminResource {
         if (!LobbyCode.isValid(code)) {
             return ApiError.response(Status.BAD_REQUEST, "invalid_lobby", "lobby must be 1 to 64 of A-Z a-z 0-9 _ -");
         }
+        if (tooLarge(body)) {
+            return bodyTooLarge();
+        }
         JsonNode request = parseObject(body);
         if (request == null || !request.has("data")) {
             return invalidBody("{\"data\": any JSON, \"exclude_user_id\": optional string}");
@@ -198,6 +205,9 @@ public class AdminResource {
     @Consumes(MediaType.WILDCARD)
     @Operation(summary = "Send direct_message (from null) to one user; 404 when not connected")
     public Response sendToUser(@PathParam("id") String userId, String body) {
+        if (tooLarge(body)) {
+            return bodyTooLarge();
+        }
         JsonNode request = parseObject(body);
         if (request == null || !request.has("data")) {
             return invalidBody("{\"data\": any JSON}");
@@ -251,6 +261,16 @@ public class AdminResource {
     private static Long rtt(Session session) {
         long rtt = session.rttMillis();
         return rtt < 0 ? null : rtt;
+    }
+
+    private boolean tooLarge(String body) {
+        return body != null && (long) body.length() * 3 > maxBodyBytes
+                && body.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > maxBodyBytes;
+    }
+
+    private Response bodyTooLarge() {
+        return ApiError.response(Status.REQUEST_ENTITY_TOO_LARGE, "body_too_large",
+                "request bodies are limited to " + maxBodyBytes + " bytes");
     }
 
     private static JsonNode parseObject(String body) {

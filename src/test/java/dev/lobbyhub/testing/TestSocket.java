@@ -54,7 +54,10 @@ public final class TestSocket implements AutoCloseable {
     /** As {@link #connect(URI, String)}, with an {@code Authorization: Bearer} header when given. */
     public static TestSocket connect(URI base, String pathAndQuery, String bearer) {
         TestSocket test = new TestSocket();
-        WebSocket.Builder builder = CLIENT.newWebSocketBuilder().connectTimeout(WAIT);
+        // A browser-like agent: the server's HTTP layer closes JDK-client connections early at shutdown
+        // (a workaround for a JDK bug), which is not what browsers see.
+        WebSocket.Builder builder = CLIENT.newWebSocketBuilder().connectTimeout(WAIT)
+                .header("User-Agent", "lobbyhub-test-client");
         if (bearer != null) {
             builder.header("Authorization", "Bearer " + bearer);
         }
