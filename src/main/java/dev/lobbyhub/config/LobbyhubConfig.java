@@ -28,6 +28,8 @@ public interface LobbyhubConfig {
 
     Cluster cluster();
 
+    Demo demo();
+
     interface Limits {
         /** Open connections on this node; connection number {@code max+1} is closed 4002 {@code server_full}. */
         @WithDefault("10000")
@@ -101,6 +103,12 @@ public interface LobbyhubConfig {
     interface Api {
         /** Bearer key of the admin API; unset, every admin request gets 403 {@code admin_api_disabled}. */
         Optional<String> key();
+    }
+
+    interface Demo {
+        /** Serve the demo lobby page at {@code /}; on in dev mode, off otherwise. */
+        @WithDefault("false")
+        boolean enabled();
     }
 
     interface Cluster {

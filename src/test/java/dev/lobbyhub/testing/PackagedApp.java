@@ -30,11 +30,15 @@ public final class PackagedApp implements AutoCloseable {
 
     /** Starts the jar with these environment variables (plus a free port). Does not wait for readiness. */
     public static PackagedApp start(Map<String, String> environment) throws IOException {
+        return start(environment, freePort());
+    }
+
+    /** Starts the jar on this port, e.g. the port of an instance that just stopped. */
+    public static PackagedApp start(Map<String, String> environment, int port) throws IOException {
         Path jar = Path.of("target", "quarkus-app", "quarkus-run.jar");
         if (!Files.exists(jar)) {
             throw new IllegalStateException("package the application first: " + jar.toAbsolutePath());
         }
-        int port = freePort();
         Path output = Files.createTempFile("lobbyhub-it", ".log");
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-jar", jar.toString()));
@@ -80,7 +84,11 @@ public final class PackagedApp implements AutoCloseable {
         process.destroyForcibly();
     }
 
-    private static int freePort() throws IOException {
+    public int port() {
+        return port;
+    }
+
+    public static int freePort() throws IOException {
         try (ServerSocket socket = new ServerSocket(0)) {
             return socket.getLocalPort();
         }

@@ -1,0 +1,221 @@
+package dev.lobbyhub.bench;
+
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.BiConsumer;
+
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.WebSocket;
+import io.vertx.core.http.WebSocketClient;
+import io.vertx.core.http.WebSocketClientOptions;
+import io.vertx.core.http.WebSocketConnectOptions;
+import io.vertx.core.json.JsonObject;
+
+/**
+ * Opens connections to {@code /ws/{lobby}}, {@code lobbySize} users per lobby, spread over
+ * 127.0.0.1, 127.0.0.2, … ({@code perAddress} each) with at most {@code inFlight} handshakes
+ * pending. Every connection answers {@code health_ping} unless it has been made {@link Conn#silent};
+ * every frame received is counted by type and handed to the listener.
+ */
+final class LoadClient {
+
+    /** Where the server listens and how to sign tokens for it. */
+    record Target(int port, int perAddress, String secret) {
+    }
+
+    /** One connection and what happened to it; fields are written by its event loop. */
+    static final class Conn {
+        final int index;
+        final String userId;
+        final String lobby;
+        volatile WebSocket ws;
+        /** When true, the connection answers nothing and sends nothing. */
+        volatile boolean silent;
+        volatile JsonObject welcome;
+        volatile long welcomedNanos;
+        /** When this client last sent a frame on it (the handshake counts). */
+        volatile long lastSentNanos;
+        volatile int closeCode = -1;
+        volatile String closeReason;
+        volatile long closedNanos;
+        volatile Throwable failure;
+
+        Conn(int index, String userId, String lobby) {
+            this.index = index;
+            this.userId = userId;
+            this.lobby = lobby;
+        }
+
+        boolean isClosed() {
+            return closedNanos != 0;
+        }
+
+        void send(String text) {
+            if (!silent && ws != null && !ws.isClosed()) {
+                lastSentNanos = System.nanoTime();
+                ws.writeTextMessage(text);
+            }
+        }
+    }
+
+    private static final int MAX_ATTEMPTS = 3;
+
+    private final Vertx vertx;
+    private final Target target;
+    private final String lobbyPrefix;
+    private final int lobbySize;
+    private final int inFlight;
+    private final Tokens tokens;
+    private final WebSocketClient client;
+    private final List<Conn> conns = new CopyOnWriteArrayList<>();
+    private final Map<String, LongAdder> framesByType = new ConcurrentHashMap<>();
+    private final Map<Integer, LongAdder> closesByCode = new ConcurrentHashMap<>();
+    private final LongAdder failed = new LongAdder();
+    private volatile BiConsumer<Conn, JsonObject> listener = (conn, frame) -> {
+    };
+
+    LoadClient(Vertx vertx, Target target, String lobbyPrefix, int lobbySize, int inFlight) {
+        this.vertx = vertx;
+        this.target = target;
+        this.lobbyPrefix = lobbyPrefix;
+        this.lobbySize = lobbySize;
+        this.inFlight = inFlight;
+        this.tokens = new Tokens(target.secret());
+        this.client = vertx.createWebSocketClient(new WebSocketClientOptions()
+                .setMaxConnections(Integer.MAX_VALUE)
+                .setConnectTimeout(10_000)
+                .setIdleTimeout(0));
+    }
+
+    /** Called on the connection's event loop for every frame, after the built-in handling. */
+    void onFrame(BiConsumer<Conn, JsonObject> listener) {
+        this.listener = listener;
+    }
+
+    /**
+     * Adds {@code count} connections; the future completes when each has its {@code welcome} or
+     * has failed for good (closed before the welcome, or refused {@value #MAX_ATTEMPTS} times).
+     */
+    Future<Void> connect(int count) {
+        int first = conns.size();
+        for (int i = first; i < first + count; i++) {
+            conns.add(new Conn(i, lobbyPrefix + "-u" + i, lobbyPrefix + "-" + (i / lobbySize)));
+        }
+        Promise<Void> all = Promise.promise();
+        if (count == 0) {
+            all.complete();
+            return all.future();
+        }
+        AtomicInteger next = new AtomicInteger(first);
+        AtomicInteger settled = new AtomicInteger();
+        Runnable launchNext = new Runnable() {
+            @Override
+            public void run() {
+                int i = next.getAndIncrement();
+                if (i < first + count) {
+                    open(conns.get(i), 1, () -> {
+                        if (settled.incrementAndGet() == count) {
+                            all.complete();
+                        } else {
+                            run();
+                        }
+                    });
+                }
+            }
+        };
+        for (int i = 0; i < Math.min(inFlight, count); i++) {
+            launchNext.run();
+        }
+        return all.future();
+    }
+
+    private void open(Conn conn, int attempt, Runnable settled) {
+        int address = 1 + conn.index / target.perAddress();
+        WebSocketConnectOptions options = new WebSocketConnectOptions()
+                .setHost("127.0.0." + address)
+                .setPort(target.port())
+                .setURI("/ws/" + conn.lobby + "?token=" + tokens.forUser(conn.userId));
+        conn.lastSentNanos = System.nanoTime();
+        client.connect(options).onComplete(ar -> {
+            if (ar.failed()) {
+                if (attempt < MAX_ATTEMPTS) {
+                    vertx.setTimer(200L * attempt, t -> open(conn, attempt + 1, settled));
+                } else {
+                    conn.failure = ar.cause();
+                    failed.increment();
+                    settled.run();
+                }
+                return;
+            }
+            WebSocket ws = ar.result();
+            conn.ws = ws;
+            ws.textMessageHandler(text -> {
+                JsonObject frame = new JsonObject(text);
+                String type = frame.getString("type");
+                framesByType.computeIfAbsent(type, t -> new LongAdder()).increment();
+                if ("welcome".equals(type) && conn.welcome == null) {
+                    conn.welcome = frame;
+                    conn.welcomedNanos = System.nanoTime();
+                    settled.run();
+                } else if ("health_ping".equals(type)) {
+                    conn.send("{\"type\":\"health_pong\",\"timestamp\":" + frame.getLong("timestamp") + "}");
+                }
+                listener.accept(conn, frame);
+            });
+            ws.exceptionHandler(err -> {
+                // A reset shows up as a close; nothing else to do here.
+            });
+            ws.closeHandler(v -> {
+                Short code = ws.closeStatusCode();
+                conn.closeCode = code == null ? 1006 : code;
+                conn.closeReason = ws.closeReason();
+                conn.closedNanos = System.nanoTime();
+                closesByCode.computeIfAbsent(conn.closeCode, c -> new LongAdder()).increment();
+                if (conn.welcome == null) {
+                    failed.increment();
+                    settled.run();
+                }
+            });
+        });
+    }
+
+    List<Conn> conns() {
+        return conns;
+    }
+
+    long welcomed() {
+        return conns.stream().filter(c -> c.welcome != null).count();
+    }
+
+    long failed() {
+        return failed.sum();
+    }
+
+    long frames(String type) {
+        LongAdder n = framesByType.get(type);
+        return n == null ? 0 : n.sum();
+    }
+
+    Map<String, LongAdder> framesByType() {
+        return framesByType;
+    }
+
+    Map<Integer, LongAdder> closesByCode() {
+        return closesByCode;
+    }
+
+    /** Closes every open connection with 1000 and the client; completes when the sockets are gone. */
+    Future<Void> close() {
+        List<Future<Void>> closing = conns.stream()
+                .filter(c -> c.ws != null && !c.ws.isClosed())
+                .map(c -> c.ws.close())
+                .toList();
+        return Future.join(closing).eventually(() -> client.close()).mapEmpty();
+    }
+}

@@ -1,0 +1,375 @@
+// lobbyhub browser client: one lobby connection that answers health pings, keeps the member
+// list, queues sends while reconnecting and reconnects the way each close code asks for.
+// Types: /lobbyhub-client.d.ts. No dependencies; an ES module.
+
+/** @typedef {'idle'|'connecting'|'open'|'reconnecting'|'closed'} ClientState */
+
+/**
+ * What a client does after the server closed the connection.
+ * @typedef {{ retry: false }
+ *   | { retry: true, wait: 'backoff' | 'hint' | 'pause' | 'new_token' }} CloseDecision
+ */
+
+/** Close codes after which reconnecting cannot help (§2 of the lobbyhub contract). */
+const FINAL_CODES = new Set([1000, 1009, 4000, 4003, 4005, 4006, 4011]);
+
+/**
+ * Decides, from a close code and reason, whether and how to reconnect.
+ * @param {number} code
+ * @param {string} reason
+ * @returns {CloseDecision}
+ */
+export function closeDecision(code, reason) {
+  if (FINAL_CODES.has(code)) return { retry: false };
+  if (code === 4002) return reason === 'lobby_full' ? { retry: false } : { retry: true, wait: 'backoff' };
+  if (code === 4001) return { retry: true, wait: 'new_token' };
+  if (code === 1012) return { retry: true, wait: 'hint' };
+  if (code === 4008) return { retry: true, wait: 'pause' };
+  // 1006 (dropped), 1011, 1013, 4004 stale, 4009 slow_consumer, anything unknown.
+  return { retry: true, wait: 'backoff' };
+}
+
+/**
+ * Exponential backoff with full jitter: a uniform pick in [0, min(maxMs, baseMs * 2^attempt)].
+ * @param {number} attempt 0 for the first retry
+ * @param {number} baseMs
+ * @param {number} maxMs
+ * @param {() => number} [random] a number in [0, 1)
+ * @returns {number} milliseconds
+ */
+export function backoffDelay(attempt, baseMs, maxMs, random = Math.random) {
+  const ceiling = Math.min(maxMs, baseMs * Math.pow(2, Math.min(attempt, 30)));
+  return Math.floor(random() * ceiling);
+}
+
+/**
+ * A first-in first-out queue that keeps at most `limit` items: when full, the oldest is dropped.
+ * @template T
+ */
+export class BoundedQueue {
+  /** @param {number} limit */
+  constructor(limit) {
+    /** @type {T[]} */
+    this.items = [];
+    this.limit = limit;
+    this.dropped = 0;
+  }
+
+  /**
+   * @param {T} item
+   * @returns {boolean} false when an older item had to be dropped to make room
+   */
+  push(item) {
+    if (this.limit <= 0) {
+      this.dropped++;
+      return false;
+    }
+    let kept = true;
+    if (this.items.length >= this.limit) {
+      this.items.shift();
+      this.dropped++;
+      kept = false;
+    }
+    this.items.push(item);
+    return kept;
+  }
+
+  /** @returns {T[]} everything queued, oldest first; the queue is empty afterwards */
+  drain() {
+    const items = this.items;
+    this.items = [];
+    return items;
+  }
+
+  get size() {
+    return this.items.length;
+  }
+}
+
+/**
+ * @typedef {object} LobbyClientOptions
+ * @property {string} lobby lobby code: 1 to 64 of A-Z a-z 0-9 _ -
+ * @property {string | (() => string | Promise<string>)} token a JWT, or a function returning one;
+ *   a function is called again for every connection attempt after a 4001 close
+ * @property {string} [url] WebSocket base, default `ws(s)://<this page's host>`; the lobby path is appended
+ * @property {number} [backoffBaseMs] first backoff ceiling, default 500
+ * @property {number} [backoffMaxMs] largest backoff ceiling, default 30000
+ * @property {number} [rateLimitPauseMs] wait after a 4008 close, default 5000
+ * @property {number} [queueLimit] sends kept while not connected, default 100; beyond it the oldest is dropped
+ * @property {(code: number, reason: string) => void} [onGiveUp] called once when the client stops for good
+ * @property {typeof WebSocket} [WebSocketImpl] for tests and non-browser runtimes
+ */
+
+/**
+ * One player's connection to one lobby.
+ *
+ * Events (listen with `on(type, handler)`): `welcome`, `member_joined`, `member_left`,
+ * `lobby_message`, `direct_message`, `error`, `pong`, `server_shutdown` (each with the server's
+ * frame), `members` (the current member list), `state` ({state, code?, reason?, retryInMs?}).
+ */
+export class LobbyClient {
+  /** @param {LobbyClientOptions} options */
+  constructor(options) {
+    if (!options || !options.lobby) throw new Error('LobbyClient needs options.lobby');
+    if (!options.token) throw new Error('LobbyClient needs options.token');
+    this.options = {
+      backoffBaseMs: 500,
+      backoffMaxMs: 30000,
+      rateLimitPauseMs: 5000,
+      queueLimit: 100,
+      ...options,
+    };
+    /** @type {ClientState} */
+    this.state = 'idle';
+    /** @type {string[]} user ids currently in the lobby, this user included */
+    this.members = [];
+    /** @type {string | null} */
+    this.userId = null;
+    /** @type {number | null} last round-trip time measured with ping(), in ms */
+    this.rttMs = null;
+    /** @type {{code: number, reason: string} | null} how the last connection ended */
+    this.lastClose = null;
+    /** @type {BoundedQueue<string>} */
+    this.queue = new BoundedQueue(this.options.queueLimit);
+    /** @type {Map<string, Set<(payload: any) => void>>} */
+    this.listeners = new Map();
+    /** @type {WebSocket | null} */
+    this.socket = null;
+    this.attempt = 0;
+    this.reconnectHintMs = null;
+    this.retryTimer = null;
+    this.pingSeq = 0;
+    /** @type {Map<string, {sentAt: number, resolve: (rtt: number) => void}>} */
+    this.pendingPings = new Map();
+    this.stopped = false;
+    /** When false the client ignores health pings, like a hung tab; for demonstrations and tests. */
+    this.answerHealthPings = true;
+  }
+
+  /**
+   * @param {string} type
+   * @param {(payload: any) => void} handler
+   * @returns {() => void} call it to stop listening
+   */
+  on(type, handler) {
+    if (!this.listeners.has(type)) this.listeners.set(type, new Set());
+    this.listeners.get(type).add(handler);
+    return () => this.listeners.get(type).delete(handler);
+  }
+
+  /** Opens the connection (again). */
+  connect() {
+    this.stopped = false;
+    this.clearRetry();
+    this.open();
+    return this;
+  }
+
+  /** Closes with 1000 and stops reconnecting. */
+  close() {
+    this.stopped = true;
+    this.clearRetry();
+    if (this.socket && this.socket.readyState <= 1) this.socket.close(1000, 'normal');
+    this.setState('closed', { code: 1000, reason: 'normal' });
+  }
+
+  /**
+   * Sends `data` to every other member. Queued while not connected.
+   * @param {unknown} data
+   * @param {string} [id] echoed as `ref` if the server answers with an error
+   */
+  sendLobby(data, id) {
+    this.send({ type: 'lobby_message', data, ...(id === undefined ? {} : { id }) });
+  }
+
+  /**
+   * Sends `data` to one member of the lobby. Queued while not connected.
+   * @param {string} to user id
+   * @param {unknown} data
+   * @param {string} [id]
+   */
+  sendDirect(to, data, id) {
+    this.send({ type: 'direct_message', to, data, ...(id === undefined ? {} : { id }) });
+  }
+
+  /**
+   * Measures the round-trip time to the server.
+   * @returns {Promise<number>} milliseconds; also kept in `rttMs`
+   */
+  ping() {
+    const id = `p${++this.pingSeq}`;
+    return new Promise((resolve) => {
+      this.pendingPings.set(id, { sentAt: now(), resolve });
+      this.send({ type: 'ping', id });
+    });
+  }
+
+  /** @param {object} message */
+  send(message) {
+    const text = JSON.stringify(message);
+    if (this.state === 'open' && this.socket && this.socket.readyState === 1) {
+      this.socket.send(text);
+      return;
+    }
+    if (!this.queue.push(text)) {
+      this.emit('error', { type: 'error', code: 'queue_overflow', message: 'send queue full: oldest message dropped' });
+    }
+  }
+
+  // --- internals ---
+
+  async open() {
+    if (this.state !== 'reconnecting') this.setState('connecting');
+    let token;
+    try {
+      token = typeof this.options.token === 'function' ? await this.options.token() : this.options.token;
+    } catch (e) {
+      this.scheduleRetry('backoff', { code: 4001, reason: 'unauthorized' });
+      return;
+    }
+    if (this.stopped) return;
+    const Impl = this.options.WebSocketImpl || WebSocket;
+    const socket = new Impl(`${this.baseUrl()}/ws/${encodeURIComponent(this.options.lobby)}?token=${encodeURIComponent(token)}`);
+    this.socket = socket;
+    socket.onmessage = (event) => this.onFrame(event.data);
+    socket.onclose = (event) => {
+      if (this.socket === socket) this.onClose(event.code, event.reason);
+    };
+  }
+
+  baseUrl() {
+    if (this.options.url) return this.options.url.replace(/\/+$/, '');
+    const secure = typeof location !== 'undefined' && location.protocol === 'https:';
+    return `${secure ? 'wss' : 'ws'}://${location.host}`;
+  }
+
+  /** @param {string} text */
+  onFrame(text) {
+    let message;
+    try {
+      message = JSON.parse(text);
+    } catch (e) {
+      return;
+    }
+    switch (message.type) {
+      case 'health_ping':
+        if (this.answerHealthPings) {
+          this.socket.send(JSON.stringify({ type: 'health_pong', timestamp: message.timestamp }));
+        }
+        return;
+      case 'welcome':
+        this.attempt = 0;
+        this.reconnectHintMs = null;
+        this.userId = message.user_id;
+        this.members = [...message.members];
+        this.setState('open');
+        this.emit('welcome', message);
+        this.emit('members', this.members);
+        for (const queued of this.queue.drain()) this.socket.send(queued);
+        return;
+      case 'member_joined':
+        if (!this.members.includes(message.user_id)) this.members = [...this.members, message.user_id];
+        this.emit('member_joined', message);
+        this.emit('members', this.members);
+        return;
+      case 'member_left':
+        this.members = this.members.filter((id) => id !== message.user_id);
+        this.emit('member_left', message);
+        this.emit('members', this.members);
+        return;
+      case 'pong': {
+        const pending = message.id !== undefined && this.pendingPings.get(message.id);
+        if (pending) {
+          this.pendingPings.delete(message.id);
+          this.rttMs = Math.round(now() - pending.sentAt);
+          pending.resolve(this.rttMs);
+        }
+        this.emit('pong', message);
+        return;
+      }
+      case 'server_shutdown':
+        this.reconnectHintMs = message.reconnect_after_ms;
+        this.emit('server_shutdown', message);
+        return;
+      default:
+        this.emit(message.type, message);
+    }
+  }
+
+  /**
+   * @param {number} code
+   * @param {string} reason
+   */
+  onClose(code, reason) {
+    this.socket = null;
+    this.lastClose = { code, reason };
+    if (this.stopped) return;
+    const decision = closeDecision(code, reason);
+    if (!decision.retry) {
+      this.stopped = true;
+      this.setState('closed', { code, reason });
+      if (this.options.onGiveUp) this.options.onGiveUp(code, reason);
+      return;
+    }
+    if (decision.wait === 'new_token' && typeof this.options.token !== 'function') {
+      // A fixed token will be refused again: only a token function can get a new one.
+      this.stopped = true;
+      this.setState('closed', { code, reason });
+      if (this.options.onGiveUp) this.options.onGiveUp(code, reason);
+      return;
+    }
+    this.scheduleRetry(decision.wait, { code, reason });
+  }
+
+  /**
+   * @param {'backoff' | 'hint' | 'pause' | 'new_token'} wait
+   * @param {{code: number, reason: string}} close
+   */
+  scheduleRetry(wait, close) {
+    const { backoffBaseMs, backoffMaxMs, rateLimitPauseMs } = this.options;
+    let delay = backoffDelay(this.attempt, backoffBaseMs, backoffMaxMs);
+    if (wait === 'hint' && this.reconnectHintMs != null) delay = this.reconnectHintMs;
+    if (wait === 'pause') delay = rateLimitPauseMs + delay;
+    this.attempt++;
+    this.members = [];
+    this.setState('reconnecting', { ...close, retryInMs: delay });
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      if (!this.stopped) this.open();
+    }, delay);
+  }
+
+  clearRetry() {
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+  }
+
+  /**
+   * @param {ClientState} state
+   * @param {{code?: number, reason?: string, retryInMs?: number}} [details]
+   */
+  setState(state, details = {}) {
+    this.state = state;
+    this.emit('state', { state, ...details });
+  }
+
+  /**
+   * @param {string} type
+   * @param {any} payload
+   */
+  emit(type, payload) {
+    const handlers = this.listeners.get(type);
+    if (!handlers) return;
+    for (const handler of [...handlers]) {
+      try {
+        handler(payload);
+      } catch (e) {
+        console.error('lobbyhub: listener for', type, 'failed', e);
+      }
+    }
+  }
+}
+
+function now() {
+  return typeof performance !== 'undefined' ? performance.now() : Date.now();
+}
