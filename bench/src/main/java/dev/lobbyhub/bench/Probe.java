@@ -33,6 +33,8 @@ final class Probe {
     private final LongAdder answered = new LongAdder();
     private final List<AtomicLongArray> sentAt = new CopyOnWriteArrayList<>();
     private final List<Long> timers = new CopyOnWriteArrayList<>();
+    private final Recorder pingGaps = new Recorder(3);
+    private final List<AtomicLong> lastHealthPing = new CopyOnWriteArrayList<>();
 
     Probe(Vertx vertx, LoadClient.Target target, int periodMs) {
         this.vertx = vertx;
@@ -43,6 +45,12 @@ final class Probe {
                 long sentNanos = sentAt.get(conn.index).get((int) (id.longValue() % RING));
                 recorder.recordValue(Math.max(0, (System.nanoTime() - sentNanos) / 1000));
                 answered.increment();
+            } else if ("health_ping".equals(frame.getString("type"))) {
+                long at = frame.getLong("timestamp");
+                long previous = lastHealthPing.get(conn.index).getAndSet(at);
+                if (previous > 0) {
+                    pingGaps.recordValue(Math.max(0, at - previous));
+                }
             }
         });
     }
@@ -51,6 +59,7 @@ final class Probe {
     Future<Void> start(int count) {
         for (int i = 0; i < count; i++) {
             sentAt.add(new AtomicLongArray(RING));
+            lastHealthPing.add(new AtomicLong());
         }
         return client.connect(count).map(v -> {
             for (LoadClient.Conn conn : client.conns()) {
@@ -70,6 +79,14 @@ final class Probe {
     /** Round trips recorded since the previous call, in microseconds. */
     Histogram window() {
         return recorder.getIntervalHistogram();
+    }
+
+    /**
+     * Gaps between consecutive {@code health_ping} timestamps on one probe connection since the
+     * previous call, in milliseconds: how regular the server's sweeps are.
+     */
+    Histogram healthPingGaps() {
+        return pingGaps.getIntervalHistogram();
     }
 
     long sent() {

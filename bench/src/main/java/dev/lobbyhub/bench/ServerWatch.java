@@ -41,7 +41,9 @@ final class ServerWatch {
                     continue;
                 }
                 int space = line.lastIndexOf(' ');
-                values.put(line.substring(0, space).trim(), Double.parseDouble(line.substring(space + 1)));
+                // Micrometer writes {reason="stale",}: keys are kept in the plain form {reason="stale"}.
+                String key = line.substring(0, space).trim().replace(",}", "}");
+                values.put(key, Double.parseDouble(line.substring(space + 1)));
             }
             return values;
         } catch (IOException e) {

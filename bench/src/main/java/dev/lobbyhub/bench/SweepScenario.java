@@ -59,12 +59,9 @@ public final class SweepScenario {
         print("server: ping-interval %d ms, stale-after %d ms, collector %s; %d probe connections, ping every %d ms each",
                 intervalMs, staleMs, server.collector(), probe.openConnections(), args.integer("probe-period-ms", 25));
 
-        long rssIdle = server.rssKb();
-        long liveIdle = server.liveHeapKb();
-        print("idle (probes only): RSS %d KiB, live heap %d KiB", rssIdle, liveIdle);
-
         LoadClient base = new LoadClient(vertx, target, "base", 10, inFlight);
         Wait.on(base.connect(baseline), Duration.ofSeconds(60));
+        Window.observe(server, probe, Duration.ofMillis(2 * intervalMs), () -> false); // warm-up, not reported
         Window quiet = Window.observe(server, probe, window, () -> false);
         print("baseline %d connections: probe RTT %s; sweeps: %s", base.welcomed(), Probe.describe(quiet.rtt()),
                 quiet.sweepLine());
@@ -72,6 +69,9 @@ public final class SweepScenario {
         int probes = probe.openConnections();
         Wait.until(() -> ServerWatch.value(server.metrics(), Window.ACTIVE) == probes, Duration.ofSeconds(10),
                 Duration.ofMillis(100));
+        long rssIdle = server.rssKb();
+        long liveIdle = server.liveHeapKb();
+        print("idle (%d probe connections only): RSS %d KiB, live heap %d KiB", probes, rssIdle, liveIdle);
 
         LoadClient load = new LoadClient(vertx, target, "load", 10, inFlight);
         long connectStart = System.nanoTime();
