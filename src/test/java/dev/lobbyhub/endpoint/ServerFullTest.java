@@ -17,7 +17,7 @@ import io.quarkus.test.junit.TestProfile;
 /** The node limit: connection number max+1 is closed 4002 {@code server_full}, whatever lobby it asks for. */
 @QuarkusTest
 @TestProfile(ServerFullTest.TwoConnections.class)
-class ServerFullTest {
+public class ServerFullTest {
 
     public static class TwoConnections implements QuarkusTestProfile {
         @Override

@@ -6,30 +6,22 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.net.URI;
 import java.time.Duration;
-import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 
+import dev.lobbyhub.endpoint.ServerFullTest;
 import dev.lobbyhub.testing.TestSocket;
 import dev.lobbyhub.testing.Tokens;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
-import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.response.Response;
 import io.vertx.core.json.JsonObject;
 
 /** SPEC §8: readiness is DOWN while the node is at max-connections, UP again below it. */
 @QuarkusTest
-@TestProfile(ReadinessAtCapacityTest.TwoConnections.class)
+@TestProfile(ServerFullTest.TwoConnections.class)
 class ReadinessAtCapacityTest {
-
-    public static class TwoConnections implements QuarkusTestProfile {
-        @Override
-        public Map<String, String> getConfigOverrides() {
-            return Map.of("lobbyhub.limits.max-connections", "2");
-        }
-    }
 
     @TestHTTPResource("/")
     URI base;
