@@ -35,6 +35,7 @@ import io.quarkus.websockets.next.UserData.TypedKey;
 import io.quarkus.websockets.next.WebSocket;
 import io.quarkus.websockets.next.WebSocketConnection;
 import io.smallrye.mutiny.Uni;
+import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClosedException;
 
@@ -87,7 +88,8 @@ public class LobbySocket {
         if (!identity.mayJoin(lobby)) {
             return reject(connection, CloseCode.FORBIDDEN, identity.userId(), "lobby not in token");
         }
-        WebSocketTransport transport = new WebSocketTransport(connection, registry, metrics, maxOutboundBytes);
+        WebSocketTransport transport = new WebSocketTransport(connection, Vertx.currentContext(), registry, metrics,
+                maxOutboundBytes);
         Admission admission = registry.admit(identity, lobby, connection.id(), transport);
         if (admission instanceof Admission.Rejected rejected) {
             return reject(connection, rejected.code(), identity.userId(), rejected.code().reason());

@@ -1,5 +1,8 @@
 package dev.lobbyhub.endpoint;
 
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 import org.jboss.logging.Logger;
@@ -12,29 +15,47 @@ import dev.lobbyhub.registry.Session;
 import dev.lobbyhub.registry.Transport;
 import io.quarkus.websockets.next.CloseReason;
 import io.quarkus.websockets.next.WebSocketConnection;
+import io.vertx.core.Context;
 
 /**
- * A session's socket. Counts the characters queued to the client and not yet written; when the
- * backlog passes {@code max-outbound-bytes} the client is not reading, and it is closed
- * {@code slow_consumer} instead of making the server hold ever more for it.
+ * A session's socket. Every frame and the final close go through one queue drained on the
+ * connection's own event loop, so a client receives them in the order they were sent, whichever
+ * threads sent them.
+ *
+ * <p>
+ * Two backlogs are watched. Frames handed to the socket and not yet written mean the client is
+ * not reading: over {@code max-outbound-bytes} it is closed {@code slow_consumer}. Frames still
+ * waiting in the queue mean this node is behind, which is not the client's fault, so they are
+ * allowed {@link #QUEUE_FACTOR} times as much before the same close protects the node's memory.
  */
 final class WebSocketTransport implements Transport {
 
     private static final Logger LOG = Logger.getLogger(WebSocketTransport.class);
+    static final int QUEUE_FACTOR = 8;
 
     private final WebSocketConnection connection;
+    private final Context context;
     private final ConnectionRegistry registry;
     private final LobbyhubMetrics metrics;
+    private final long maxUnwritten;
     private final long maxQueued;
+    /** Frames (String) and at most one close (CloseCode), in order. */
+    private final Queue<Object> queue = new ConcurrentLinkedQueue<>();
+    private final AtomicBoolean drainScheduled = new AtomicBoolean();
     private final AtomicLong queued = new AtomicLong();
+    private final AtomicLong unwritten = new AtomicLong();
+    private volatile boolean closing;
     private volatile Session session;
 
-    WebSocketTransport(WebSocketConnection connection, ConnectionRegistry registry, LobbyhubMetrics metrics,
-            long maxQueued) {
+    /** Created in {@code @OnOpen}, on the connection's event loop, whose context it keeps. */
+    WebSocketTransport(WebSocketConnection connection, Context context, ConnectionRegistry registry,
+            LobbyhubMetrics metrics, long maxUnwritten) {
         this.connection = connection;
+        this.context = context;
         this.registry = registry;
         this.metrics = metrics;
-        this.maxQueued = maxQueued;
+        this.maxUnwritten = maxUnwritten;
+        this.maxQueued = maxUnwritten * QUEUE_FACTOR;
     }
 
     /** Binds the admitted session, so that failures can close it through the registry. */
@@ -44,36 +65,79 @@ final class WebSocketTransport implements Transport {
 
     @Override
     public void send(String text) {
-        long size = text.length();
-        if (queued.addAndGet(size) > maxQueued) {
-            queued.addAndGet(-size);
+        if (closing) {
+            return;
+        }
+        if (queued.addAndGet(text.length()) > maxQueued) {
             metrics.dropped(DropReason.SEND_FAILED);
             fail(CloseCode.SLOW_CONSUMER);
             return;
         }
-        connection.sendText(text).subscribe().with(
-                sent -> queued.addAndGet(-size),
-                failure -> {
-                    queued.addAndGet(-size);
-                    metrics.dropped(DropReason.SEND_FAILED);
-                    if (connection.isOpen()) {
-                        LOG.debugf("send failed conn=%s: %s", connection.id(), failure.toString());
-                        fail(CloseCode.INTERNAL_ERROR);
-                    }
-                });
+        enqueue(text);
     }
 
     @Override
     public void close(CloseCode code) {
+        if (closing) {
+            return;
+        }
+        closing = true;
+        if (code == CloseCode.SLOW_CONSUMER) {
+            // The backlog is the problem: close now instead of behind it.
+            queue.clear();
+            closeSocket(code);
+        } else {
+            enqueue(code);
+        }
+    }
+
+    private void enqueue(Object item) {
+        queue.add(item);
+        if (drainScheduled.compareAndSet(false, true)) {
+            if (context == null) {
+                drain(null);
+            } else {
+                context.runOnContext(this::drain);
+            }
+        }
+    }
+
+    /** On the connection's event loop: hands queued frames to the socket, in order. */
+    private void drain(Void ignored) {
+        drainScheduled.set(false);
+        Object item;
+        while ((item = queue.poll()) != null) {
+            if (item instanceof CloseCode code) {
+                closeSocket(code);
+                queue.clear();
+                return;
+            }
+            String text = (String) item;
+            long size = text.length();
+            queued.addAndGet(-size);
+            if (unwritten.addAndGet(size) > maxUnwritten) {
+                metrics.dropped(DropReason.SEND_FAILED);
+                fail(CloseCode.SLOW_CONSUMER);
+                return;
+            }
+            connection.sendText(text).subscribe().with(
+                    written -> unwritten.addAndGet(-size),
+                    failure -> {
+                        unwritten.addAndGet(-size);
+                        if (connection.isOpen() && !closing) {
+                            metrics.dropped(DropReason.SEND_FAILED);
+                            LOG.debugf("send failed conn=%s: %s", connection.id(), failure.toString());
+                            fail(CloseCode.INTERNAL_ERROR);
+                        }
+                    });
+        }
+    }
+
+    private void closeSocket(CloseCode code) {
         connection.close(new CloseReason(code.code(), code.reason())).subscribe().with(
                 closed -> {
                 },
                 failure -> LOG.debugf("close failed conn=%s: %s", connection.id(), failure.toString()));
-    }
-
-    /** Bytes (UTF-16 units, close to UTF-8 bytes for JSON) queued and not yet written. */
-    long queued() {
-        return queued.get();
     }
 
     private void fail(CloseCode code) {

@@ -3,6 +3,7 @@ package dev.lobbyhub.health;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -18,24 +19,35 @@ import io.quarkus.scheduler.Scheduled;
 import io.vertx.core.Vertx;
 
 /**
- * Every {@code ping-interval}: evicts connections silent for longer than {@code stale-after}
- * (4004 {@code stale}) and pings the others. The walk only compares timestamps; the pings go out
- * in small batches spread over the interval, so no event loop gets thousands of writes at once.
+ * The health sweep. Every second it evicts connections silent for longer than {@code stale-after}
+ * (4004 {@code stale}); every {@code ping-interval} it also pings the others. Checking each second
+ * keeps eviction within {@code stale-after + ping-interval} of the last frame even when the
+ * scheduler fires a little late.
+ *
+ * <p>
+ * The walk itself only compares timestamps. Pings go out in batches spread over the interval and
+ * evictions in batches a few milliseconds apart, so no event loop gets thousands of writes at once.
  */
 @ApplicationScoped
 public class HealthSweep {
 
     private static final Logger LOG = Logger.getLogger(HealthSweep.class);
     /** Pings sent by one timer callback. */
-    static final int BATCH = 200;
-    /** Share of the interval over which the batches are spread, leaving room before the next sweep. */
-    static final double SPREAD = 0.8;
+    static final int PING_BATCH = 200;
+    /** Share of the interval over which ping batches are spread. */
+    static final double PING_SPREAD = 0.8;
+    /** Evictions made by one timer callback, and the gap between two such batches. */
+    static final int EVICTION_BATCH = 100;
+    static final long EVICTION_GAP_MS = 10;
 
     private final ConnectionRegistry registry;
     private final LobbyhubMetrics metrics;
     private final Vertx vertx;
     private final long staleAfterNanos;
-    private final long pingIntervalMillis;
+    private final long pingIntervalNanos;
+    /** A ping round is due when this close to a full interval since the last one (ticks are not exact). */
+    private final long pingToleranceNanos;
+    private long lastPingRoundNanos;
     private volatile long lastCompletedNanos = System.nanoTime();
 
     HealthSweep(ConnectionRegistry registry, LobbyhubMetrics metrics, Vertx vertx, LobbyhubConfig config) {
@@ -43,34 +55,39 @@ public class HealthSweep {
         this.metrics = metrics;
         this.vertx = vertx;
         this.staleAfterNanos = config.health().staleAfter().toNanos();
-        this.pingIntervalMillis = config.health().pingInterval().toMillis();
+        this.pingIntervalNanos = config.health().pingInterval().toNanos();
+        this.pingToleranceNanos = Math.min(TimeUnit.MILLISECONDS.toNanos(500), pingIntervalNanos / 4);
+        this.lastPingRoundNanos = System.nanoTime() - pingIntervalNanos;
     }
 
-    @Scheduled(identity = "health-sweep", every = "${lobbyhub.health.ping-interval:15s}",
-            concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    @Scheduled(identity = "health-sweep", every = "1s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void sweep() {
         long started = System.nanoTime();
-        List<Session> toPing = new ArrayList<>(registry.connectionCount());
-        int evicted = 0;
+        boolean pingRound = started - lastPingRoundNanos >= pingIntervalNanos - pingToleranceNanos;
+        List<Session> stale = new ArrayList<>();
+        List<Session> toPing = pingRound ? new ArrayList<>(registry.connectionCount()) : List.of();
         for (Session session : registry.sessions()) {
             if (!session.isOpen()) {
                 continue;
             }
             if (started - session.lastInboundNanos() > staleAfterNanos) {
-                if (registry.disconnect(session, CloseCode.STALE)) {
-                    evicted++;
-                }
-            } else {
+                stale.add(session);
+            } else if (pingRound) {
                 toPing.add(session);
             }
         }
-        schedulePings(toPing);
+        inBatches(stale, EVICTION_BATCH, EVICTION_GAP_MS, this::evict);
+        if (pingRound) {
+            lastPingRoundNanos = started;
+            long batches = (toPing.size() + PING_BATCH - 1) / PING_BATCH;
+            long gap = batches == 0 ? 0 : (long) (TimeUnit.NANOSECONDS.toMillis(pingIntervalNanos) * PING_SPREAD / batches);
+            inBatches(toPing, PING_BATCH, gap, HealthSweep::ping);
+        }
         long took = System.nanoTime() - started;
         metrics.sweepTimer().record(took, TimeUnit.NANOSECONDS);
         lastCompletedNanos = System.nanoTime();
-        if (evicted > 0) {
-            LOG.infof("sweep evicted %d stale connections of %d in %d ms", evicted, toPing.size() + evicted,
-                    TimeUnit.NANOSECONDS.toMillis(took));
+        if (!stale.isEmpty()) {
+            LOG.infof("sweep: evicting %d stale connections", stale.size());
         }
     }
 
@@ -79,18 +96,24 @@ public class HealthSweep {
         return lastCompletedNanos;
     }
 
-    private void schedulePings(List<Session> sessions) {
-        int batches = (sessions.size() + BATCH - 1) / BATCH;
-        if (batches == 0) {
-            return;
-        }
-        long step = (long) (pingIntervalMillis * SPREAD / batches);
-        for (int b = 0; b < batches; b++) {
-            List<Session> batch = sessions.subList(b * BATCH, Math.min(sessions.size(), (b + 1) * BATCH));
-            if (b == 0 || step == 0) {
-                ping(batch);
+    /** Runs the first batch now and each following one {@code gapMs} later than the one before. */
+    private void inBatches(List<Session> sessions, int size, long gapMs, Consumer<List<Session>> action) {
+        for (int from = 0, batch = 0; from < sessions.size(); from += size, batch++) {
+            List<Session> slice = sessions.subList(from, Math.min(sessions.size(), from + size));
+            if (batch == 0 || gapMs == 0) {
+                action.accept(slice);
             } else {
-                vertx.setTimer(b * step, id -> ping(batch));
+                vertx.setTimer(batch * gapMs, id -> action.accept(slice));
+            }
+        }
+    }
+
+    private void evict(List<Session> batch) {
+        long now = System.nanoTime();
+        for (Session session : batch) {
+            // Still silent? A frame may have come in since the walk.
+            if (now - session.lastInboundNanos() > staleAfterNanos) {
+                registry.disconnect(session, CloseCode.STALE);
             }
         }
     }

@@ -23,10 +23,14 @@ public class SweepLiveness implements HealthCheck {
 
     @Override
     public HealthCheckResponse call() {
-        long sinceMillis = (System.nanoTime() - sweep.lastCompletedNanos()) / 1_000_000;
+        return check(System.nanoTime());
+    }
+
+    HealthCheckResponse check(long nowNanos) {
+        long sinceNanos = nowNanos - sweep.lastCompletedNanos();
         return HealthCheckResponse.named("health-sweep")
-                .status(sinceMillis * 1_000_000 <= limitNanos)
-                .withData("since_last_sweep_ms", sinceMillis)
+                .status(sinceNanos <= limitNanos)
+                .withData("since_last_sweep_ms", sinceNanos / 1_000_000)
                 .build();
     }
 }

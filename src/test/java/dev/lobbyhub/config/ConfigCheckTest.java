@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.security.KeyPairGenerator;
-import java.time.Duration;
 import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
@@ -15,22 +14,14 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import io.quarkus.runtime.configuration.DurationConverter;
-import io.smallrye.config.PropertiesConfigSource;
-import io.smallrye.config.SmallRyeConfigBuilder;
+import dev.lobbyhub.testing.TestConfig;
 
 class ConfigCheckTest {
 
     private static final String SECRET = "config-check-secret-0123456789abcdef";
 
     private static LobbyhubConfig config(Map<String, String> properties) {
-        return new SmallRyeConfigBuilder()
-                .withMapping(LobbyhubConfig.class)
-                // Quarkus registers this at startup; it reads "15s" as well as ISO-8601 "PT15S".
-                .withConverter(Duration.class, 200, new DurationConverter())
-                .withSources(new PropertiesConfigSource(properties, "test", 500))
-                .build()
-                .getConfigMapping(LobbyhubConfig.class);
+        return TestConfig.of(properties);
     }
 
     private static LobbyhubConfig withSecret(String... keyValues) {

@@ -18,13 +18,13 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
  * A real headless Chromium (Debian's {@code chromium} and {@code chromium-driver}) with a fresh
- * profile. Without them the browser tests are skipped, unless {@code -Dlobbyhub.browser.required=true}
+ * profile. Without them the browser tests are skipped, unless {@code -Dbrowser.tests.required=true}
  * (set by CI), which makes a missing browser a failure.
  */
 public final class Browser implements AutoCloseable {
 
-    public static final String CHROMIUM = System.getProperty("lobbyhub.chromium", "/usr/bin/chromium");
-    public static final String CHROMEDRIVER = System.getProperty("lobbyhub.chromedriver", "/usr/bin/chromedriver");
+    public static final String CHROMIUM = System.getProperty("browser.chromium", "/usr/bin/chromium");
+    public static final String CHROMEDRIVER = System.getProperty("browser.chromedriver", "/usr/bin/chromedriver");
     public static final Duration WAIT = Duration.ofSeconds(15);
 
     private final ChromeDriver driver;
@@ -37,7 +37,7 @@ public final class Browser implements AutoCloseable {
 
     public static Browser open() {
         boolean installed = Files.isExecutable(Path.of(CHROMIUM)) && Files.isExecutable(Path.of(CHROMEDRIVER));
-        if (!installed && Boolean.getBoolean("lobbyhub.browser.required")) {
+        if (!installed && Boolean.getBoolean("browser.tests.required")) {
             throw new IllegalStateException("browser tests need " + CHROMIUM + " and " + CHROMEDRIVER
                     + ": apt-get install chromium chromium-driver");
         }

@@ -129,6 +129,19 @@ final class ServerWatch {
         }
     }
 
+    /** Sum of every series whose key starts with {@code name} and contains {@code label} (e.g. area="heap"). */
+    static double sum(Map<String, Double> scrape, String name, String label) {
+        return scrape.entrySet().stream()
+                .filter(e -> e.getKey().startsWith(name + "{") && e.getKey().contains(label))
+                .mapToDouble(Map.Entry::getValue).sum();
+    }
+
+    /** Largest of the series whose key starts with {@code name}. */
+    static double max(Map<String, Double> scrape, String name) {
+        return scrape.entrySet().stream().filter(e -> e.getKey().startsWith(name + "{"))
+                .mapToDouble(Map.Entry::getValue).max().orElse(0);
+    }
+
     /** Reads a metric, 0 when absent (a counter not yet moved may be missing). */
     static double value(Map<String, Double> scrape, String key) {
         return scrape.getOrDefault(key, 0.0);
