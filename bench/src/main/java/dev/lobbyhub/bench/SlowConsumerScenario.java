@@ -253,6 +253,7 @@ public final class SlowConsumerScenario {
     private void reset() {
         for (int i = 0; i < MEMBERS; i++) {
             received.set(i, 0);
+            lastSeq.set(i, -1);
         }
         latency.reset();
         outOfOrder.reset();
