@@ -37,13 +37,22 @@ import dev.lobbyhub.protocol.ServerMessages;
 import dev.lobbyhub.registry.CloseCode;
 import dev.lobbyhub.registry.ConnectionRegistry;
 import dev.lobbyhub.registry.Session;
+import io.quarkus.runtime.annotations.RegisterForReflection;
 import io.smallrye.mutiny.Uni;
 
-/** The admin API for game backends. Every answer is JSON; keys and errors are checked by {@link AdminKeyFilter}. */
+/**
+ * The admin API for game backends. Every answer is JSON; keys and errors are checked by
+ * {@link AdminKeyFilter}. Answer records are registered for reflection: several travel inside a
+ * {@code Response}, where the native build cannot see their type.
+ */
 @Path("/api/v1")
 @Produces(MediaType.APPLICATION_JSON)
 @SecurityScheme(securitySchemeName = "apiKey", type = SecuritySchemeType.HTTP, scheme = "bearer")
 @SecurityRequirement(name = "apiKey")
+@RegisterForReflection(targets = { AdminResource.Stats.class, AdminResource.LobbyLine.class,
+        AdminResource.LobbyPage.class, AdminResource.Member.class, AdminResource.LobbyDetail.class,
+        AdminResource.LobbyDelivery.class, AdminResource.UserDelivery.class, AdminResource.PingResult.class,
+        ApiError.class })
 public class AdminResource {
 
     static final int DEFAULT_PAGE = 100;
