@@ -136,7 +136,9 @@ export class LobbyClient {
     /** @type {WebSocket | null} */
     this.socket = null;
     this.attempt = 0;
+    /** @type {number | null} the server's reconnect_after_ms from its last server_shutdown */
     this.reconnectHintMs = null;
+    /** @type {ReturnType<typeof setTimeout> | null} */
     this.retryTimer = null;
     this.pingSeq = 0;
     /** @type {Map<string, {sentAt: number, resolve: (rtt: number) => void}>} */
@@ -152,9 +154,15 @@ export class LobbyClient {
    * @returns {() => void} call it to stop listening
    */
   on(type, handler) {
-    if (!this.listeners.has(type)) this.listeners.set(type, new Set());
-    this.listeners.get(type).add(handler);
-    return () => this.listeners.get(type).delete(handler);
+    let handlers = this.listeners.get(type);
+    if (!handlers) {
+      handlers = new Set();
+      this.listeners.set(type, handlers);
+    }
+    handlers.add(handler);
+    return () => {
+      handlers.delete(handler);
+    };
   }
 
   /** Opens the connection (again). */
@@ -231,7 +239,7 @@ export class LobbyClient {
     const Impl = this.options.WebSocketImpl || WebSocket;
     const socket = new Impl(`${this.baseUrl()}/ws/${encodeURIComponent(this.options.lobby)}?token=${encodeURIComponent(token)}`);
     this.socket = socket;
-    socket.onmessage = (event) => this.onFrame(event.data);
+    socket.onmessage = (event) => this.onFrame(socket, event.data);
     socket.onclose = (event) => {
       if (this.socket === socket) this.onClose(event.code, event.reason);
     };
@@ -243,8 +251,11 @@ export class LobbyClient {
     return `${secure ? 'wss' : 'ws'}://${location.host}`;
   }
 
-  /** @param {string} text */
-  onFrame(text) {
+  /**
+   * @param {WebSocket} socket the connection the frame came on
+   * @param {string} text
+   */
+  onFrame(socket, text) {
     let message;
     try {
       message = JSON.parse(text);
@@ -254,7 +265,7 @@ export class LobbyClient {
     switch (message.type) {
       case 'health_ping':
         if (this.answerHealthPings) {
-          this.socket.send(JSON.stringify({ type: 'health_pong', timestamp: message.timestamp }));
+          socket.send(JSON.stringify({ type: 'health_pong', timestamp: message.timestamp }));
         }
         return;
       case 'welcome':
@@ -265,7 +276,7 @@ export class LobbyClient {
         this.setState('open');
         this.emit('welcome', message);
         this.emit('members', this.members);
-        for (const queued of this.queue.drain()) this.socket.send(queued);
+        for (const queued of this.queue.drain()) socket.send(queued);
         return;
       case 'member_joined':
         if (!this.members.includes(message.user_id)) this.members = [...this.members, message.user_id];

@@ -1,11 +1,9 @@
 package dev.lobbyhub.bench.peers;
 
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Matcher;
@@ -13,7 +11,6 @@ import java.util.regex.Pattern;
 
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.json.JsonArray;
@@ -99,13 +96,12 @@ public final class VertxLobbyServer {
         });
     }
 
-    /** Serializes once and writes the same buffer to every other member. */
+    /** Serializes once and writes the same text to every other member (close handlers run later, on the loop). */
     private static void broadcast(Set<Member> lobby, Member except, JsonObject frame) {
-        Buffer text = Buffer.buffer(frame.encode());
-        List<Member> targets = new ArrayList<>(lobby);
-        for (Member m : targets) {
+        String text = frame.encode();
+        for (Member m : lobby) {
             if (m != except && !m.ws().isClosed()) {
-                m.ws().writeFinalTextFrame(text.toString(StandardCharsets.UTF_8));
+                m.ws().writeTextMessage(text);
             }
         }
     }
