@@ -22,7 +22,8 @@ final class CapacityWarnings {
         this.max = max;
     }
 
-    void onChange(int count) {
+    /** Takes the new connection count; returns the level (80 or 100) it warned about, or 0. */
+    int onChange(int count) {
         long percent = count * 100L / max;
         int level = percent >= FULL ? FULL : percent >= HIGH ? HIGH : NONE;
         int previous = warned.get();
@@ -30,11 +31,13 @@ final class CapacityWarnings {
             if (warned.compareAndSet(previous, level)) {
                 LOG.warnf("capacity at %d%%: %d of %d connections (lobbyhub.limits.max-connections)", percent, count,
                         max);
+                return level;
             }
         } else if (previous == FULL && level < FULL) {
             warned.compareAndSet(FULL, HIGH);
         } else if (previous == HIGH && percent < 75) {
             warned.compareAndSet(HIGH, NONE);
         }
+        return NONE;
     }
 }
