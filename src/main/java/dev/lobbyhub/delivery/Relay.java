@@ -32,7 +32,7 @@ public class Relay {
             String text = ServerMessages.relayed("lobby_message", from.userId(), lobbyMessage.data(),
                     System.currentTimeMillis());
             int delivered = 0;
-            for (Session member : registry.members(from.lobby())) {
+            for (Session member : from.lobbyMembers()) {
                 if (member != from) {
                     member.send(text);
                     delivered++;

@@ -121,6 +121,7 @@ public class ConnectionRegistry {
                 lobbyCount++;
             }
             Session[] others = lobby.members();
+            session.joined(lobby);
             lobby.add(session);
             byUser.put(userId, session);
             count = ++connectionCount;

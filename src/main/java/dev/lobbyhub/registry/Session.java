@@ -28,6 +28,8 @@ public final class Session {
     private volatile CloseCode closeCode;
     private volatile long lastInboundNanos;
     private volatile long rttMillis = -1;
+    /** The lobby it was admitted to; set once, under the registry's lock, before anyone can see the session. */
+    private Lobby joined;
 
     private volatile boolean welcomed;
     /** Frames sent before the welcome; guarded by {@code this}, null once welcomed. */
@@ -58,6 +60,15 @@ public final class Session {
 
     public String lobby() {
         return lobby;
+    }
+
+    /** The current members of its lobby (this session included while it is a member), without a look-up. */
+    public Session[] lobbyMembers() {
+        return joined.members();
+    }
+
+    void joined(Lobby lobby) {
+        this.joined = lobby;
     }
 
     public long connectedAtMillis() {
