@@ -35,6 +35,7 @@ import io.quarkus.websockets.next.UserData.TypedKey;
 import io.quarkus.websockets.next.WebSocket;
 import io.quarkus.websockets.next.WebSocketConnection;
 import io.smallrye.mutiny.Uni;
+import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClosedException;
@@ -172,8 +173,7 @@ public class LobbySocket {
             LOG.debugf("connection lost conn=%s: %s", connection.id(), failure.toString());
             return DONE;
         }
-        boolean tooBig = failure instanceof IllegalStateException && String.valueOf(failure.getMessage())
-                .toLowerCase().contains("size");
+        boolean tooBig = isOversize(failure);
         CloseCode code = tooBig ? CloseCode.MESSAGE_TOO_BIG : CloseCode.INTERNAL_ERROR;
         if (!tooBig) {
             LOG.errorf(failure, "unexpected failure conn=%s", connection.id());
@@ -203,6 +203,13 @@ public class LobbySocket {
                 registry.disconnect(session, CloseCode.RATE_LIMITED);
                 return false;
         }
+    }
+
+    /** The transport's own size limits (above max-message-bytes) report an oversize message this way. */
+    private static boolean isOversize(Throwable failure) {
+        String message = String.valueOf(failure.getMessage());
+        return (failure instanceof IllegalStateException && message.contains("max message size"))
+                || (failure instanceof CorruptedWebSocketFrameException && message.contains("Max frame length"));
     }
 
     private boolean isTooBig(String text) {

@@ -33,7 +33,7 @@ class BadInputTest {
         String lobby = Tokens.unique("lobby");
         try (TestSocket sender = TestSocket.joinWelcomed(base, lobby, Tokens.valid(Tokens.unique("huge")))) {
             sender.send("{\"type\":\"lobby_message\",\"data\":\"" + "x".repeat(300_000) + "\"}");
-            assertEquals(1009, sender.awaitClose().code());
+            assertEquals(new TestSocket.Close(1009, "message_too_big"), sender.awaitClose());
         }
     }
 
