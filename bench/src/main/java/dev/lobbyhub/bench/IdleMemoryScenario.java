@@ -1,0 +1,66 @@
+package dev.lobbyhub.bench;
+
+import java.time.Duration;
+import java.util.Arrays;
+
+import io.vertx.core.Vertx;
+
+/**
+ * "idle memory" (S1): the server's memory before any connection and after {@code 2,000} and then
+ * {@code 10,000} idle connections (lobbies of 10, answering {@code health_ping}); per connection:
+ * resident set growth, and for a JVM ({@code --jvm true}) live-heap growth after {@code jcmd GC.run}.
+ *
+ * <pre>
+ * java -cp lobbyhub-bench.jar dev.lobbyhub.bench.IdleMemoryScenario --port 18080 --pid SERVER_PID \
+ *     [--label lobbyhub] [--jvm true] [--counts 2000,10000] [--settle-seconds 3] [--secret S]
+ * </pre>
+ * Prints one markdown row on a line starting with {@code TABLE }.
+ */
+public final class IdleMemoryScenario {
+
+    public static void main(String[] argv) {
+        Args args = new Args(argv);
+        Vertx vertx = Vertx.vertx();
+        boolean ok;
+        try {
+            ok = run(args, vertx);
+        } finally {
+            Wait.on(vertx.close(), Duration.ofSeconds(30));
+        }
+        System.exit(ok ? 0 : 1);
+    }
+
+    private static boolean run(Args args, Vertx vertx) {
+        String label = args.string("label", "server");
+        boolean jvm = Boolean.parseBoolean(args.string("jvm", "false"));
+        int[] counts = Arrays.stream(args.string("counts", "2000,10000").split(",")).mapToInt(Integer::parseInt).toArray();
+        Duration settle = Duration.ofSeconds(args.integer("settle-seconds", 3));
+        ServerWatch server = new ServerWatch(args.integer("port", 18080), args.pid());
+        if (!server.knowsPid()) {
+            System.out.println("[idle] --pid is required");
+            return false;
+        }
+        LoadClient load = new LoadClient(vertx, args.target(), "idle", 10, args.integer("in-flight", 256));
+        long rss0 = server.rssKb();
+        long live0 = jvm ? server.liveHeapKb() : -1;
+        System.out.printf("[idle] %s: 0 connections: RSS %d KiB, live heap %d KiB%n", label, rss0, live0);
+        StringBuilder row = new StringBuilder("TABLE | " + label + " | " + (rss0 / 1024) + " MiB");
+        boolean ok = true;
+        for (int count : counts) {
+            Wait.on(load.connect(count - load.conns().size()), Duration.ofMinutes(5));
+            Wait.pause(settle);
+            long rss = server.rssKb();
+            long live = jvm ? server.liveHeapKb() : -1;
+            long n = load.welcomed();
+            double rssPer = (rss - rss0) * 1024.0 / n / 1000;
+            double livePer = jvm ? (live - live0) * 1024.0 / n / 1000 : -1;
+            System.out.printf("[idle] %s: %d connections (%d failed): RSS %d KiB (+%.1f KB each), live heap %d KiB (+%.1f KB each)%n",
+                    label, n, load.failed(), rss, rssPer, live, livePer);
+            row.append(String.format(" | %.1f | %s", rssPer, jvm ? String.format("%.1f", livePer) : "–"));
+            ok &= n == count;
+        }
+        System.out.println(row.append(" |"));
+        Wait.on(load.close(), Duration.ofSeconds(60));
+        return ok;
+    }
+}
