@@ -6,7 +6,8 @@ import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * One admitted connection. Its life is {@code OPEN → CLOSING → CLOSED}: {@link #beginClose} wins
- * exactly once, so a connection is closed and announced as gone exactly once, whoever asks first.
+ * exactly once, setting its close code in the same atomic step, so a connection is closed and announced as gone
+ * exactly once, whoever asks first.
  * Sends made before the {@code welcome} has gone out are held and follow it, so a member's first
  * frame is always its {@code welcome}.
  */
@@ -24,8 +25,9 @@ public final class Session {
     private final String lobby;
     private final long connectedAtMillis;
     private final Transport transport;
-    private final AtomicReference<State> state = new AtomicReference<>(State.OPEN);
-    private volatile CloseCode closeCode;
+    /** How it ends: null while open; set once, atomically with its close code, by whoever ends it first. */
+    private final AtomicReference<Ending> ending = new AtomicReference<>();
+    private volatile boolean socketClosed;
     private volatile long lastInboundNanos;
     private volatile long rttMillis = -1;
     /** The lobby it was admitted to; set once, under the registry's lock, before anyone can see the session. */
@@ -75,17 +77,27 @@ public final class Session {
         return connectedAtMillis;
     }
 
+    /** The server's close code, or {@link #CLIENT} when the client closed first. */
+    private record Ending(CloseCode code) {
+    }
+
+    private static final Ending CLIENT = new Ending(null);
+
     public State state() {
-        return state.get();
+        if (ending.get() == null) {
+            return State.OPEN;
+        }
+        return socketClosed ? State.CLOSED : State.CLOSING;
     }
 
     public boolean isOpen() {
-        return state.get() == State.OPEN;
+        return ending.get() == null;
     }
 
     /** How the server closed it, or null while open or when the client closed it. */
     public CloseCode closeCode() {
-        return closeCode;
+        Ending end = ending.get();
+        return end == null ? null : end.code();
     }
 
     /** Records that a frame arrived: any inbound frame proves the connection alive. */
@@ -133,16 +145,13 @@ public final class Session {
 
     /** Moves OPEN → CLOSING; true only for the one caller that made the move. */
     boolean beginClose(CloseCode code) {
-        if (state.compareAndSet(State.OPEN, State.CLOSING)) {
-            closeCode = code;
-            return true;
-        }
-        return false;
+        return ending.compareAndSet(null, new Ending(code));
     }
 
-    /** Marks the socket closed; returns the state it was in. */
+    /** Marks the socket closed; returns OPEN when this is how the session ends (the client closed it). */
     State markClosed() {
-        return state.getAndSet(State.CLOSED);
+        socketClosed = true;
+        return ending.compareAndSet(null, CLIENT) ? State.OPEN : State.CLOSING;
     }
 
     Transport transport() {
@@ -151,6 +160,6 @@ public final class Session {
 
     @Override
     public String toString() {
-        return "Session[" + connectionId + " user=" + userId + " lobby=" + lobby + " " + state.get() + "]";
+        return "Session[" + connectionId + " user=" + userId + " lobby=" + lobby + " " + state() + "]";
     }
 }
