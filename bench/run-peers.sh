@@ -41,7 +41,7 @@ start_server() { # name port → sets server_pid (the server process itself: env
       env LOBBYHUB_AUTH_JWT_SECRET=$secret LOBBYHUB_LIMITS_MAX_CONNECTIONS=20000 \
         LOBBYHUB_LIMITS_MESSAGES_PER_SECOND=100000 LOBBYHUB_LIMITS_BURST=100000 QUARKUS_HTTP_PORT="$p" \
         QUARKUS_SHUTDOWN_DELAY=0s QUARKUS_LOG_CATEGORY__DEV_LOBBYHUB_REGISTRY__LEVEL=WARN \
-        taskset -c 0 java -jar "$lobbyhub_jar" > "$log" 2>&1 & ;;
+        taskset -c 0 java ${LOBBYHUB_JAVA_OPTS:-} -jar "$lobbyhub_jar" > "$log" 2>&1 & ;;
     vertx) env PORT="$p" taskset -c 0 java -cp "$bench" dev.lobbyhub.bench.peers.VertxLobbyServer > "$log" 2>&1 & ;;
     quarkus-naive) env PORT="$p" taskset -c 0 java -jar "$naive_jar" > "$log" 2>&1 & ;;
     node-ws) (cd bench/peers/node-ws && exec env PORT="$p" taskset -c 0 node server.js) > "$log" 2>&1 & ;;
