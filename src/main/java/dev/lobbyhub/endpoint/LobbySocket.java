@@ -220,8 +220,8 @@ public class LobbySocket {
 
     private Uni<Void> reject(WebSocketConnection connection, CloseCode code, String userId, String why) {
         metrics.rejected(code);
-        LOG.infof("reject user=%s lobby=%s conn=%s reason=%s (%s)", userId, printable(connection.pathParam("lobby")),
-                connection.id(), code.reason(), why);
+        LOG.infof("reject user=%s lobby=%s conn=%s reason=%s retry=%s (%s)", userId,
+                printable(connection.pathParam("lobby")), connection.id(), code.reason(), code.clientShouldRetry(), why);
         return connection.close(new CloseReason(code.code(), code.reason()));
     }
 

@@ -237,7 +237,7 @@ public class ConnectionRegistry {
     }
 
     /** Hands one finished frame to each member; the same text for all of them. */
-    public static void broadcast(Session[] members, String text) {
+    private static void broadcast(Session[] members, String text) {
         for (Session member : members) {
             member.send(text);
         }
