@@ -30,9 +30,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lobbyhub.cluster.NodeId;
 import dev.lobbyhub.config.LobbyhubConfig;
 import dev.lobbyhub.delivery.PongWaiters;
+import dev.lobbyhub.delivery.Relay;
 import dev.lobbyhub.endpoint.LobbyCode;
 import dev.lobbyhub.health.Capacity;
-import dev.lobbyhub.metrics.LobbyhubMetrics;
 import dev.lobbyhub.protocol.ServerMessages;
 import dev.lobbyhub.registry.CloseCode;
 import dev.lobbyhub.registry.ConnectionRegistry;
@@ -89,15 +89,15 @@ public class AdminResource {
 
     private final ConnectionRegistry registry;
     private final PongWaiters pongWaiters;
-    private final LobbyhubMetrics metrics;
+    private final Relay relay;
     private final NodeId nodeId;
     private final long maxBodyBytes;
 
-    AdminResource(ConnectionRegistry registry, PongWaiters pongWaiters, LobbyhubMetrics metrics, NodeId nodeId,
+    AdminResource(ConnectionRegistry registry, PongWaiters pongWaiters, Relay relay, NodeId nodeId,
             LobbyhubConfig config) {
         this.registry = registry;
         this.pongWaiters = pongWaiters;
-        this.metrics = metrics;
+        this.relay = relay;
         this.nodeId = nodeId;
         this.maxBodyBytes = maxBodyBytes(config);
     }
@@ -197,15 +197,8 @@ public class AdminResource {
             return invalidBody("exclude_user_id must be a string");
         }
         String excluded = exclude == null || exclude.isNull() ? null : exclude.textValue();
-        String text = ServerMessages.relayed("lobby_message", null, request.get("data"), System.currentTimeMillis());
-        int delivered = 0;
-        for (Session member : registry.members(code)) {
-            if (!member.userId().equals(excluded)) {
-                member.send(text);
-                delivered++;
-            }
-        }
-        metrics.delivered(delivered);
+        int delivered = relay.toLobby(registry.members(code), null, request.get("data"),
+                member -> member.userId().equals(excluded));
         return Response.ok(new LobbyDelivery(delivered)).build();
     }
 
@@ -225,8 +218,7 @@ public class AdminResource {
         if (session == null || !session.isOpen()) {
             return userNotFound(userId);
         }
-        session.send(ServerMessages.relayed("direct_message", null, request.get("data"), System.currentTimeMillis()));
-        metrics.delivered(1);
+        relay.toMember(session, null, request.get("data"));
         return Response.ok(new UserDelivery(true)).build();
     }
 

@@ -18,6 +18,7 @@ import org.jose4j.jwt.JwtClaims;
 import org.jose4j.keys.HmacKey;
 import org.jose4j.lang.JoseException;
 
+import dev.lobbyhub.admin.ApiError;
 import dev.lobbyhub.config.LobbyhubConfig;
 import dev.lobbyhub.endpoint.LobbyCode;
 import io.quarkus.arc.profile.IfBuildProfile;
@@ -52,9 +53,7 @@ public class DevTokenResource {
             return error("invalid_name", "name must be at most " + TokenVerifier.MAX_NAME_LENGTH + " characters");
         }
         if (jwt.secret().isEmpty()) {
-            return Response.status(Response.Status.CONFLICT)
-                    .entity(Map.of("error", "no_secret", "message", "dev tokens need lobbyhub.auth.jwt.secret"))
-                    .build();
+            return ApiError.response(Response.Status.CONFLICT, "no_secret", "dev tokens need lobbyhub.auth.jwt.secret");
         }
         JwtClaims claims = new JwtClaims();
         claims.setSubject(user);
@@ -76,6 +75,6 @@ public class DevTokenResource {
     }
 
     private static Response error(String code, String message) {
-        return Response.status(Response.Status.BAD_REQUEST).entity(Map.of("error", code, "message", message)).build();
+        return ApiError.response(Response.Status.BAD_REQUEST, code, message);
     }
 }

@@ -1,6 +1,10 @@
 package dev.lobbyhub.delivery;
 
+import java.util.function.Predicate;
+
 import jakarta.enterprise.context.ApplicationScoped;
+
+import com.fasterxml.jackson.databind.JsonNode;
 
 import dev.lobbyhub.metrics.DropReason;
 import dev.lobbyhub.metrics.LobbyhubMetrics;
@@ -27,18 +31,32 @@ public class Relay {
         this.pongWaiters = pongWaiters;
     }
 
+    /**
+     * Sends {@code lobby_message} to every member that {@code skip} does not exclude, built once;
+     * {@code from} null means the game backend. Returns how many members it was handed to.
+     */
+    public int toLobby(Session[] members, String from, JsonNode data, Predicate<Session> skip) {
+        String text = ServerMessages.relayed("lobby_message", from, data, System.currentTimeMillis());
+        int delivered = 0;
+        for (Session member : members) {
+            if (!skip.test(member)) {
+                member.send(text);
+                delivered++;
+            }
+        }
+        metrics.delivered(delivered);
+        return delivered;
+    }
+
+    /** Sends {@code direct_message} to one member; {@code from} null means the game backend. */
+    public void toMember(Session to, String from, JsonNode data) {
+        to.send(ServerMessages.relayed("direct_message", from, data, System.currentTimeMillis()));
+        metrics.delivered(1);
+    }
+
     public void handle(Session from, ClientMessage message) {
         if (message instanceof ClientMessage.LobbyMessage lobbyMessage) {
-            String text = ServerMessages.relayed("lobby_message", from.userId(), lobbyMessage.data(),
-                    System.currentTimeMillis());
-            int delivered = 0;
-            for (Session member : from.lobbyMembers()) {
-                if (member != from) {
-                    member.send(text);
-                    delivered++;
-                }
-            }
-            metrics.delivered(delivered);
+            toLobby(from.lobbyMembers(), from.userId(), lobbyMessage.data(), member -> member == from);
         } else if (message instanceof ClientMessage.DirectMessage direct) {
             Session to = registry.findUser(direct.to());
             if (to == null || !to.isOpen() || !to.lobby().equals(from.lobby())) {
@@ -47,8 +65,7 @@ public class Relay {
                         "no member " + direct.to() + " in this lobby", direct.id()));
                 return;
             }
-            to.send(ServerMessages.relayed("direct_message", from.userId(), direct.data(), System.currentTimeMillis()));
-            metrics.delivered(1);
+            toMember(to, from.userId(), direct.data());
         } else if (message instanceof ClientMessage.Ping ping) {
             from.send(ServerMessages.pong(ping.id(), System.currentTimeMillis()));
         } else if (message instanceof ClientMessage.HealthPong pong) {
