@@ -117,11 +117,7 @@ public class LobbySocket {
         try {
             message = ClientMessageParser.parse(text);
         } catch (InvalidMessageException e) {
-            metrics.received("invalid");
-            if (withinRateLimit(session, connection, e.ref())) {
-                metrics.dropped(DropReason.INVALID);
-                session.send(ServerMessages.error(e.code(), e.getMessage(), e.ref()));
-            }
+            answerInvalid(session, connection, e.code(), e.getMessage(), e.ref());
             return DONE;
         }
         metrics.received(message.type());
@@ -137,14 +133,19 @@ public class LobbySocket {
         Session session = connection.userData().get(SESSION);
         if (session != null && session.isOpen()) {
             session.touch();
-            metrics.received("invalid");
-            if (!withinRateLimit(session, connection, null)) {
-                return DONE;
-            }
-            metrics.dropped(DropReason.INVALID);
-            session.send(ServerMessages.error(ErrorCode.BINARY_NOT_SUPPORTED, "send JSON text frames", null));
+            answerInvalid(session, connection, ErrorCode.BINARY_NOT_SUPPORTED, "send JSON text frames", null);
         }
         return DONE;
+    }
+
+    /** A frame that breaks the protocol: counted, then one error to the sender (within the rate limit). */
+    private void answerInvalid(Session session, WebSocketConnection connection, ErrorCode code, String message,
+            JsonNode ref) {
+        metrics.received("invalid");
+        if (withinRateLimit(session, connection, ref)) {
+            metrics.dropped(DropReason.INVALID);
+            session.send(ServerMessages.error(code, message, ref));
+        }
     }
 
     @OnPongMessage
