@@ -243,7 +243,7 @@ public class AdminResource {
         }
         long timestamp = System.currentTimeMillis();
         var latency = pongWaiters.await(session, timestamp).completeOnTimeout(-1L, timeout, TimeUnit.MILLISECONDS);
-        session.send(ServerMessages.healthPing(timestamp));
+        session.sendHealthPing(ServerMessages.healthPing(timestamp), timestamp);
         return Uni.createFrom().completionStage(latency)
                 .map(ms -> Response.ok(ms < 0 ? new PingResult(false, null) : new PingResult(true, ms)).build());
     }

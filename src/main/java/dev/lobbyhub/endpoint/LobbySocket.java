@@ -121,7 +121,8 @@ public class LobbySocket {
             return DONE;
         }
         metrics.received(message.type());
-        if (!withinRateLimit(session, connection, message.id())) {
+        boolean askedFor = message instanceof ClientMessage.HealthPong pong && session.answersPing(pong.timestamp());
+        if (!askedFor && !withinRateLimit(session, connection, message.id())) {
             return DONE;
         }
         relay.handle(session, message);

@@ -119,10 +119,11 @@ public class HealthSweep {
     }
 
     private static void ping(List<Session> batch) {
-        String ping = ServerMessages.healthPing(System.currentTimeMillis());
+        long timestamp = System.currentTimeMillis();
+        String ping = ServerMessages.healthPing(timestamp);
         for (Session session : batch) {
             if (session.isOpen()) {
-                session.send(ping);
+                session.sendHealthPing(ping, timestamp);
             }
         }
     }

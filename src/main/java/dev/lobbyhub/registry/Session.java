@@ -30,6 +30,8 @@ public final class Session {
     private volatile boolean socketClosed;
     private volatile long lastInboundNanos;
     private volatile long rttMillis = -1;
+    /** Timestamp of the last {@code health_ping} not answered yet, or 0. */
+    private volatile long unansweredPing;
     /** The lobby it was admitted to; set once, under the registry's lock, before anyone can see the session. */
     private Lobby joined;
 
@@ -116,6 +118,24 @@ public final class Session {
 
     public void recordRtt(long millis) {
         rttMillis = millis;
+    }
+
+    /** Sends a {@code health_ping} frame carrying {@code timestamp} and remembers it until answered. */
+    public void sendHealthPing(String frame, long timestamp) {
+        unansweredPing = timestamp;
+        send(frame);
+    }
+
+    /**
+     * True once for the {@code health_pong} that answers the last ping: the server asked for it, so
+     * it is not charged to the client's rate limit. Unsolicited or repeated pongs answer false.
+     */
+    public boolean answersPing(long timestamp) {
+        if (timestamp != 0 && timestamp == unansweredPing) {
+            unansweredPing = 0;
+            return true;
+        }
+        return false;
     }
 
     /** Queues a frame to the client; held back until the welcome when sent earlier. */

@@ -60,6 +60,26 @@ class RateLimitTest {
     }
 
     @Test
+    void theAnswerToTheServersPingIsNotChargedButARepeatIs() {
+        try (TestSocket client = TestSocket.joinWelcomed(base, Tokens.unique("lobby"), Tokens.valid(Tokens.unique("c")))
+                .stopAnsweringPings()) {
+            long timestamp = client.nextHealthPing().getLong("timestamp");
+            for (int i = 0; i < 10; i++) {
+                client.send(new JsonObject().put("type", "ping").put("id", "p" + i));
+            }
+            for (int i = 0; i < 10; i++) {
+                assertEquals("p" + i, client.expect("pong").getString("id"));
+            }
+            // The bucket is empty now: the answer still goes through, the same answer again does not.
+            client.send(new JsonObject().put("type", "health_pong").put("timestamp", timestamp).put("id", "answer"));
+            client.send(new JsonObject().put("type", "health_pong").put("timestamp", timestamp).put("id", "again"));
+            JsonObject error = client.expect("error");
+            assertEquals("rate_limited", error.getString("code"));
+            assertEquals("again", error.getString("ref"));
+        }
+    }
+
+    @Test
     void keepsFloodingIsClosedWith4008AndTheLobbyIsTold() {
         String lobby = Tokens.unique("lobby");
         String flooderId = Tokens.unique("f");
