@@ -1,9 +1,10 @@
 // Benchmark peer: a minimal lobby server on Bun.serve (uWebSockets inside) speaking lobbyhub's
-// protocol shape (welcome, member_joined/member_left, lobby_message relay, ping/pong).
+// protocol shape (welcome, member_joined/member_left, lobby_message relay, direct_message, ping/pong).
 // Lobbies are Bun pub/sub topics, so a relay is serialized once and fanned out natively.
 // Usage: PORT=18082 node_modules/.bin/bun server.js
 const port = parseInt(process.env.PORT || '8080', 10);
 const lobbies = new Map(); // lobby -> Set<user id>
+const sockets = new Map(); // user id -> ws (one connection per user), for direct_message
 const PATH = /^\/ws\/([A-Za-z0-9_-]{1,64})$/;
 
 // The token's `sub`, read from the JWT payload. The signature is NOT verified: a peer exists to
@@ -38,6 +39,7 @@ const server = Bun.serve({
       let members = lobbies.get(lobby);
       if (!members) { members = new Set(); lobbies.set(lobby, members); }
       members.add(user);
+      sockets.set(user, ws);
       ws.send(JSON.stringify({ type: 'welcome', user_id: user, lobby, members: [...members] }));
       // publish() reaches every subscriber but the sender.
       ws.subscribe(lobby);
@@ -50,12 +52,20 @@ const server = Bun.serve({
       if (msg === null || typeof msg !== 'object') return;
       if (msg.type === 'lobby_message') {
         ws.publish(ws.data.lobby, JSON.stringify({ type: 'lobby_message', from: ws.data.user, data: msg.data, ts: Date.now() }));
+      } else if (msg.type === 'direct_message') {
+        const to = sockets.get(msg.to);
+        if (to && to.data.lobby === ws.data.lobby) {
+          to.send(JSON.stringify({ type: 'direct_message', from: ws.data.user, data: msg.data, ts: Date.now() }));
+        } else {
+          ws.send(JSON.stringify({ type: 'error', code: 'user_not_found', message: `no member ${msg.to} in this lobby` }));
+        }
       } else if (msg.type === 'ping') {
         ws.send(JSON.stringify({ type: 'pong', id: msg.id, ts: Date.now() }));
       }
     },
     close(ws) {
       const { user, lobby } = ws.data;
+      if (sockets.get(user) === ws) sockets.delete(user);
       const members = lobbies.get(lobby);
       if (members) {
         members.delete(user);

@@ -1,5 +1,6 @@
 // Benchmark peer: a minimal lobby server on Node + ws@8 speaking lobbyhub's protocol shape
-// (welcome, member_joined/member_left, lobby_message relay, ping/pong). No limits, no health pings.
+// (welcome, member_joined/member_left, lobby_message relay, direct_message, ping/pong). No limits,
+// no health pings.
 // Usage: PORT=18081 node server.js
 'use strict';
 const http = require('http');
@@ -7,6 +8,7 @@ const { WebSocketServer } = require('ws');
 
 const port = parseInt(process.env.PORT || '8080', 10);
 const lobbies = new Map(); // lobby -> Set<ws>
+const users = new Map(); // user id -> ws (one connection per user), for direct_message
 const PATH = /^\/ws\/([A-Za-z0-9_-]{1,64})(?:\?|$)/;
 
 // The token's `sub`, read from the JWT payload. The signature is NOT verified: a peer exists to
@@ -41,6 +43,7 @@ server.on('upgrade', (req, socket, head) => {
     if (!lobby) { lobby = new Set(); lobbies.set(name, lobby); }
     ws.user = user;
     lobby.add(ws);
+    users.set(user, ws);
     const members = [];
     for (const m of lobby) members.push(m.user);
     ws.send(JSON.stringify({ type: 'welcome', user_id: user, lobby: name, members }));
@@ -54,12 +57,20 @@ server.on('upgrade', (req, socket, head) => {
       if (msg.type === 'lobby_message') {
         // Serialized once, written to every other member.
         broadcast(lobby, ws, JSON.stringify({ type: 'lobby_message', from: user, data: msg.data, ts: Date.now() }));
+      } else if (msg.type === 'direct_message') {
+        const to = users.get(msg.to);
+        if (to && lobby.has(to)) {
+          if (to.readyState === 1) to.send(JSON.stringify({ type: 'direct_message', from: user, data: msg.data, ts: Date.now() }));
+        } else {
+          ws.send(JSON.stringify({ type: 'error', code: 'user_not_found', message: `no member ${msg.to} in this lobby` }));
+        }
       } else if (msg.type === 'ping') {
         ws.send(JSON.stringify({ type: 'pong', id: msg.id, ts: Date.now() }));
       }
     });
     ws.on('close', () => {
       lobby.delete(ws);
+      if (users.get(user) === ws) users.delete(user);
       if (lobby.size === 0) lobbies.delete(name);
       else broadcast(lobby, null, JSON.stringify({ type: 'member_left', user_id: user, reason: 'left' }));
     });

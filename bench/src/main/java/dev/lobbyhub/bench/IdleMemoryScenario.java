@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.Arrays;
 
 import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
 
 /**
  * "idle memory" (S1): the server's memory before any connection and after {@code 2,000} and then
@@ -14,7 +15,7 @@ import io.vertx.core.Vertx;
  * java -cp lobbyhub-bench.jar dev.lobbyhub.bench.IdleMemoryScenario --port 18080 --pid SERVER_PID \
  *     [--label lobbyhub] [--jvm true] [--counts 2000,10000] [--settle-seconds 3] [--secret S]
  * </pre>
- * Prints one markdown row on a line starting with {@code TABLE }.
+ * Prints one {@code RESULT} line per connection count.
  */
 public final class IdleMemoryScenario {
 
@@ -44,7 +45,6 @@ public final class IdleMemoryScenario {
         long rss0 = server.rssKb();
         long live0 = jvm ? server.liveHeapKb() : -1;
         System.out.printf("[idle] %s: 0 connections: RSS %d KiB, live heap %d KiB%n", label, rss0, live0);
-        StringBuilder row = new StringBuilder("TABLE | " + label + " | " + (rss0 / 1024) + " MiB");
         boolean ok = true;
         for (int count : counts) {
             Wait.on(load.connect(count - load.conns().size()), Duration.ofMinutes(5));
@@ -56,10 +56,11 @@ public final class IdleMemoryScenario {
             double livePer = jvm ? (live - live0) * 1024.0 / n / 1000 : -1;
             System.out.printf("[idle] %s: %d connections (%d failed): RSS %d KiB (+%.1f KB each), live heap %d KiB (+%.1f KB each)%n",
                     label, n, load.failed(), rss, rssPer, live, livePer);
-            row.append(String.format(" | %.1f | %s", rssPer, jvm ? String.format("%.1f", livePer) : "–"));
+            Results.emit("idle", label, new JsonObject().put("connections", n).put("rss_start_mb", rss0 / 1024)
+                    .put("rss_kb_per_conn", Traffic.round(rssPer, 2))
+                    .put("live_heap_kb_per_conn", jvm ? Traffic.round(livePer, 2) : null));
             ok &= n == count;
         }
-        System.out.println(row.append(" |"));
         Wait.on(load.close(), Duration.ofSeconds(60));
         return ok;
     }

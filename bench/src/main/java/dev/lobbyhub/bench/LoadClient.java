@@ -21,7 +21,9 @@ import io.vertx.core.json.JsonObject;
  * Opens connections to {@code /ws/{lobby}}, {@code lobbySize} users per lobby, spread over
  * 127.0.0.1, 127.0.0.2, … ({@code perAddress} each) with at most {@code inFlight} handshakes
  * pending. Every connection answers {@code health_ping} unless it has been made {@link Conn#silent};
- * every frame received is counted by type and handed to the listener.
+ * every frame received is counted by type and handed to the listener. The handshake looks like a
+ * browser's: token in the query, {@code Origin}, {@code User-Agent}, a cookie, and the
+ * permessage-deflate offer (which the servers under test decline).
  */
 final class LoadClient {
 
@@ -38,6 +40,8 @@ final class LoadClient {
         /** When true, the connection answers nothing and sends nothing. */
         volatile boolean silent;
         volatile JsonObject welcome;
+        /** When the first connect attempt started, and when the welcome arrived. */
+        volatile long connectingNanos;
         volatile long welcomedNanos;
         /** When this client last sent a frame on it (the handshake counts). */
         volatile long lastSentNanos;
@@ -65,6 +69,8 @@ final class LoadClient {
     }
 
     private static final int MAX_ATTEMPTS = 3;
+    private static final String USER_AGENT = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
+            + "Chrome/131.0.0.0 Safari/537.36";
 
     private final Vertx vertx;
     private final Target target;
@@ -77,20 +83,31 @@ final class LoadClient {
     private final Map<String, LongAdder> framesByType = new ConcurrentHashMap<>();
     private final Map<Integer, LongAdder> closesByCode = new ConcurrentHashMap<>();
     private final LongAdder failed = new LongAdder();
+    private final LongAdder compressed = new LongAdder();
     private volatile BiConsumer<Conn, JsonObject> listener = (conn, frame) -> {
     };
 
     LoadClient(Vertx vertx, Target target, String lobbyPrefix, int lobbySize, int inFlight) {
+        this(vertx, target, lobbyPrefix, lobbySize, inFlight, 0);
+    }
+
+    /** @param receiveBufferBytes fixed socket receive buffer (turns off the kernel's auto-tuning), 0 = the default */
+    LoadClient(Vertx vertx, Target target, String lobbyPrefix, int lobbySize, int inFlight, int receiveBufferBytes) {
         this.vertx = vertx;
         this.target = target;
         this.lobbyPrefix = lobbyPrefix;
         this.lobbySize = lobbySize;
         this.inFlight = inFlight;
         this.tokens = new Tokens(target.secret());
-        this.client = vertx.createWebSocketClient(new WebSocketClientOptions()
+        WebSocketClientOptions options = new WebSocketClientOptions()
                 .setMaxConnections(Integer.MAX_VALUE)
                 .setConnectTimeout(10_000)
-                .setIdleTimeout(0));
+                .setTryUsePerMessageCompression(true)
+                .setIdleTimeout(0);
+        if (receiveBufferBytes > 0) {
+            options.setReceiveBufferSize(receiveBufferBytes);
+        }
+        this.client = vertx.createWebSocketClient(options);
     }
 
     /** Called on the connection's event loop for every frame, after the built-in handling. */
@@ -140,8 +157,14 @@ final class LoadClient {
         WebSocketConnectOptions options = new WebSocketConnectOptions()
                 .setHost("127.0.0." + address)
                 .setPort(target.port())
-                .setURI("/ws/" + conn.lobby + "?token=" + tokens.forUser(conn.userId));
+                .setURI("/ws/" + conn.lobby + "?token=" + tokens.forUser(conn.userId))
+                .addHeader("Origin", "http://127.0.0.1:" + target.port())
+                .addHeader("User-Agent", USER_AGENT)
+                .addHeader("Cookie", "game_session=s" + conn.index + "; theme=dark");
         conn.lastSentNanos = System.nanoTime();
+        if (attempt == 1) {
+            conn.connectingNanos = conn.lastSentNanos;
+        }
         client.connect(options).onComplete(ar -> {
             if (ar.failed()) {
                 if (attempt < MAX_ATTEMPTS) {
@@ -155,6 +178,9 @@ final class LoadClient {
             }
             WebSocket ws = ar.result();
             conn.ws = ws;
+            if (ws.headers() != null && ws.headers().contains("Sec-WebSocket-Extensions")) {
+                compressed.increment();
+            }
             ws.textMessageHandler(text -> {
                 JsonObject frame = new JsonObject(text);
                 String type = frame.getString("type");
@@ -195,6 +221,11 @@ final class LoadClient {
 
     long failed() {
         return failed.sum();
+    }
+
+    /** Connections on which the server accepted the compression offer (none should: it skews the comparison). */
+    long compressed() {
+        return compressed.sum();
     }
 
     long frames(String type) {

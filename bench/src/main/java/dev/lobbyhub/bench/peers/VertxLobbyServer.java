@@ -18,8 +18,8 @@ import io.vertx.core.json.JsonObject;
 
 /**
  * Benchmark peer, the JVM floor: a minimal lobby server on a plain Vert.x {@code HttpServer} speaking
- * lobbyhub's protocol shape (welcome, member_joined/member_left, lobby_message relay, ping/pong), one
- * event loop, state touched only on it, each relayed frame serialized once into one buffer.
+ * lobbyhub's protocol shape (welcome, member_joined/member_left, lobby_message relay, direct_message,
+ * ping/pong), one event loop, state touched only on it, each relayed frame serialized once into one buffer.
  * No limits, no health pings, no close codes.
  *
  * <pre>PORT=18083 java -cp bench/target/lobbyhub-bench.jar dev.lobbyhub.bench.peers.VertxLobbyServer</pre>
@@ -33,6 +33,9 @@ public final class VertxLobbyServer {
 
     /** Lobby → members in join order; only the (single) event loop touches it. */
     private final Map<String, Set<Member>> lobbies = new HashMap<>();
+
+    /** User → member, for direct_message (one connection per user); only the event loop touches it. */
+    private final Map<String, Member> users = new HashMap<>();
 
     public static void main(String[] args) {
         int port = Integer.parseInt(System.getenv().getOrDefault("PORT", "8080"));
@@ -61,6 +64,7 @@ public final class VertxLobbyServer {
         Member me = new Member(user, ws);
         Set<Member> lobby = lobbies.computeIfAbsent(name, n -> new LinkedHashSet<>());
         lobby.add(me);
+        users.put(user, me);
         JsonArray members = new JsonArray();
         lobby.forEach(m -> members.add(m.user()));
         ws.writeTextMessage(new JsonObject().put("type", "welcome").put("user_id", user).put("lobby", name)
@@ -78,6 +82,16 @@ public final class VertxLobbyServer {
             if ("lobby_message".equals(type)) {
                 broadcast(lobby, me, new JsonObject().put("type", "lobby_message").put("from", user)
                         .put("data", msg.getValue("data")).put("ts", System.currentTimeMillis()));
+            } else if ("direct_message".equals(type)) {
+                String to = msg.getString("to");
+                Member target = to == null ? null : users.get(to);
+                if (target != null && lobby.contains(target)) {
+                    target.ws().writeTextMessage(new JsonObject().put("type", "direct_message").put("from", user)
+                            .put("data", msg.getValue("data")).put("ts", System.currentTimeMillis()).encode());
+                } else {
+                    ws.writeTextMessage(new JsonObject().put("type", "error").put("code", "user_not_found")
+                            .put("message", "no member " + to + " in this lobby").encode());
+                }
             } else if ("ping".equals(type)) {
                 ws.writeTextMessage(new JsonObject().put("type", "pong").put("id", msg.getValue("id"))
                         .put("ts", System.currentTimeMillis()).encode());
@@ -87,6 +101,7 @@ public final class VertxLobbyServer {
         });
         ws.closeHandler(v -> {
             lobby.remove(me);
+            users.remove(user, me);
             if (lobby.isEmpty()) {
                 lobbies.remove(name);
             } else {

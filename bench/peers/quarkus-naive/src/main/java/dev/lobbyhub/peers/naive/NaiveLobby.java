@@ -19,7 +19,8 @@ import io.vertx.core.json.JsonObject;
 /**
  * The lobby protocol written the naive way, as a first design would: a map of lobby → connections
  * for presence, and every broadcast iterates all open connections of the endpoint, keeps those
- * whose {@code lobby} path parameter matches, and builds and serializes the frame again for each.
+ * whose {@code lobby} path parameter matches, and builds and serializes the frame again for each;
+ * a direct_message likewise scans all open connections for the one with that user in that lobby.
  * A benchmark peer only: no limits, no health pings, no close codes.
  */
 @WebSocket(path = "/ws/{lobby}")
@@ -78,6 +79,9 @@ public class NaiveLobby {
             return broadcast(connection, connection.pathParam("lobby"), () -> new JsonObject()
                     .put("type", "lobby_message").put("from", from).put("data", data).put("ts", ts));
         }
+        if ("direct_message".equals(type)) {
+            return direct(connection, in.getString("to"), in.getValue("data"));
+        }
         return Uni.createFrom().voidItem();
     }
 
@@ -92,6 +96,23 @@ public class NaiveLobby {
         }
         return sends.isEmpty() ? Uni.createFrom().voidItem() : Uni.join().all(sends).andCollectFailures().replaceWithVoid()
                 .onFailure().recoverWithNull().replaceWithVoid();
+    }
+
+    /**
+     * Naive on purpose, like {@link #broadcast}: no user → connection map, it scans every open connection
+     * for the recipient in the sender's lobby (one connection per user).
+     */
+    private Uni<Void> direct(WebSocketConnection sender, String to, Object data) {
+        String lobby = sender.pathParam("lobby");
+        for (WebSocketConnection c : sender.getOpenConnections()) {
+            if (lobby.equals(c.pathParam("lobby")) && to != null && to.equals(users.get(c.id()))) {
+                return c.sendText(new JsonObject().put("type", "direct_message").put("from", users.get(sender.id()))
+                        .put("data", data).put("ts", System.currentTimeMillis()).encode())
+                        .onFailure().recoverWithNull().replaceWithVoid();
+            }
+        }
+        return sender.sendText(new JsonObject().put("type", "error").put("code", "user_not_found")
+                .put("message", "no member " + to + " in this lobby").encode());
     }
 
     /**

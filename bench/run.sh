@@ -1,0 +1,171 @@
+#!/usr/bin/env bash
+# The whole benchmark in one command: every scenario against lobbyhub and each peer server, each
+# server started fresh on core 0 and stopped after, the load generator on core 1. Collects the
+# RESULT lines of every run into bench/results/run-<date>.jsonl (raw output next to it as .log) and
+# writes docs/benchmarks.md with its charts in docs/benchmarks/.
+#
+# Usage: bench/run.sh [--force] [--quick]
+#   --force   run even when the machine is busy (the report then says so on top)
+#   --quick   tiny sizes, a minute or two: checks the pipeline, the numbers mean nothing
+#   SERVERS="lobbyhub vertx quarkus-naive node-ws bun"
+#   SCENARIOS="startup idle handshake fanout direct slow sweep"   (sweep runs against lobbyhub only)
+#   LOAD_LIMIT=0.5   highest 1-minute load average, and busiest other-process share of the CPU, to start
+#   OUT=docs/benchmarks.md   LOBBYHUB_JAVA_OPTS="…"   PORT=18100 (first port; each run takes the next)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+force=false quick=false
+for arg in "$@"; do
+  case "$arg" in
+    --force) force=true ;;
+    --quick) quick=true ;;
+    *) echo "usage: bench/run.sh [--force] [--quick]"; exit 2 ;;
+  esac
+done
+servers=${SERVERS:-lobbyhub vertx quarkus-naive node-ws bun}
+scenarios=${SCENARIOS:-startup idle handshake fanout direct slow sweep}
+load_limit=${LOAD_LIMIT:-0.5}
+out=${OUT:-docs/benchmarks.md}
+port=${PORT:-18100}
+secret=bench-secret-bench-secret-bench-secret
+lobbyhub_jar=target/quarkus-app/quarkus-run.jar
+naive_jar=bench/peers/quarkus-naive/target/quarkus-app/quarkus-run.jar
+bench=bench/target/lobbyhub-bench.jar
+stamp=$(date -u +%Y-%m-%d-%H%M)
+mkdir -p bench/results
+results=bench/results/run-$stamp.jsonl
+raw=bench/results/run-$stamp.log
+: > "$results"
+
+if $quick; then
+  idle_args="--counts 200,1000"; handshake_args="--connections 500 --warmup 100"
+  fanout_args="--connections 200 --rates 2000,4000 --step-seconds 2 --warmup-seconds 2 --drain-seconds 5"
+  slow_args="--step-seconds 4"; sweep_args="--connections 2000 --traffic 200 --rate 2000 --window-seconds 10"
+else
+  idle_args="--counts 2000,10000,19000"; handshake_args="--connections 10000 --warmup 2000"
+  fanout_args="--connections 2000 --rates 10000,20000,40000,60000,80000 --step-seconds 10 --warmup-seconds 10"
+  slow_args=""; sweep_args=""
+fi
+
+# --- is the machine quiet? -----------------------------------------------------------------------
+load_now() { cut -d' ' -f1 /proc/loadavg; }
+# Share of all CPUs busy over one second, in percent (nothing of ours runs while it is sampled).
+busy_percent() {
+  local a b
+  read -r _ a1 a2 a3 a4 a5 a6 a7 _ < /proc/stat; a=$((a1 + a2 + a3 + a6 + a7)); local at=$((a + a4 + a5))
+  sleep 1
+  read -r _ b1 b2 b3 b4 b5 b6 b7 _ < /proc/stat; b=$((b1 + b2 + b3 + b6 + b7)); local bt=$((b + b4 + b5))
+  echo $(( (b - a) * 100 / (bt - at) ))
+}
+busy=false
+load_before=$(load_now)
+if awk -v l="$load_before" -v m="$load_limit" 'BEGIN { exit !(l > m) }'; then
+  if $force; then busy=true; echo "load average $load_before > $load_limit: running anyway (--force), the report says so"
+  else echo "load average $load_before > $load_limit: the machine is busy, refusing to run (--force to run anyway)"; exit 3; fi
+fi
+# Before each run: wait up to a minute for other processes to leave the CPUs alone.
+quiet_or_mark() {
+  local pct
+  for _ in $(seq 1 30); do
+    pct=$(busy_percent)
+    [ "$pct" -le $(awk -v m="$load_limit" 'BEGIN { printf "%d", m * 100 / 2 }') ] && return 0
+    sleep 1
+  done
+  echo "other processes keep ${pct} % of the CPUs busy"
+  if $force; then busy=true; else echo "refusing to go on (--force to run anyway)"; exit 3; fi
+}
+
+# --- build what is missing -----------------------------------------------------------------------
+./mvnw -B -ntp -q -f bench/pom.xml package
+case " $servers " in *" lobbyhub "*) [ -f "$lobbyhub_jar" ] || ./mvnw -B -ntp -q package -DskipTests ;; esac
+case " $servers " in *" quarkus-naive "*)
+  [ -f "$naive_jar" ] || ./mvnw -B -ntp -q -f bench/peers/quarkus-naive/pom.xml package -DskipTests ;; esac
+for p in node-ws bun; do
+  case " $servers " in *" $p "*) [ -d "bench/peers/$p/node_modules" ] || (cd "bench/peers/$p" && npm ci --no-audit --no-fund) ;; esac
+done
+
+# --- one server ----------------------------------------------------------------------------------
+server_pid=
+launch_server() { # name port log [lobbyhub env...] → sets server_pid (the server itself: env and taskset exec)
+  local name=$1 p=$2 log=$3; shift 3
+  case "$name" in
+    lobbyhub)
+      env LOBBYHUB_AUTH_JWT_SECRET=$secret LOBBYHUB_LIMITS_MAX_CONNECTIONS=20000 \
+        LOBBYHUB_LIMITS_MESSAGES_PER_SECOND=100000 LOBBYHUB_LIMITS_BURST=100000 QUARKUS_HTTP_PORT="$p" \
+        QUARKUS_SHUTDOWN_DELAY=0s QUARKUS_LOG_CATEGORY__DEV_LOBBYHUB_REGISTRY__LEVEL=WARN "$@" \
+        taskset -c 0 java ${LOBBYHUB_JAVA_OPTS:-} -jar "$lobbyhub_jar" > "$log" 2>&1 & ;;
+    vertx) env PORT="$p" taskset -c 0 java -cp "$bench" dev.lobbyhub.bench.peers.VertxLobbyServer > "$log" 2>&1 & ;;
+    quarkus-naive) env PORT="$p" taskset -c 0 java -jar "$naive_jar" > "$log" 2>&1 & ;;
+    node-ws) (cd bench/peers/node-ws && exec env PORT="$p" taskset -c 0 node server.js) > "$log" 2>&1 & ;;
+    bun) (cd bench/peers/bun && exec env PORT="$p" taskset -c 0 node_modules/.bin/bun server.js) > "$log" 2>&1 & ;;
+    *) echo "unknown server $name"; return 2 ;;
+  esac
+  server_pid=$!
+}
+await_port() {
+  for _ in $(seq 1 240); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+    kill -0 "$server_pid" 2>/dev/null || return 1
+    sleep 0.25
+  done
+  return 1
+}
+stop_server() {
+  [ -n "$server_pid" ] || return 0
+  kill "$server_pid" 2>/dev/null || true
+  for _ in $(seq 1 60); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.5; done
+  kill -9 "$server_pid" 2>/dev/null || true
+  wait "$server_pid" 2>/dev/null || true
+  server_pid=
+}
+trap stop_server EXIT
+
+for name in $servers; do
+  jvm=false
+  case "$name" in lobbyhub|vertx|quarkus-naive) jvm=true ;; esac
+  for scenario in $scenarios; do
+    [ "$scenario" != sweep ] || [ "$name" = lobbyhub ] || continue
+    port=$((port + 1))
+    quiet_or_mark
+    slog=$(mktemp -t "bench-$name.XXXXXX")
+    extra_env=()
+    [ "$scenario" != sweep ] || extra_env=(LOBBYHUB_HEALTH_PING_INTERVAL=5s LOBBYHUB_HEALTH_STALE_AFTER=15s)
+    launched_at=$(date +%s%3N)
+    launch_server "$name" "$port" "$slog" "${extra_env[@]}"
+    if [ "$scenario" != startup ] && ! await_port "$port"; then
+      echo "$name did not start:"; cat "$slog"; stop_server; continue
+    fi
+    case "$scenario" in
+      startup) cls=StartupScenario; args="--launched-at-ms $launched_at" ;;
+      idle) cls=IdleMemoryScenario; args="--jvm $jvm $idle_args" ;;
+      handshake) cls=HandshakeScenario; args="$handshake_args" ;;
+      fanout) cls=FanoutScenario; args="--kind lobby $fanout_args" ;;
+      direct) cls=FanoutScenario; args="--kind direct $fanout_args" ;;
+      slow) cls=SlowReadersScenario; args="$slow_args" ;;
+      sweep) cls=SweepUnderLoadScenario; args="$sweep_args" ;;
+      *) echo "unknown scenario $scenario"; exit 2 ;;
+    esac
+    echo "== $name $scenario (pid $server_pid, port $port)" | tee -a "$raw"
+    run=$(mktemp -t "bench-run.XXXXXX")
+    # shellcheck disable=SC2086
+    timeout 900 taskset -c 1 java -Xmx2g -cp "$bench" dev.lobbyhub.bench.$cls --port "$port" --pid "$server_pid" \
+      --label "$name" --secret "$secret" $args > "$run" 2>&1 || echo "($name $scenario exited with $?)" >> "$run"
+    cat "$run" >> "$raw"
+    grep -v '^RESULT ' "$run" || true
+    grep '^RESULT ' "$run" | sed 's/^RESULT //' >> "$results" || true
+    stop_server
+    rm -f "$slog" "$run"
+  done
+done
+
+# --- the report ----------------------------------------------------------------------------------
+bun_version=$(bench/peers/bun/node_modules/.bin/bun --version 2>/dev/null || echo "?")
+java_version=$(java -version 2>&1 | head -1 | cut -d'"' -f2)
+cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//' || echo "?")
+meta=$(printf '{"scenario":"meta","date":"%s","java":"%s","node":"%s","bun":"%s","quarkus":"3.33.2","ulimit_hn":%s,"cores":%s,"cpu":"%s","load_before":%s,"busy":%s,"command":"bench/run.sh %s","notes":"%s"}' \
+  "$(date -u '+%Y-%m-%d %H:%M UTC')" "$java_version" "$(node -v 2>/dev/null || echo '?')" "$bun_version" \
+  "$(ulimit -Hn)" "$(nproc)" "$cpu" "$load_before" "$busy" "$*" \
+  "servers on core 0, load generator on core 1; $($quick && echo 'QUICK RUN: tiny sizes, the numbers mean nothing' || echo 'full sizes')")
+{ echo "$meta"; cat "$results"; } > "$results.tmp" && mv "$results.tmp" "$results"
+java -cp "$bench" dev.lobbyhub.bench.report.Report "$results" "$out" "$(dirname "$out")/$(basename "$out" .md)"
+echo "report: $out (data: $results, raw output: $raw)"

@@ -1,0 +1,310 @@
+package dev.lobbyhub.bench.report;
+
+import static dev.lobbyhub.bench.report.RunResults.LOBBYHUB;
+import static dev.lobbyhub.bench.report.RunResults.VERTX;
+import static dev.lobbyhub.bench.report.Table.NONE;
+import static dev.lobbyhub.bench.report.Table.count;
+import static dev.lobbyhub.bench.report.Table.divide;
+import static dev.lobbyhub.bench.report.Table.number;
+import static dev.lobbyhub.bench.report.Table.percent;
+import static dev.lobbyhub.bench.report.Table.ratio;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
+
+import dev.lobbyhub.bench.report.RunResults.Handshake;
+import dev.lobbyhub.bench.report.RunResults.Idle;
+import dev.lobbyhub.bench.report.RunResults.Key;
+import dev.lobbyhub.bench.report.RunResults.Slow;
+import dev.lobbyhub.bench.report.RunResults.Startup;
+import dev.lobbyhub.bench.report.RunResults.Step;
+import dev.lobbyhub.bench.report.RunResults.Sweep;
+import dev.lobbyhub.bench.report.SvgChart.Point;
+import io.vertx.core.json.JsonObject;
+
+/**
+ * Turns a results file (JSONL, one scenario result per line) into a markdown report with SVG charts.
+ *
+ * <pre>
+ * java -cp lobbyhub-bench.jar dev.lobbyhub.bench.report.Report results.jsonl docs/benchmarks.md docs/benchmarks
+ * </pre>
+ * The markdown links the charts by their path relative to its own folder.
+ */
+public final class Report {
+
+    private final RunResults r;
+    private final StringBuilder md = new StringBuilder();
+
+    private Report(RunResults r) {
+        this.r = r;
+    }
+
+    public static void main(String[] args) throws IOException {
+        if (args.length != 3) {
+            System.err.println("usage: Report <results.jsonl> <out.md> <chart-dir>");
+            System.exit(2);
+        }
+        Path in = Path.of(args[0]);
+        if (!Files.isRegularFile(in)) {
+            System.err.println("no such file: " + in);
+            System.exit(2);
+        }
+        Path out = Path.of(args[1]).toAbsolutePath().normalize();
+        Path chartDir = Path.of(args[2]).toAbsolutePath().normalize();
+        RunResults results = RunResults.read(in);
+
+        Files.createDirectories(chartDir);
+        String prefix = out.getParent().relativize(chartDir).toString().replace(File.separatorChar, '/');
+        Map<String, String> links = new LinkedHashMap<>(); // link → alt text
+        for (Map.Entry<String, SvgChart> chart : charts(results).entrySet()) {
+            Files.writeString(chartDir.resolve(chart.getKey()), chart.getValue().render());
+            String link = (prefix.isEmpty() ? "" : prefix + "/") + chart.getKey();
+            links.put(link.replace(" ", "%20"), chart.getValue().title());
+        }
+        Files.createDirectories(out.getParent());
+        Files.writeString(out, new Report(results).markdown(links, in.getFileName().toString()));
+        System.out.printf("wrote %s and %d charts in %s%n", out, links.size(), chartDir);
+    }
+
+    private String markdown(Map<String, String> charts, String rawName) {
+        md.append("# lobbyhub benchmarks\n\n");
+        if (Boolean.TRUE.equals(r.meta.getValue("busy"))) {
+            md.append("**Warning: the machine was busy during this run; these numbers are not comparable"
+                    + " with other runs.**\n\n");
+        }
+        md.append(machine()).append("\n\n");
+        section("Targets", "Each ratio uses figures of this run only.", Targets.table(r));
+        if (!r.idle.isEmpty()) {
+            idle();
+        }
+        if (!r.handshake.isEmpty()) {
+            handshakes();
+        }
+        if (!r.fanout.isEmpty()) {
+            steps("S3 lobby fan-out", "Members in lobbies of 10, one sender per lobby, open loop at a target"
+                    + " rate of deliveries/s; latency from the intended send time (no coordinated omission), server"
+                    + " CPU (utime + stime) per delivery.", r.fanout);
+        }
+        if (!r.direct.isEmpty()) {
+            steps("S4 direct messages", "Direct messages to one member, open loop at a target rate of"
+                    + " deliveries/s; latency and CPU as in S3.", r.direct);
+        }
+        if (!r.sweep.isEmpty()) {
+            sweep();
+        }
+        if (!r.startup.isEmpty()) {
+            startup();
+        }
+        if (!r.slow.isEmpty()) {
+            slow();
+        }
+        if (!charts.isEmpty()) {
+            md.append("## Charts\n\n");
+            charts.forEach((link, title) -> md.append("![").append(title).append("](").append(link).append(")\n\n"));
+        }
+        md.append("How to reproduce: `bench/run.sh`.\n\n");
+        md.append("Raw data: `").append(rawName).append("`.\n");
+        return md.toString();
+    }
+
+    /** Date, machine, versions and command from the meta line. */
+    private String machine() {
+        if (r.meta.isEmpty()) {
+            return "The results file has no meta line: date, machine and versions are unknown.";
+        }
+        StringBuilder p = new StringBuilder("Measured");
+        meta("date").ifPresent(d -> p.append(' ').append(d));
+        Optional<String> cores = meta("cores");
+        Optional<String> cpu = meta("cpu");
+        if (cores.isPresent() || cpu.isPresent()) {
+            p.append(" on ").append(cores.map(c -> c + " cores").orElse("a machine"));
+            cpu.ifPresent(c -> p.append(" (").append(c).append(')'));
+        }
+        p.append('.');
+        List<String> versions = new ArrayList<>();
+        meta("java").ifPresent(v -> versions.add("Java " + v));
+        meta("node").ifPresent(v -> versions.add("Node " + v));
+        meta("bun").ifPresent(v -> versions.add("Bun " + v));
+        meta("quarkus").ifPresent(v -> versions.add("Quarkus " + v));
+        if (!versions.isEmpty()) {
+            p.append(' ').append(String.join(", ", versions)).append('.');
+        }
+        meta("ulimit_hn").ifPresent(v -> p.append(" `ulimit -Hn` ").append(v).append('.'));
+        meta("load_before").ifPresent(v -> p.append(" Load average before the run: ").append(v).append('.'));
+        meta("command").ifPresent(v -> p.append(" Command: `").append(v).append("`."));
+        meta("notes").ifPresent(v -> p.append("\n\n").append(v));
+        return p.toString();
+    }
+
+    private Optional<String> meta(String key) {
+        return Optional.ofNullable(r.meta.getValue(key)).map(String::valueOf).filter(s -> !s.isBlank());
+    }
+
+    private void idle() {
+        Table t = new Table("connections", "server", "RSS at start MB", "RSS KB/conn", "live heap KB/conn",
+                "lobbyhub ÷ this");
+        for (Idle i : r.sorted(r.idle)) {
+            // Like for like: live heap against a JVM, RSS against anything else.
+            Double ours = RunResults.find(r.idle, LOBBYHUB, i.connections())
+                    .map(l -> i.liveHeapKbPerConn() != null ? l.liveHeapKbPerConn() : l.rssKbPerConn()).orElse(null);
+            t.row(count(i.connections()), i.server(), number(i.rssStartMb()), number(i.rssKbPerConn()),
+                    number(i.liveHeapKbPerConn()), ratio(divide(ours, i.memoryPerConn())));
+        }
+        section("S1 idle memory", "Growth per idle connection over the same server with none; KB = 1000 bytes."
+                + " A JVM's RSS grows in heap-sized steps, so JVMs compare by live heap (after a full GC):"
+                + " \"lobbyhub ÷ this\" uses live heap where the server has it, RSS otherwise.", t);
+    }
+
+    private void handshakes() {
+        Table t = new Table("connections", "server", "handshakes/s", "CPU µs/handshake", "p50 ms", "p99 ms", "failed",
+                "lobbyhub ÷ this (CPU)");
+        for (Handshake h : r.sorted(r.handshake)) {
+            Double ours = RunResults.find(r.handshake, LOBBYHUB, h.connections()).map(Handshake::cpuUs).orElse(null);
+            t.row(count(h.connections()), h.server(), number(h.perSecond()), number(h.cpuUs()), number(h.p50Ms()),
+                    number(h.p99Ms()), count(h.failed()), ratio(divide(ours, h.cpuUs())));
+        }
+        section("S2 handshakes", "Connections opened as fast as the server accepts them: rate, server CPU per"
+                + " handshake, handshake latency.", t);
+    }
+
+    /** S3 and S4: one row per rate with every server side by side, then every figure per server and rate. */
+    private void steps(String heading, String intro, Map<Key, Step> rows) {
+        List<String> servers = r.servers().stream().filter(s -> !RunResults.of(rows, s).isEmpty()).toList();
+        boolean vsVertx = servers.contains(LOBBYHUB) && servers.contains(VERTX);
+        List<String> header = new ArrayList<>(List.of("deliveries/s"));
+        servers.forEach(s -> header.addAll(List.of(s + " p99 ms", s + " µs/delivery")));
+        if (vsVertx) {
+            header.add("lobbyhub µs ÷ vertx µs");
+        }
+        Table summary = new Table(header);
+        boolean anyShort = false;
+        for (long rate : RunResults.counts(rows)) {
+            List<String> cells = new ArrayList<>(List.of(count(rate)));
+            for (String s : servers) {
+                Optional<Step> step = RunResults.find(rows, s, rate);
+                anyShort |= step.filter(Step::shortOfDelivery).isPresent();
+                cells.add(step.map(x -> number(x.p99Ms()) + (x.shortOfDelivery() ? "*" : "")).orElse(NONE));
+                cells.add(step.map(x -> number(x.cpuUs())).orElse(NONE));
+            }
+            if (vsVertx) {
+                cells.add(ratio(divide(cpu(rows, LOBBYHUB, rate), cpu(rows, VERTX, rate))));
+            }
+            summary.row(cells);
+        }
+
+        List<String> knees = new ArrayList<>();
+        servers.forEach(s -> Targets.Knee.of(RunResults.of(rows, s)).ifPresent(k -> knees.add(s + " " + k)));
+        Table all = new Table("server", "deliveries/s", "delivered/s", "delivered", "p50 ms", "p99 ms", "p99.9 ms",
+                "max ms", "µs/delivery", "server CPU %", "client CPU %");
+        for (String s : servers) {
+            for (Step x : RunResults.of(rows, s)) {
+                all.row(s, count(x.rate()), number(x.achievedPerS()), percent(x.deliveredRatio())
+                        + (x.shortOfDelivery() ? "*" : ""), number(x.p50Ms()), number(x.p99Ms()), number(x.p999Ms()),
+                        number(x.maxMs()), number(x.cpuUs()), number(x.serverCpuPct()), number(x.clientCpuPct()));
+            }
+        }
+
+        section(heading, intro, summary);
+        if (anyShort) {
+            md.append("\\* fewer than 99.9 % of the step's messages arrived, even after the drain: the server fell"
+                    + " behind.\n\n");
+        }
+        md.append("Knee (highest rate with p99 < ").append(number(Targets.KNEE_P99_MS))
+                .append(" ms and ≥ 99.9 % delivered): ").append(String.join(", ", knees)).append(".\n\n");
+        md.append("A client CPU near 100 % means the step measured the load client, not the server.\n\n");
+        md.append("<details><summary>All figures</summary>\n\n").append(all).append("\n</details>\n\n");
+    }
+
+    private static Double cpu(Map<Key, Step> rows, String server, long rate) {
+        return RunResults.find(rows, server, rate).map(Step::cpuUs).orElse(null);
+    }
+
+    private void sweep() {
+        Table t = new Table("connections", "server", "silent", "evicted in time", "false evictions", "max stall ms",
+                "baseline p99 ms", "during p99 ms", "sweep max ms");
+        for (Sweep s : r.sorted(r.sweep)) {
+            t.row(count(s.connections()), s.server(), count(s.silent()), count(s.evictedInTime()),
+                    count(s.falseEvictions()), number(s.maxStallMs()), number(s.baselineP99Ms()),
+                    number(s.duringP99Ms()), number(s.sweepMaxMs()));
+        }
+        section("S5 health sweep under load", "Idle connections answering health pings while a probe measures"
+                + " ping round trips; then some fall silent and must be closed within stale-after + ping-interval,"
+                + " and nobody else.", t);
+    }
+
+    private void startup() {
+        Table t = new Table("server", "startup ms", "idle RSS MB", "lobbyhub ÷ this (startup)");
+        Double ours = RunResults.find(r.startup, LOBBYHUB, 0).map(Startup::startupMs).orElse(null);
+        for (Startup s : r.sorted(r.startup)) {
+            t.row(s.server(), number(s.startupMs()), number(s.idleRssMb()), ratio(divide(ours, s.startupMs())));
+        }
+        section("S6 startup", "From process start to accepting connections, and the resident set then.", t);
+    }
+
+    private void slow() {
+        Table t = new Table("connections", "server", "slow readers", "slow closed", "max close s", "memory growth MB",
+                "baseline p99 ms", "healthy p99 ms", "lobbyhub ÷ this (healthy p99)");
+        for (Slow s : r.sorted(r.slow)) {
+            Double ours = RunResults.find(r.slow, LOBBYHUB, s.connections()).map(Slow::healthyP99Ms).orElse(null);
+            t.row(count(s.connections()), s.server(), count(s.slowReaders()), count(s.slowClosed()),
+                    s.maxCloseS() == null ? "never" : number(s.maxCloseS()), number(s.memoryGrowthMb()),
+                    number(s.baselineP99Ms()), number(s.healthyP99Ms()), ratio(divide(ours, s.healthyP99Ms())));
+        }
+        section("S7 slow readers under load", "Some members stop reading while their lobbies keep sending: how"
+                + " soon the server closes them, how much memory it holds meanwhile, and the healthy members'"
+                + " p99 against a run without slow readers.", t);
+    }
+
+    private void section(String heading, String intro, Object table) {
+        md.append("## ").append(heading).append("\n\n").append(intro).append("\n\n").append(table).append('\n');
+    }
+
+    /** The charts whose data the file has, by file name. */
+    private static Map<String, SvgChart> charts(RunResults r) {
+        Map<String, SvgChart> charts = new LinkedHashMap<>();
+        charts.put("fanout-p99.svg", steps(r, r.fanout, "Lobby fan-out: p99 latency", "p99 ms (log scale)",
+                Step::p99Ms, true).guide(Targets.KNEE_P99_MS, "knee limit " + number(Targets.KNEE_P99_MS) + " ms"));
+        charts.put("fanout-cpu.svg", steps(r, r.fanout, "Lobby fan-out: server CPU per delivery", "µs per delivery",
+                Step::cpuUs, false));
+        charts.put("direct-p99.svg", steps(r, r.direct, "Direct messages: p99 latency", "p99 ms (log scale)",
+                Step::p99Ms, true));
+        charts.put("idle-memory.svg", idleMemory(r));
+        charts.values().removeIf(SvgChart::isEmpty);
+        return charts;
+    }
+
+    private static SvgChart steps(RunResults r, Map<Key, Step> rows, String title, String yLabel,
+                                  Function<Step, Double> y, boolean logY) {
+        SvgChart chart = new SvgChart(title, "target deliveries/s", yLabel, logY);
+        List<String> servers = r.servers();
+        for (int i = 0; i < servers.size(); i++) {
+            List<Point> points = RunResults.of(rows, servers.get(i)).stream().filter(s -> y.apply(s) != null)
+                    .map(s -> new Point(s.rate(), y.apply(s))).toList();
+            chart.series(servers.get(i), SvgChart.colour(i), points);
+        }
+        return chart;
+    }
+
+    private static SvgChart idleMemory(RunResults r) {
+        SvgChart chart = new SvgChart("Idle memory per connection", "connections", "KB per connection", false);
+        List<String> servers = r.servers();
+        for (int i = 0; i < servers.size(); i++) {
+            List<Idle> rows = RunResults.of(r.idle, servers.get(i));
+            // One measure per server: live heap for a JVM, RSS for the rest.
+            boolean jvm = rows.stream().anyMatch(x -> x.liveHeapKbPerConn() != null);
+            Function<Idle, Double> y = jvm ? Idle::liveHeapKbPerConn : Idle::rssKbPerConn;
+            List<Point> points = rows.stream().filter(x -> y.apply(x) != null)
+                    .map(x -> new Point(x.connections(), y.apply(x))).toList();
+            chart.series(servers.get(i) + (jvm ? " (live heap)" : " (RSS)"), SvgChart.colour(i), points);
+        }
+        return chart;
+    }
+}

@@ -1,0 +1,198 @@
+package dev.lobbyhub.bench.report;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Function;
+
+import io.vertx.core.json.JsonObject;
+
+/**
+ * The lines of one results file, a record type per scenario. A figure a server has not got (a peer
+ * without live heap, a server that never closes slow readers) is {@code null}.
+ */
+final class RunResults {
+
+    static final String LOBBYHUB = "lobbyhub";
+    static final String VERTX = "vertx";
+    static final String NAIVE = "quarkus-naive";
+    /** Table and legend order; servers not named here follow in the order the file first names them. */
+    private static final List<String> KNOWN = List.of(LOBBYHUB, VERTX, NAIVE, "node-ws", "bun");
+
+    record Idle(String server, long connections, Double rssStartMb, Double rssKbPerConn, Double liveHeapKbPerConn) {
+        /** Live heap where the server has one (a JVM): its RSS grows in heap-sized steps. */
+        Double memoryPerConn() {
+            return liveHeapKbPerConn != null ? liveHeapKbPerConn : rssKbPerConn;
+        }
+    }
+
+    record Handshake(String server, long connections, Double perSecond, Double cpuUs, Double p50Ms, Double p99Ms,
+                     Double failed) {
+    }
+
+    /** One rate step of "fanout" or "direct". */
+    record Step(String server, long rate, Double achievedPerS, Double deliveredRatio, Double p50Ms, Double p99Ms,
+                Double p999Ms, Double maxMs, Double cpuUs, Double serverCpuPct, Double clientCpuPct) {
+        boolean fullyDelivered() {
+            return deliveredRatio != null && deliveredRatio >= 0.999;
+        }
+
+        /** Known to have lost (or not yet delivered after the drain) more than 0.1 %. */
+        boolean shortOfDelivery() {
+            return deliveredRatio != null && deliveredRatio < 0.999;
+        }
+    }
+
+    record Startup(String server, Double startupMs, Double idleRssMb) {
+    }
+
+    record Sweep(String server, long connections, Double silent, Double evictedInTime, Double falseEvictions,
+                 Double maxStallMs, Double baselineP99Ms, Double duringP99Ms, Double sweepMaxMs) {
+    }
+
+    record Slow(String server, long connections, Double slowReaders, Double slowClosed, Double maxCloseS,
+                Double memoryGrowthMb, Double baselineP99Ms, Double healthyP99Ms) {
+    }
+
+    /** A row's server and its connection count or rate (0 where a scenario has neither). */
+    record Key(String server, long count) {
+    }
+
+    /** The meta line, or an empty object when the file has none. */
+    JsonObject meta = new JsonObject();
+    // A later line for the same server and connection count (or rate) replaces the earlier one.
+    final Map<Key, Idle> idle = new LinkedHashMap<>();
+    final Map<Key, Handshake> handshake = new LinkedHashMap<>();
+    final Map<Key, Step> fanout = new LinkedHashMap<>();
+    final Map<Key, Step> direct = new LinkedHashMap<>();
+    final Map<Key, Startup> startup = new LinkedHashMap<>();
+    final Map<Key, Sweep> sweep = new LinkedHashMap<>();
+    final Map<Key, Slow> slow = new LinkedHashMap<>();
+    private final Set<String> servers = new LinkedHashSet<>();
+
+    /** Reads a JSONL file; blank lines are ignored, a line that does not parse is skipped with a warning. */
+    static RunResults read(Path file) throws IOException {
+        RunResults results = new RunResults();
+        List<String> lines = Files.readAllLines(file);
+        for (int i = 0; i < lines.size(); i++) {
+            String line = lines.get(i).strip();
+            if (line.isEmpty()) {
+                continue;
+            }
+            try {
+                results.add(new JsonObject(line));
+            } catch (ClassCastException e) {
+                warn(file, i, "a value of the wrong type");
+            } catch (RuntimeException e) { // bad JSON, a missing key, an unknown scenario
+                warn(file, i, String.valueOf(e.getMessage()).lines().findFirst().orElse(""));
+            }
+        }
+        return results;
+    }
+
+    private static void warn(Path file, int index, String why) {
+        System.err.printf("warning: %s line %d skipped: %s%n", file.getFileName(), index + 1, why);
+    }
+
+    private void add(JsonObject j) {
+        String scenario = required(j, "scenario", j::getString);
+        if (scenario.equals("meta")) {
+            meta = j;
+            return;
+        }
+        String server = required(j, "server", j::getString);
+        switch (scenario) {
+            case "idle" -> put(idle, server, connections(j), new Idle(server, connections(j),
+                    j.getDouble("rss_start_mb"), j.getDouble("rss_kb_per_conn"), j.getDouble("live_heap_kb_per_conn")));
+            case "handshake" -> put(handshake, server, connections(j), new Handshake(server, connections(j),
+                    j.getDouble("handshakes_per_s"), j.getDouble("cpu_us_per_handshake"), j.getDouble("p50_ms"),
+                    j.getDouble("p99_ms"), j.getDouble("failed")));
+            case "fanout" -> put(fanout, server, rate(j), step(server, j));
+            case "direct" -> put(direct, server, rate(j), step(server, j));
+            case "startup" -> put(startup, server, 0, new Startup(server, j.getDouble("startup_ms"),
+                    j.getDouble("idle_rss_mb")));
+            case "sweep" -> put(sweep, server, connections(j), new Sweep(server, connections(j), j.getDouble("silent"),
+                    j.getDouble("evicted_in_time"), j.getDouble("false_evictions"), j.getDouble("max_stall_ms"),
+                    j.getDouble("baseline_p99_ms"), j.getDouble("during_p99_ms"), j.getDouble("sweep_max_ms")));
+            case "slow" -> put(slow, server, connections(j), new Slow(server, connections(j), j.getDouble("slow_readers"),
+                    j.getDouble("slow_closed"), j.getDouble("max_close_s"), j.getDouble("memory_growth_mb"),
+                    j.getDouble("baseline_p99_ms"), j.getDouble("healthy_p99_ms")));
+            default -> throw new IllegalArgumentException("unknown scenario '" + scenario + "'");
+        }
+        servers.add(server);
+    }
+
+    private static Step step(String server, JsonObject j) {
+        return new Step(server, rate(j), j.getDouble("achieved_per_s"), j.getDouble("delivered_ratio"),
+                j.getDouble("p50_ms"), j.getDouble("p99_ms"), j.getDouble("p999_ms"), j.getDouble("max_ms"),
+                j.getDouble("cpu_us_per_delivery"), j.getDouble("server_cpu_pct"), j.getDouble("client_cpu_pct"));
+    }
+
+    private static long connections(JsonObject j) {
+        return required(j, "connections", j::getLong);
+    }
+
+    private static long rate(JsonObject j) {
+        return required(j, "rate", j::getLong);
+    }
+
+    private static <T> T required(JsonObject j, String key, Function<String, T> get) {
+        T value = get.apply(key);
+        if (value == null) {
+            throw new IllegalArgumentException("no \"" + key + "\"");
+        }
+        return value;
+    }
+
+    private static <T> void put(Map<Key, T> map, String server, long key, T row) {
+        if (map.put(new Key(server, key), row) != null) {
+            System.err.printf("warning: two lines for %s at %d: the later one is used%n", server, key);
+        }
+    }
+
+    /** Every server in the file, lobbyhub first. */
+    List<String> servers() {
+        List<String> ordered = new ArrayList<>(KNOWN);
+        ordered.retainAll(servers);
+        servers.stream().filter(s -> !KNOWN.contains(s)).forEach(ordered::add);
+        return ordered;
+    }
+
+    /** Orders rows by a count (connections, rate), then by server as {@link #servers()} does. */
+    <T> List<T> sorted(Map<Key, T> rows) {
+        List<String> order = servers();
+        return rows.entrySet().stream()
+                .sorted(Comparator.comparingLong((Map.Entry<Key, T> e) -> e.getKey().count())
+                        .thenComparing(e -> order.indexOf(e.getKey().server())))
+                .map(Map.Entry::getValue).toList();
+    }
+
+    static <T> Optional<T> find(Map<Key, T> rows, String server, long count) {
+        return Optional.ofNullable(rows.get(new Key(server, count)));
+    }
+
+    /** A server's row with the largest count, for targets that read one row. */
+    static <T> Optional<T> largest(Map<Key, T> rows, String server) {
+        return rows.keySet().stream().filter(k -> k.server().equals(server))
+                .max(Comparator.comparingLong(Key::count)).map(rows::get);
+    }
+
+    /** A server's rows, by count. */
+    static <T> List<T> of(Map<Key, T> rows, String server) {
+        return rows.keySet().stream().filter(k -> k.server().equals(server))
+                .sorted(Comparator.comparingLong(Key::count)).map(rows::get).toList();
+    }
+
+    /** The connection counts or rates any server has, ascending. */
+    static List<Long> counts(Map<Key, ?> rows) {
+        return rows.keySet().stream().map(Key::count).distinct().sorted().toList();
+    }
+}
