@@ -16,6 +16,7 @@ import dev.lobbyhub.registry.Transport;
 import io.quarkus.websockets.next.CloseReason;
 import io.quarkus.websockets.next.WebSocketConnection;
 import io.vertx.core.Context;
+import io.vertx.core.http.ServerWebSocket;
 
 /**
  * A session's socket. Every frame and the final close go through one queue drained on the
@@ -34,6 +35,8 @@ final class WebSocketTransport implements Transport {
     static final int QUEUE_FACTOR = 8;
 
     private final WebSocketConnection connection;
+    /** The Vert.x socket underneath, written directly when reachable (see {@link RawSockets}). */
+    private final ServerWebSocket socket;
     private final Context context;
     private final ConnectionRegistry registry;
     private final LobbyhubMetrics metrics;
@@ -51,6 +54,7 @@ final class WebSocketTransport implements Transport {
     WebSocketTransport(WebSocketConnection connection, Context context, ConnectionRegistry registry,
             LobbyhubMetrics metrics, long maxUnwritten) {
         this.connection = connection;
+        this.socket = RawSockets.of(connection);
         this.context = context;
         this.registry = registry;
         this.metrics = metrics;
@@ -120,16 +124,27 @@ final class WebSocketTransport implements Transport {
                 fail(CloseCode.SLOW_CONSUMER);
                 return;
             }
-            connection.sendText(text).subscribe().with(
-                    written -> unwritten.addAndGet(-size),
-                    failure -> {
+            if (socket != null) {
+                socket.writeTextMessage(text).onComplete(written -> {
+                    if (written.succeeded()) {
                         unwritten.addAndGet(-size);
-                        if (connection.isOpen() && !closing) {
-                            metrics.dropped(DropReason.SEND_FAILED);
-                            LOG.debugf("send failed conn=%s: %s", connection.id(), failure.toString());
-                            fail(CloseCode.INTERNAL_ERROR);
-                        }
-                    });
+                    } else {
+                        sendFailed(size, written.cause());
+                    }
+                });
+            } else {
+                connection.sendText(text).subscribe().with(written -> unwritten.addAndGet(-size),
+                        failure -> sendFailed(size, failure));
+            }
+        }
+    }
+
+    private void sendFailed(long size, Throwable failure) {
+        unwritten.addAndGet(-size);
+        if (connection.isOpen() && !closing) {
+            metrics.dropped(DropReason.SEND_FAILED);
+            LOG.debugf("send failed conn=%s: %s", connection.id(), failure.toString());
+            fail(CloseCode.INTERNAL_ERROR);
         }
     }
 
