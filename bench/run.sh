@@ -11,6 +11,9 @@
 #   SCENARIOS="startup idle handshake fanout direct slow sweep"   (sweep runs against lobbyhub only)
 #   LOAD_LIMIT=0.5   highest 1-minute load average, and busiest other-process share of the CPU, to start
 #   OUT=docs/benchmarks.md   LOBBYHUB_JAVA_OPTS="…"   PORT=18100 (first port; each run takes the next)
+#   RESULTS=bench/results/run-<date>.jsonl   add to an earlier run instead of starting a new one:
+#            its lines for the same server and scenario are replaced, its meta line is kept
+#   NOTES="…"   a sentence for the report's header
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -33,9 +36,14 @@ naive_jar=bench/peers/quarkus-naive/target/quarkus-app/quarkus-run.jar
 bench=bench/target/lobbyhub-bench.jar
 stamp=$(date -u +%Y-%m-%d-%H%M)
 mkdir -p bench/results
-results=bench/results/run-$stamp.jsonl
-raw=bench/results/run-$stamp.log
-: > "$results"
+if [ -n "${RESULTS:-}" ]; then
+  results=$RESULTS; raw=${RESULTS%.jsonl}.log
+  [ -f "$results" ] || { echo "no such results file: $results"; exit 2; }
+else
+  results=bench/results/run-$stamp.jsonl; raw=bench/results/run-$stamp.log
+  : > "$results"
+fi
+new_results=$(mktemp -t bench-results.XXXXXX)
 
 if $quick; then
   idle_args="--counts 200,1000"; handshake_args="--connections 500 --warmup 100"
@@ -152,7 +160,7 @@ for name in $servers; do
       --label "$name" --secret "$secret" $args > "$run" 2>&1 || echo "($name $scenario exited with $?)" >> "$run"
     cat "$run" >> "$raw"
     grep -v '^RESULT ' "$run" || true
-    grep '^RESULT ' "$run" | sed 's/^RESULT //' >> "$results" || true
+    grep '^RESULT ' "$run" | sed 's/^RESULT //' >> "$new_results" || true
     stop_server
     rm -f "$slog" "$run"
   done
@@ -165,7 +173,17 @@ cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//' || echo 
 meta=$(printf '{"scenario":"meta","date":"%s","java":"%s","node":"%s","bun":"%s","quarkus":"3.33.2","ulimit_hn":%s,"cores":%s,"cpu":"%s","load_before":%s,"busy":%s,"command":"bench/run.sh %s","notes":"%s"}' \
   "$(date -u '+%Y-%m-%d %H:%M UTC')" "$java_version" "$(node -v 2>/dev/null || echo '?')" "$bun_version" \
   "$(ulimit -Hn)" "$(nproc)" "$cpu" "$load_before" "$busy" "$*" \
-  "servers on core 0, load generator on core 1; $($quick && echo 'QUICK RUN: tiny sizes, the numbers mean nothing' || echo 'full sizes')")
-{ echo "$meta"; cat "$results"; } > "$results.tmp" && mv "$results.tmp" "$results"
+  "servers on core 0, load generator on core 1; $($quick && echo 'QUICK RUN: tiny sizes, the numbers mean nothing' || echo 'full sizes')${NOTES:+; $NOTES}")
+if [ -n "${RESULTS:-}" ]; then
+  # Later lines win in the report; the earlier run's meta line stays first (written now if it has none).
+  echo "== added to $results: $(wc -l < "$new_results") results ($(date -u '+%Y-%m-%d %H:%M UTC'), bench/run.sh $*)" >> "$raw"
+  if ! grep -q '"scenario":"meta"' "$results"; then
+    { echo "$meta"; cat "$results"; } > "$results.tmp" && mv "$results.tmp" "$results"
+  fi
+  cat "$new_results" >> "$results"
+else
+  { echo "$meta"; cat "$new_results"; } > "$results"
+fi
+rm -f "$new_results"
 java -cp "$bench" dev.lobbyhub.bench.report.Report "$results" "$out" "$(dirname "$out")/$(basename "$out" .md)"
 echo "report: $out (data: $results, raw output: $raw)"

@@ -69,6 +69,7 @@ final class LoadClient {
     }
 
     private static final int MAX_ATTEMPTS = 3;
+    private static final long WELCOME_TIMEOUT_MS = 15_000;
     private static final String USER_AGENT = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
             + "Chrome/131.0.0.0 Safari/537.36";
 
@@ -160,7 +161,8 @@ final class LoadClient {
                 .setURI("/ws/" + conn.lobby + "?token=" + tokens.forUser(conn.userId))
                 .addHeader("Origin", "http://127.0.0.1:" + target.port())
                 .addHeader("User-Agent", USER_AGENT)
-                .addHeader("Cookie", "game_session=s" + conn.index + "; theme=dark");
+                .addHeader("Cookie", "game_session=s" + conn.index + "; theme=dark")
+                .setTimeout(WELCOME_TIMEOUT_MS);
         conn.lastSentNanos = System.nanoTime();
         if (attempt == 1) {
             conn.connectingNanos = conn.lastSentNanos;
@@ -193,6 +195,12 @@ final class LoadClient {
                     conn.send("{\"type\":\"health_pong\",\"timestamp\":" + frame.getLong("timestamp") + "}");
                 }
                 listener.accept(conn, frame);
+            });
+            // A server that upgrades but never welcomes must not hang the run: give up, count it failed.
+            vertx.setTimer(WELCOME_TIMEOUT_MS, t -> {
+                if (conn.welcome == null && !ws.isClosed()) {
+                    ws.close();
+                }
             });
             ws.exceptionHandler(err -> {
                 // A reset shows up as a close; nothing else to do here.

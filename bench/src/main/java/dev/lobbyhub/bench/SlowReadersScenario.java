@@ -53,10 +53,11 @@ public final class SlowReadersScenario {
 
         LoadClient load = new LoadClient(vertx, args.target(), "slow", 10, 64, args.integer("receive-buffer", 65_536));
         Wait.on(load.connect(connections), Duration.ofMinutes(2));
-        // Receivers only (member 0 of each lobby sends), spread over the lobbies.
-        List<LoadClient.Conn> slow = load.conns().stream().filter(c -> c.index % slowEvery == slowEvery / 2).toList();
+        // Receivers only (member 0 of each lobby sends: index % 10 == 0), spread over the lobbies.
+        int slowSlot = slowEvery / 2 + 1;
+        List<LoadClient.Conn> slow = load.conns().stream().filter(c -> c.index % slowEvery == slowSlot).toList();
         Traffic traffic = new Traffic(vertx, Traffic.Kind.LOBBY, load.conns(), 10, size, args.pid(),
-                c -> c.index % slowEvery != slowEvery / 2);
+                c -> c.index % slowEvery != slowSlot);
         // A stalled reader does not read its own close either: its lobby mates' member_left tells when it went.
         Map<String, Long> leftAt = new ConcurrentHashMap<>();
         load.onFrame((conn, frame) -> {

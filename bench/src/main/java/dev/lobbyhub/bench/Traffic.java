@@ -64,10 +64,12 @@ final class Traffic {
 
         /** The figures of the report's {@code fanout}/{@code direct} rows. */
         JsonObject toJson() {
+            boolean any = delivered > 0;
             return new JsonObject().put("rate", rate).put("achieved_per_s", Math.round(delivered / seconds))
-                    .put("delivered_ratio", round(deliveredRatio(), 5)).put("p50_ms", round(p(50), 2))
-                    .put("p99_ms", round(p(99), 2)).put("p999_ms", round(p(99.9), 2)).put("max_ms", round(maxMs(), 2))
-                    .put("cpu_us_per_delivery", round(cpuMicrosPerDelivery(), 2))
+                    .put("delivered_ratio", round(deliveredRatio(), 5)).put("p50_ms", any ? round(p(50), 2) : null)
+                    .put("p99_ms", any ? round(p(99), 2) : null).put("p999_ms", any ? round(p(99.9), 2) : null)
+                    .put("max_ms", any ? round(maxMs(), 2) : null)
+                    .put("cpu_us_per_delivery", any && serverCpuMicros >= 0 ? round(cpuMicrosPerDelivery(), 2) : null)
                     .put("server_cpu_pct", round(serverCpuPercent(), 1)).put("client_cpu_pct", round(clientCpuPercent(), 1));
         }
 

@@ -40,6 +40,8 @@ import io.vertx.core.json.JsonObject;
  */
 public final class Report {
 
+    static final String NOTES = "performance.md";
+
     private final RunResults r;
     private final StringBuilder md = new StringBuilder();
 
@@ -70,11 +72,13 @@ public final class Report {
             links.put(link.replace(" ", "%20"), chart.getValue().title());
         }
         Files.createDirectories(out.getParent());
-        Files.writeString(out, new Report(results).markdown(links, in.getFileName().toString()));
+        // Hand-written analysis next to the report (what each optimisation bought) gets a link.
+        boolean notes = Files.exists(out.getParent().resolve(NOTES));
+        Files.writeString(out, new Report(results).markdown(links, in.getFileName().toString(), notes));
         System.out.printf("wrote %s and %d charts in %s%n", out, links.size(), chartDir);
     }
 
-    private String markdown(Map<String, String> charts, String rawName) {
+    private String markdown(Map<String, String> charts, String rawName, boolean notes) {
         md.append("# lobbyhub benchmarks\n\n");
         if (Boolean.TRUE.equals(r.meta.getValue("busy"))) {
             md.append("**Warning: the machine was busy during this run; these numbers are not comparable"
@@ -109,6 +113,10 @@ public final class Report {
         if (!charts.isEmpty()) {
             md.append("## Charts\n\n");
             charts.forEach((link, title) -> md.append("![").append(title).append("](").append(link).append(")\n\n"));
+        }
+        if (notes) {
+            md.append("What each optimisation bought, and why the remaining gaps: [").append(NOTES).append("](")
+                    .append(NOTES).append(").\n\n");
         }
         md.append("How to reproduce: `bench/run.sh`.\n\n");
         md.append("Raw data: `").append(rawName).append("`.\n");

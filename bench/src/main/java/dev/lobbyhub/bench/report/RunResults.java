@@ -111,29 +111,29 @@ final class RunResults {
         String server = required(j, "server", j::getString);
         switch (scenario) {
             case "idle" -> put(idle, server, connections(j), new Idle(server, connections(j),
-                    j.getDouble("rss_start_mb"), j.getDouble("rss_kb_per_conn"), j.getDouble("live_heap_kb_per_conn")));
+                    figure(j, "rss_start_mb"), figure(j, "rss_kb_per_conn"), figure(j, "live_heap_kb_per_conn")));
             case "handshake" -> put(handshake, server, connections(j), new Handshake(server, connections(j),
-                    j.getDouble("handshakes_per_s"), j.getDouble("cpu_us_per_handshake"), j.getDouble("p50_ms"),
-                    j.getDouble("p99_ms"), j.getDouble("failed")));
+                    figure(j, "handshakes_per_s"), figure(j, "cpu_us_per_handshake"), figure(j, "p50_ms"),
+                    figure(j, "p99_ms"), figure(j, "failed")));
             case "fanout" -> put(fanout, server, rate(j), step(server, j));
             case "direct" -> put(direct, server, rate(j), step(server, j));
-            case "startup" -> put(startup, server, 0, new Startup(server, j.getDouble("startup_ms"),
-                    j.getDouble("idle_rss_mb")));
-            case "sweep" -> put(sweep, server, connections(j), new Sweep(server, connections(j), j.getDouble("silent"),
-                    j.getDouble("evicted_in_time"), j.getDouble("false_evictions"), j.getDouble("max_stall_ms"),
-                    j.getDouble("baseline_p99_ms"), j.getDouble("during_p99_ms"), j.getDouble("sweep_max_ms")));
-            case "slow" -> put(slow, server, connections(j), new Slow(server, connections(j), j.getDouble("slow_readers"),
-                    j.getDouble("slow_closed"), j.getDouble("max_close_s"), j.getDouble("memory_growth_mb"),
-                    j.getDouble("baseline_p99_ms"), j.getDouble("healthy_p99_ms")));
+            case "startup" -> put(startup, server, 0, new Startup(server, figure(j, "startup_ms"),
+                    figure(j, "idle_rss_mb")));
+            case "sweep" -> put(sweep, server, connections(j), new Sweep(server, connections(j), figure(j, "silent"),
+                    figure(j, "evicted_in_time"), figure(j, "false_evictions"), figure(j, "max_stall_ms"),
+                    figure(j, "baseline_p99_ms"), figure(j, "during_p99_ms"), figure(j, "sweep_max_ms")));
+            case "slow" -> put(slow, server, connections(j), new Slow(server, connections(j), figure(j, "slow_readers"),
+                    figure(j, "slow_closed"), figure(j, "max_close_s"), figure(j, "memory_growth_mb"),
+                    figure(j, "baseline_p99_ms"), figure(j, "healthy_p99_ms")));
             default -> throw new IllegalArgumentException("unknown scenario '" + scenario + "'");
         }
         servers.add(server);
     }
 
     private static Step step(String server, JsonObject j) {
-        return new Step(server, rate(j), j.getDouble("achieved_per_s"), j.getDouble("delivered_ratio"),
-                j.getDouble("p50_ms"), j.getDouble("p99_ms"), j.getDouble("p999_ms"), j.getDouble("max_ms"),
-                j.getDouble("cpu_us_per_delivery"), j.getDouble("server_cpu_pct"), j.getDouble("client_cpu_pct"));
+        return new Step(server, rate(j), figure(j, "achieved_per_s"), figure(j, "delivered_ratio"),
+                figure(j, "p50_ms"), figure(j, "p99_ms"), figure(j, "p999_ms"), figure(j, "max_ms"),
+                figure(j, "cpu_us_per_delivery"), figure(j, "server_cpu_pct"), figure(j, "client_cpu_pct"));
     }
 
     private static long connections(JsonObject j) {
@@ -194,5 +194,11 @@ final class RunResults {
     /** The connection counts or rates any server has, ascending. */
     static List<Long> counts(Map<Key, ?> rows) {
         return rows.keySet().stream().map(Key::count).distinct().sorted().toList();
+    }
+
+    /** A figure, or null when absent or negative (a scenario's "could not measure", e.g. CPU per delivery with none delivered). */
+    private static Double figure(JsonObject j, String key) {
+        Double value = j.getDouble(key);
+        return value == null || value < 0 ? null : value;
     }
 }
