@@ -161,8 +161,7 @@ final class LoadClient {
                 .setURI("/ws/" + conn.lobby + "?token=" + tokens.forUser(conn.userId))
                 .addHeader("Origin", "http://127.0.0.1:" + target.port())
                 .addHeader("User-Agent", USER_AGENT)
-                .addHeader("Cookie", "game_session=s" + conn.index + "; theme=dark")
-                .setTimeout(WELCOME_TIMEOUT_MS);
+                .addHeader("Cookie", "game_session=s" + conn.index + "; theme=dark");
         conn.lastSentNanos = System.nanoTime();
         if (attempt == 1) {
             conn.connectingNanos = conn.lastSentNanos;
