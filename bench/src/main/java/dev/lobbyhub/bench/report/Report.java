@@ -280,8 +280,9 @@ public final class Report {
         Map<String, SvgChart> charts = new LinkedHashMap<>();
         charts.put("fanout-p99.svg", steps(r, r.fanout, "Lobby fan-out: p99 latency", "p99 ms (log scale)",
                 Step::p99Ms, true).guide(Targets.KNEE_P99_MS, "knee limit " + number(Targets.KNEE_P99_MS) + " ms"));
-        charts.put("fanout-cpu.svg", steps(r, r.fanout, "Lobby fan-out: server CPU per delivery", "µs per delivery",
-                Step::cpuUs, false));
+        // CPU per delivery of a step the server could not keep up with says nothing: left out.
+        charts.put("fanout-cpu.svg", steps(r, r.fanout, "Lobby fan-out: server CPU per delivery (steps fully delivered)",
+                "µs per delivery (log scale)", s -> s.fullyDelivered() ? s.cpuUs() : null, true));
         charts.put("direct-p99.svg", steps(r, r.direct, "Direct messages: p99 latency", "p99 ms (log scale)",
                 Step::p99Ms, true));
         charts.put("idle-memory.svg", idleMemory(r));
