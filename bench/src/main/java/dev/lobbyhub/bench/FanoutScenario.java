@@ -24,15 +24,7 @@ import io.vertx.core.Vertx;
 public final class FanoutScenario {
 
     public static void main(String[] argv) {
-        Args args = new Args(argv);
-        Vertx vertx = Vertx.vertx();
-        boolean ok;
-        try {
-            ok = run(args, vertx);
-        } finally {
-            Wait.on(vertx.close(), Duration.ofSeconds(30));
-        }
-        System.exit(ok ? 0 : 1);
+        ScenarioMain.run(argv, FanoutScenario::run);
     }
 
     private static boolean run(Args args, Vertx vertx) {

@@ -22,15 +22,7 @@ import io.vertx.core.json.JsonObject;
 public final class HandshakeScenario {
 
     public static void main(String[] argv) {
-        Args args = new Args(argv);
-        Vertx vertx = Vertx.vertx();
-        boolean ok;
-        try {
-            ok = run(args, vertx);
-        } finally {
-            Wait.on(vertx.close(), Duration.ofSeconds(30));
-        }
-        System.exit(ok ? 0 : 1);
+        ScenarioMain.run(argv, HandshakeScenario::run);
     }
 
     private static boolean run(Args args, Vertx vertx) {

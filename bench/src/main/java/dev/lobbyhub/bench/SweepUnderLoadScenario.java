@@ -26,17 +26,10 @@ public final class SweepUnderLoadScenario {
     private static boolean ok = true;
 
     public static void main(String[] argv) {
-        Args args = new Args(argv);
-        Vertx vertx = Vertx.vertx();
-        try {
-            run(args, vertx);
-        } finally {
-            Wait.on(vertx.close(), Duration.ofSeconds(30));
-        }
-        System.exit(ok ? 0 : 1);
+        ScenarioMain.run(argv, SweepUnderLoadScenario::run);
     }
 
-    private static void run(Args args, Vertx vertx) {
+    private static boolean run(Args args, Vertx vertx) {
         LoadClient.Target target = args.target();
         ServerWatch server = new ServerWatch(target.port(), args.pid());
         int total = args.integer("connections", 19_000);
@@ -95,6 +88,7 @@ public final class SweepUnderLoadScenario {
         Wait.on(idle.close(), Duration.ofSeconds(120));
         Wait.on(busy.close(), Duration.ofSeconds(30));
         Wait.on(probe.stop(), Duration.ofSeconds(30));
+        return ok;
     }
 
     /** Fan-out traffic on the main thread while the server and the probe are watched on another. */
