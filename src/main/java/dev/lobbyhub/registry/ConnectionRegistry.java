@@ -16,6 +16,7 @@ import org.jboss.logging.Logger;
 import dev.lobbyhub.auth.Identity;
 import dev.lobbyhub.config.LobbyhubConfig;
 import dev.lobbyhub.config.LobbyhubConfig.OnDuplicate;
+import dev.lobbyhub.logging.LogText;
 import dev.lobbyhub.metrics.LobbyhubMetrics;
 import dev.lobbyhub.protocol.ServerMessages;
 import io.quarkus.runtime.Startup;
@@ -135,7 +136,7 @@ public class ConnectionRegistry {
             }
         }
         metrics.accepted();
-        LOG.infof("connect user=%s lobby=%s conn=%s", userId, lobbyCode, connectionId);
+        LOG.infof("connect user=%s lobby=%s conn=%s", LogText.escape(userId), lobbyCode, connectionId);
         capacityWarnings.onChange(count);
         if (closeOld) {
             old.transport().close(CloseCode.REPLACED);
@@ -268,7 +269,7 @@ public class ConnectionRegistry {
     private void departed(Session session, LeaveReason reason) {
         metrics.closed(reason);
         capacityWarnings.onChange(connectionCount);
-        LOG.infof("close user=%s lobby=%s conn=%s reason=%s", session.userId(), session.lobby(),
+        LOG.infof("close user=%s lobby=%s conn=%s reason=%s", LogText.escape(session.userId()), session.lobby(),
                 session.connectionId(), reason.wire());
     }
 }
