@@ -11,7 +11,7 @@
  */
 
 /** Close codes after which reconnecting cannot help (§2 of the lobbyhub contract). */
-const FINAL_CODES = new Set([1000, 1009, 4000, 4003, 4005, 4006, 4011]);
+const FINAL_CODES = new Set([1000, 1002, 1007, 1009, 4000, 4003, 4005, 4006, 4011]);
 
 /**
  * Decides, from a close code and reason, whether and how to reconnect.

@@ -80,6 +80,10 @@ public class ConfigCheck {
         if (config.api().key().filter(String::isBlank).isPresent()) {
             problems.add("lobbyhub.api.key is blank: unset it to disable the admin API, or set a real key");
         }
+        for (String entry : AllowedOrigins.invalidEntries(config.allowedOrigins())) {
+            problems.add("lobbyhub.allowed-origins entry '" + entry + "' is not an origin: write it like"
+                    + " https://game.example.com, http://localhost:5173 or https://*.example.com");
+        }
         if (config.cluster().enabled()) {
             problems.add("lobbyhub.cluster.enabled=true is not supported by this version: run a single node");
         }

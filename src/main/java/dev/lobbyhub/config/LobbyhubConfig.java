@@ -1,6 +1,7 @@
 package dev.lobbyhub.config;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 
 import io.smallrye.config.ConfigMapping;
@@ -29,6 +30,14 @@ public interface LobbyhubConfig {
     Cluster cluster();
 
     Demo demo();
+
+    /**
+     * Browser origins allowed to connect: exact origins ({@code https://game.example.com}) or
+     * wildcards ({@code https://*.example.com}). A handshake whose {@code Origin} is outside the list
+     * is closed 4003 {@code origin_not_allowed}; one without {@code Origin} is not affected. Unset:
+     * any origin.
+     */
+    Optional<List<String>> allowedOrigins();
 
     interface Limits {
         /** Open connections on this node; connection number {@code max+1} is closed 4002 {@code server_full}. */

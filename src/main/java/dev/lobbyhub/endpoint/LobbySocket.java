@@ -1,7 +1,6 @@
 package dev.lobbyhub.endpoint;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 
 import org.jboss.logging.Logger;
 
@@ -10,9 +9,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.lobbyhub.auth.Identity;
 import dev.lobbyhub.auth.InvalidTokenException;
 import dev.lobbyhub.auth.TokenVerifier;
+import dev.lobbyhub.config.AllowedOrigins;
 import dev.lobbyhub.config.LobbyhubConfig;
 import dev.lobbyhub.delivery.InboundRateLimit;
 import dev.lobbyhub.delivery.Relay;
+import dev.lobbyhub.logging.LogText;
 import dev.lobbyhub.metrics.DropReason;
 import dev.lobbyhub.metrics.LobbyhubMetrics;
 import dev.lobbyhub.protocol.ClientMessage;
@@ -29,20 +30,20 @@ import io.quarkus.websockets.next.OnBinaryMessage;
 import io.quarkus.websockets.next.OnClose;
 import io.quarkus.websockets.next.OnError;
 import io.quarkus.websockets.next.OnOpen;
+import io.quarkus.websockets.next.OnPingMessage;
 import io.quarkus.websockets.next.OnPongMessage;
 import io.quarkus.websockets.next.OnTextMessage;
 import io.quarkus.websockets.next.UserData.TypedKey;
 import io.quarkus.websockets.next.WebSocket;
 import io.quarkus.websockets.next.WebSocketConnection;
 import io.smallrye.mutiny.Uni;
-import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClosedException;
 
 /**
- * {@code /ws/{lobby}}: admission checks in the order of the contract (lobby code, token, lobby
- * allowed by the token, draining, capacity), then hands frames to {@link Relay}. Every hook runs
+ * {@code /ws/{lobby}}: admission checks in the order of the contract (origin, lobby code, token,
+ * lobby allowed by the token, draining, capacity), then hands frames to {@link Relay}. Every hook runs
  * on the connection's event loop and returns at once.
  */
 @WebSocket(path = "/ws/{lobby}")
@@ -57,7 +58,7 @@ public class LobbySocket {
     private final ConnectionRegistry registry;
     private final Relay relay;
     private final LobbyhubMetrics metrics;
-    private final int maxMessageBytes;
+    private final AllowedOrigins allowedOrigins;
     private final long maxOutboundBytes;
     private final int messagesPerSecond;
     private final int burst;
@@ -68,7 +69,7 @@ public class LobbySocket {
         this.registry = registry;
         this.relay = relay;
         this.metrics = metrics;
-        this.maxMessageBytes = config.limits().maxMessageBytes();
+        this.allowedOrigins = AllowedOrigins.of(config.allowedOrigins());
         this.maxOutboundBytes = config.limits().maxOutboundBytes();
         this.messagesPerSecond = config.limits().messagesPerSecond();
         this.burst = config.limits().burst();
@@ -76,6 +77,13 @@ public class LobbySocket {
 
     @OnOpen
     public Uni<Void> onOpen(WebSocketConnection connection) {
+        FrameGuard guard = connection.userData().get(FrameGuardInstaller.GUARD);
+        if (guard != null) {
+            guard.opened();
+        }
+        if (!allowedOrigins.allows(connection.handshakeRequest().header("Origin"))) {
+            return reject(connection, CloseCode.ORIGIN_NOT_ALLOWED, null, "origin not in lobbyhub.allowed-origins");
+        }
         String lobby = connection.pathParam("lobby");
         if (!LobbyCode.isValid(lobby)) {
             return reject(connection, CloseCode.INVALID_LOBBY, null, "bad lobby code");
@@ -97,6 +105,9 @@ public class LobbySocket {
         }
         Session session = ((Admission.Admitted) admission).session();
         transport.attach(session);
+        if (guard != null) {
+            guard.onViolation(code -> registry.disconnect(session, code));
+        }
         connection.userData().put(SESSION, session);
         connection.userData().put(RATE_LIMIT, new InboundRateLimit(messagesPerSecond, burst));
         return DONE;
@@ -109,10 +120,6 @@ public class LobbySocket {
             return DONE;
         }
         session.touch();
-        if (isTooBig(text)) {
-            registry.disconnect(session, CloseCode.MESSAGE_TOO_BIG);
-            return DONE;
-        }
         ClientMessage message;
         try {
             message = ClientMessageParser.parse(text);
@@ -151,6 +158,16 @@ public class LobbySocket {
 
     @OnPongMessage
     public Uni<Void> onPong(Buffer data, WebSocketConnection connection) {
+        return touched(connection);
+    }
+
+    /** A WebSocket ping frame proves the connection alive like any other frame (Vert.x answers it). */
+    @OnPingMessage
+    public Uni<Void> onPing(Buffer data, WebSocketConnection connection) {
+        return touched(connection);
+    }
+
+    private Uni<Void> touched(WebSocketConnection connection) {
         Session session = connection.userData().get(SESSION);
         if (session != null) {
             session.touch();
@@ -175,11 +192,9 @@ public class LobbySocket {
             LOG.debugf("connection lost conn=%s: %s", connection.id(), failure.toString());
             return DONE;
         }
-        boolean tooBig = isOversize(failure);
-        CloseCode code = tooBig ? CloseCode.MESSAGE_TOO_BIG : CloseCode.INTERNAL_ERROR;
-        if (!tooBig) {
-            LOG.errorf(failure, "unexpected failure conn=%s", connection.id());
-        }
+        // Frames that break the rules never get here: FrameGuard closes them with their own code.
+        CloseCode code = CloseCode.INTERNAL_ERROR;
+        LOG.errorf(failure, "unexpected failure conn=%s", connection.id());
         if (session != null) {
             registry.disconnect(session, code);
             return DONE;
@@ -207,32 +222,18 @@ public class LobbySocket {
         }
     }
 
-    /** The transport's own size limits (above max-message-bytes) report an oversize message this way. */
-    private static boolean isOversize(Throwable failure) {
-        String message = String.valueOf(failure.getMessage());
-        return (failure instanceof IllegalStateException && message.contains("max message size"))
-                || (failure instanceof CorruptedWebSocketFrameException && message.contains("Max frame length"));
-    }
-
-    private boolean isTooBig(String text) {
-        // Three UTF-8 bytes per UTF-16 unit at most: count exactly only when it could matter.
-        return (long) text.length() * 3 > maxMessageBytes
-                && text.getBytes(StandardCharsets.UTF_8).length > maxMessageBytes;
-    }
-
     private Uni<Void> reject(WebSocketConnection connection, CloseCode code, String userId, String why) {
         metrics.rejected(code);
-        LOG.infof("reject user=%s lobby=%s conn=%s reason=%s retry=%s (%s)", userId,
-                printable(connection.pathParam("lobby")), connection.id(), code.reason(), code.clientShouldRetry(), why);
+        LOG.infof("reject user=%s lobby=%s conn=%s reason=%s retry=%s (%s)", LogText.escape(userId),
+                loggable(connection.pathParam("lobby")), connection.id(), code.reason(), code.clientShouldRetry(), why);
         return connection.close(new CloseReason(code.code(), code.reason()));
     }
 
-    /** A lobby code fit for a log line, even when the client sent garbage. */
-    private static String printable(String lobby) {
-        if (lobby == null) {
-            return null;
+    /** A lobby code fit for a log line, even when the client sent garbage: cut to length, control characters escaped. */
+    private static String loggable(String lobby) {
+        if (lobby == null || lobby.length() <= LobbyCode.MAX_LENGTH) {
+            return LogText.escape(lobby);
         }
-        String cut = lobby.length() > LobbyCode.MAX_LENGTH ? lobby.substring(0, LobbyCode.MAX_LENGTH) + "…" : lobby;
-        return cut.replaceAll("[^\\x20-\\x7e…]", "?");
+        return LogText.escape(lobby.substring(0, LobbyCode.MAX_LENGTH)) + "…";
     }
 }

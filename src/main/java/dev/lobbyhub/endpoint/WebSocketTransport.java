@@ -48,13 +48,21 @@ final class WebSocketTransport implements Transport {
     private final AtomicLong queued = new AtomicLong();
     private final AtomicLong unwritten = new AtomicLong();
     private volatile boolean closing;
+    /** The code of the close once {@link #close} was called: queued behind the frames, or sent at once. */
+    private volatile CloseCode closeCode;
     private volatile Session session;
 
     /** Created in {@code @OnOpen}, on the connection's event loop, whose context it keeps. */
     WebSocketTransport(WebSocketConnection connection, Context context, ConnectionRegistry registry,
             LobbyhubMetrics metrics, long maxUnwritten) {
+        this(connection, RawSockets.of(connection), context, registry, metrics, maxUnwritten);
+    }
+
+    /** With the socket given: null sends every frame through {@link WebSocketConnection#sendText}. */
+    WebSocketTransport(WebSocketConnection connection, ServerWebSocket socket, Context context,
+            ConnectionRegistry registry, LobbyhubMetrics metrics, long maxUnwritten) {
         this.connection = connection;
-        this.socket = RawSockets.of(connection);
+        this.socket = socket;
         this.context = context;
         this.registry = registry;
         this.metrics = metrics;
@@ -85,6 +93,7 @@ final class WebSocketTransport implements Transport {
         if (closing) {
             return;
         }
+        closeCode = code;
         closing = true;
         if (code == CloseCode.SLOW_CONSUMER) {
             // The backlog is the problem: close now instead of behind it.
@@ -121,7 +130,13 @@ final class WebSocketTransport implements Transport {
             queued.addAndGet(-size);
             if (unwritten.addAndGet(size) > maxUnwritten) {
                 metrics.dropped(DropReason.SEND_FAILED);
-                fail(CloseCode.SLOW_CONSUMER);
+                if (closing) {
+                    // A close is already decided and queued behind this backlog: send it now instead of never.
+                    queue.clear();
+                    closeSocket(closeCode);
+                } else {
+                    fail(CloseCode.SLOW_CONSUMER);
+                }
                 return;
             }
             if (socket != null) {

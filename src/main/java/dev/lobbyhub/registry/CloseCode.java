@@ -8,7 +8,11 @@ package dev.lobbyhub.registry;
 public enum CloseCode {
     /** Orderly close by either side. */
     NORMAL(1000, "normal", LeaveReason.LEFT, false),
-    /** An inbound message over {@code max-message-bytes}. */
+    /** A frame that breaks RFC 6455: reserved bits without an extension, a bad opcode or fragmentation. */
+    PROTOCOL_ERROR(1002, "protocol_error", LeaveReason.ERROR, false),
+    /** A text message that is not valid UTF-8. */
+    INVALID_PAYLOAD(1007, "invalid_payload", LeaveReason.ERROR, false),
+    /** An inbound message over {@code max-message-bytes}, in one frame or many. */
     MESSAGE_TOO_BIG(1009, "message_too_big", LeaveReason.ERROR, false),
     /** An unexpected server fault; the details stay in the server log. */
     INTERNAL_ERROR(1011, "internal_error", LeaveReason.ERROR, true),
@@ -26,6 +30,8 @@ public enum CloseCode {
     LOBBY_FULL(4002, "lobby_full", null, false),
     /** The token's {@code lobbies} claim excludes this lobby. */
     FORBIDDEN(4003, "forbidden", null, false),
+    /** The handshake's {@code Origin} is not in {@code allowed-origins}. */
+    ORIGIN_NOT_ALLOWED(4003, "origin_not_allowed", null, false),
     /** Nothing was received for {@code stale-after}. */
     STALE(4004, "stale", LeaveReason.STALE, true),
     /** The same user connected again; this older connection gives way. */

@@ -20,7 +20,7 @@ public enum LeaveReason {
     SLOW_CONSUMER,
     /** The member's node left the cluster without a goodbye. */
     NODE_LOST,
-    /** Closed for an oversize message or a server fault. */
+    /** Closed for a frame that broke the protocol (1002), text that is not UTF-8 (1007), an oversize message (1009) or a server fault. */
     ERROR;
 
     private final String wire = name().toLowerCase(Locale.ROOT);
