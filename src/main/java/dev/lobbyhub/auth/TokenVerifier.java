@@ -15,13 +15,16 @@ import org.jose4j.jwt.consumer.JwtConsumer;
 import org.jose4j.jwt.consumer.JwtConsumerBuilder;
 
 import dev.lobbyhub.config.LobbyhubConfig;
+import io.quarkus.runtime.Startup;
 
 /**
  * Verifies connection tokens: signature with the one configured key and algorithm (so neither
  * {@code alg: none} nor an algorithm swap is accepted), {@code exp} required and enforced,
- * {@code iss} when configured, then reads {@code sub}, {@code name} and {@code lobbies}.
+ * {@code iss} when configured, then reads {@code sub}, {@code name} and {@code lobbies}. Built at
+ * startup, where reading a PEM file may block, never lazily inside the first handshake on an event loop.
  */
 @ApplicationScoped
+@Startup
 public class TokenVerifier {
 
     /** Tolerated clock difference between the token issuer and this node. */
