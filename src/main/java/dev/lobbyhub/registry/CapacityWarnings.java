@@ -6,7 +6,8 @@ import org.jboss.logging.Logger;
 
 /**
  * Warns once when the node passes 80 % and once at 100 % of {@code max-connections}; re-arms
- * when the count falls back (below 75 %, or below 100 % for the full warning).
+ * only when the count falls well back (below 75 %, or below 90 % for the full warning), so a node
+ * whose count flaps at its limit does not write a warning per connection.
  */
 final class CapacityWarnings {
 
@@ -33,7 +34,7 @@ final class CapacityWarnings {
                         max);
                 return level;
             }
-        } else if (previous == FULL && level < FULL) {
+        } else if (previous == FULL && percent < 90) {
             warned.compareAndSet(FULL, HIGH);
         } else if (previous == HIGH && percent < 75) {
             warned.compareAndSet(HIGH, NONE);

@@ -20,9 +20,11 @@ class CapacityWarningsTest {
     }
 
     @Test
-    void fullWarningReArmsBelowFull() {
+    void fullWarningReArmsOnlyBelowNinetyPercent() {
         warnings.onChange(20);
         assertEquals(0, warnings.onChange(19));
+        assertEquals(0, warnings.onChange(20), "flapping at the limit warns once");
+        assertEquals(0, warnings.onChange(17));
         assertEquals(100, warnings.onChange(20));
     }
 
