@@ -164,6 +164,10 @@ final class WebSocketTransport implements Transport {
     }
 
     private void closeSocket(CloseCode code) {
+        if (connection.isClosed()) {
+            // The client left, or FrameGuard closed it, first: nothing to send (and no warning to log).
+            return;
+        }
         connection.close(new CloseReason(code.code(), code.reason())).subscribe().with(
                 closed -> {
                 },

@@ -138,6 +138,7 @@ class WebSocketTransportTest {
                         yield Uni.createFrom().voidItem();
                     }
                     case "isOpen" -> closes.isEmpty();
+                    case "isClosed" -> !closes.isEmpty();
                     case "id" -> "test-connection";
                     default -> throw new UnsupportedOperationException(method.getName());
                 });
