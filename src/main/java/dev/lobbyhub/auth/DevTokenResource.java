@@ -20,7 +20,7 @@ import org.jose4j.lang.JoseException;
 
 import dev.lobbyhub.admin.ApiError;
 import dev.lobbyhub.config.LobbyhubConfig;
-import dev.lobbyhub.endpoint.LobbyCode;
+import dev.lobbyhub.protocol.LobbyCode;
 import io.quarkus.arc.profile.IfBuildProfile;
 
 /**

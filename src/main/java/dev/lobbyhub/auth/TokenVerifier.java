@@ -15,6 +15,7 @@ import org.jose4j.jwt.consumer.JwtConsumer;
 import org.jose4j.jwt.consumer.JwtConsumerBuilder;
 
 import dev.lobbyhub.config.LobbyhubConfig;
+import dev.lobbyhub.config.VerificationKeys;
 import io.quarkus.runtime.Startup;
 
 /**
@@ -40,9 +41,7 @@ public class TokenVerifier {
     }
 
     public TokenVerifier(LobbyhubConfig.Jwt jwt) {
-        VerificationKeys.KeyAndAlgorithm key = jwt.secret().map(VerificationKeys::fromSecret)
-                .or(() -> jwt.publicKey().map(VerificationKeys::fromPublicKey))
-                .orElse(null);
+        VerificationKeys.KeyAndAlgorithm key = VerificationKeys.of(jwt).orElse(null);
         if (key == null) {
             // ConfigCheck stops startup with the sentence; nothing verifies meanwhile.
             this.consumer = null;

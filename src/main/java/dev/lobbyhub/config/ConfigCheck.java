@@ -6,8 +6,6 @@ import java.util.List;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Singleton;
 
-import dev.lobbyhub.auth.TokenVerifier;
-
 import org.eclipse.microprofile.config.Config;
 import org.eclipse.microprofile.config.ConfigProvider;
 
@@ -72,7 +70,7 @@ public class ConfigCheck {
             problems.add("lobbyhub.auth.jwt.secret and lobbyhub.auth.jwt.public-key are both set: set only one");
         } else {
             try {
-                new TokenVerifier(jwt);
+                VerificationKeys.of(jwt);
             } catch (ConfigurationException unusableKey) {
                 problems.add(unusableKey.getMessage());
             }

@@ -2,7 +2,7 @@ package dev.lobbyhub.endpoint;
 
 import java.util.function.Consumer;
 
-import dev.lobbyhub.registry.CloseCode;
+import dev.lobbyhub.protocol.CloseCode;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;

@@ -9,7 +9,7 @@ import org.jboss.logging.Logger;
 
 import dev.lobbyhub.metrics.DropReason;
 import dev.lobbyhub.metrics.LobbyhubMetrics;
-import dev.lobbyhub.registry.CloseCode;
+import dev.lobbyhub.protocol.CloseCode;
 import dev.lobbyhub.registry.ConnectionRegistry;
 import dev.lobbyhub.registry.Session;
 import dev.lobbyhub.registry.Transport;

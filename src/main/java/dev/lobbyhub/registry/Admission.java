@@ -1,5 +1,7 @@
 package dev.lobbyhub.registry;
 
+import dev.lobbyhub.protocol.CloseCode;
+
 /** The answer to a connection attempt: a seat, or the close code that refuses it. */
 public sealed interface Admission {
 

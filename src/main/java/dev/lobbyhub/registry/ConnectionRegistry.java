@@ -18,6 +18,8 @@ import dev.lobbyhub.config.LobbyhubConfig;
 import dev.lobbyhub.config.LobbyhubConfig.OnDuplicate;
 import dev.lobbyhub.logging.LogText;
 import dev.lobbyhub.metrics.LobbyhubMetrics;
+import dev.lobbyhub.protocol.CloseCode;
+import dev.lobbyhub.protocol.LeaveReason;
 import dev.lobbyhub.protocol.ServerMessages;
 import io.quarkus.runtime.Startup;
 

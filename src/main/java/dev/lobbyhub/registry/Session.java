@@ -4,6 +4,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 
+import dev.lobbyhub.protocol.CloseCode;
+
 /**
  * One admitted connection. Its life is {@code OPEN → CLOSING → CLOSED}: {@link #beginClose} wins
  * exactly once, setting its close code in the same atomic step, so a connection is closed and announced as gone

@@ -1,5 +1,7 @@
 package dev.lobbyhub.registry;
 
+import dev.lobbyhub.protocol.CloseCode;
+
 /** The socket under a session. Both calls return at once and never throw; failures are handled inside. */
 public interface Transport {
 

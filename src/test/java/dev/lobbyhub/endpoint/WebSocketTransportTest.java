@@ -12,7 +12,7 @@ import java.util.Queue;
 import org.junit.jupiter.api.Test;
 
 import dev.lobbyhub.metrics.LobbyhubMetrics;
-import dev.lobbyhub.registry.CloseCode;
+import dev.lobbyhub.protocol.CloseCode;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.quarkus.websockets.next.CloseReason;
 import io.quarkus.websockets.next.WebSocketConnection;

@@ -28,6 +28,7 @@ import dev.lobbyhub.auth.Identity;
 import dev.lobbyhub.config.LobbyhubConfig.OnDuplicate;
 import dev.lobbyhub.metrics.LobbyhubMetrics;
 import dev.lobbyhub.metrics.MeterNames;
+import dev.lobbyhub.protocol.CloseCode;
 import dev.lobbyhub.registry.ConnectionRegistry.LobbySummary;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 

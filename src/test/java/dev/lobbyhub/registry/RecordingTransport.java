@@ -10,6 +10,8 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import dev.lobbyhub.protocol.CloseCode;
+
 /**
  * A {@link Transport} that remembers what it was given: every frame (the very String instances, in
  * order) and every close call. Thread-safe. Optional hooks run after each frame or close is recorded, on

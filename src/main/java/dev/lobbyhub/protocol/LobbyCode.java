@@ -1,4 +1,4 @@
-package dev.lobbyhub.endpoint;
+package dev.lobbyhub.protocol;
 
 /** The rule for lobby codes: 1 to 64 characters of {@code A-Z a-z 0-9 _ -}. */
 public final class LobbyCode {

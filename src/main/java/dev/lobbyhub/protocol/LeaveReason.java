@@ -1,4 +1,4 @@
-package dev.lobbyhub.registry;
+package dev.lobbyhub.protocol;
 
 import java.util.Locale;
 

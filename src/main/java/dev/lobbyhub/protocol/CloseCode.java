@@ -1,4 +1,4 @@
-package dev.lobbyhub.registry;
+package dev.lobbyhub.protocol;
 
 /**
  * Every way lobbyhub closes a connection: the WebSocket close code, the reason word a browser reads

@@ -1,4 +1,4 @@
-package dev.lobbyhub.auth;
+package dev.lobbyhub.config;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -11,24 +11,33 @@ import java.security.interfaces.ECPublicKey;
 import java.security.interfaces.RSAPublicKey;
 import java.security.spec.X509EncodedKeySpec;
 import java.util.Base64;
+import java.util.Optional;
 
 import org.jose4j.jws.AlgorithmIdentifiers;
 import org.jose4j.keys.HmacKey;
 
 import io.quarkus.runtime.configuration.ConfigurationException;
 
-/** Turns the configured secret or public key into a verification key and the one algorithm it allows. */
-final class VerificationKeys {
+/**
+ * Turns the configured secret or public key into a verification key and the one algorithm it
+ * allows; a key that cannot be used fails with a sentence naming its setting.
+ */
+public final class VerificationKeys {
 
     static final int MIN_SECRET_BYTES = 32;
 
-    record KeyAndAlgorithm(Key key, String algorithm) {
+    public record KeyAndAlgorithm(Key key, String algorithm) {
     }
 
     private VerificationKeys() {
     }
 
-    static KeyAndAlgorithm fromSecret(String secret) {
+    /** The key of this configuration: from the secret, else the public key; empty when neither is set. */
+    public static Optional<KeyAndAlgorithm> of(LobbyhubConfig.Jwt jwt) {
+        return jwt.secret().map(VerificationKeys::fromSecret).or(() -> jwt.publicKey().map(VerificationKeys::fromPublicKey));
+    }
+
+    public static KeyAndAlgorithm fromSecret(String secret) {
         byte[] bytes = secret.getBytes(StandardCharsets.UTF_8);
         if (bytes.length < MIN_SECRET_BYTES) {
             throw new ConfigurationException("lobbyhub.auth.jwt.secret must be at least " + MIN_SECRET_BYTES
@@ -38,7 +47,7 @@ final class VerificationKeys {
     }
 
     /** PEM text, or the path of a PEM file, holding an RSA or EC public key (SubjectPublicKeyInfo). */
-    static KeyAndAlgorithm fromPublicKey(String pemOrPath) {
+    public static KeyAndAlgorithm fromPublicKey(String pemOrPath) {
         String pem = pemOrPath.contains("-----BEGIN") ? pemOrPath : readFile(pemOrPath);
         PublicKey key = parse(pem);
         if (key instanceof RSAPublicKey) {
