@@ -49,12 +49,22 @@ class AdminMessagingTest {
         assertTrue(ts >= before && ts <= System.currentTimeMillis(), () -> "ts " + ts);
     }
 
-    /** The next frame after a probe ping must be its pong: nothing else arrived in between. */
-    private static void assertNothingElseArrived(TestSocket socket) {
-        socket.send(new JsonObject().put("type", "ping").put("id", "probe"));
-        JsonObject next = socket.next();
-        assertEquals("pong", next.getString("type"), () -> "expected nothing before the pong, got " + next);
-        assertEquals("probe", next.getString("id"));
+    /**
+     * Sends one more admin lobby message (the fence) and checks that it is each member's next frame. One
+     * sender's messages arrive in order (SPEC §3), so anything the admin API sent astray before, or twice,
+     * would have come first. {@code members} must be every member of the lobby.
+     */
+    private static void expectFenceNext(String lobby, TestSocket... members) {
+        String fence = Tokens.unique("fence");
+        JsonObject answer = ok(postJson("/api/v1/lobbies/{code}/messages", new JsonObject().put("data", fence).encode(),
+                lobby));
+        assertEquals(members.length, answer.getInteger("delivered"));
+        for (TestSocket member : members) {
+            JsonObject next = member.next();
+            assertEquals("lobby_message", next.getString("type"), () -> "expected the fence first, got " + next);
+            assertNull(next.getValue("from"), next::encode);
+            assertEquals(fence, next.getValue("data"), () -> "expected the fence first, got " + next);
+        }
     }
 
     @Test
@@ -72,6 +82,7 @@ class AdminMessagingTest {
                 assertFromAdmin(message, "lobby_message", new JsonObject().put("x", 1), before);
                 assertEquals(Set.of("type", "from", "data", "ts"), message.fieldNames());
             }
+            expectFenceNext(lobby, a, b);
         }
     }
 
@@ -108,7 +119,7 @@ class AdminMessagingTest {
             assertEquals(2, answer.getInteger("delivered"));
             assertFromAdmin(a.next(), "lobby_message", "hi", before);
             assertFromAdmin(c.next(), "lobby_message", "hi", before);
-            assertNothingElseArrived(b);
+            expectFenceNext(lobby, a, b, c);
         }
     }
 
@@ -126,7 +137,7 @@ class AdminMessagingTest {
                     error(postJson("/api/v1/lobbies/{code}/messages", "{\"x\":1}", lobby), 400).getString("error"));
             assertEquals("invalid_body",
                     error(postJson("/api/v1/lobbies/{code}/messages", "{}", lobby), 400).getString("error"));
-            assertNothingElseArrived(a);
+            expectFenceNext(lobby, a);
         }
     }
 
@@ -149,7 +160,7 @@ class AdminMessagingTest {
         assertTrue(body.length() > 70_000);
         try (TestSocket a = TestSocket.joinWelcomed(base, lobby, Tokens.valid(Tokens.unique("a")))) {
             error(postJson("/api/v1/lobbies/{code}/messages", body, lobby), 413);
-            assertNothingElseArrived(a);
+            expectFenceNext(lobby, a);
         }
         error(postJson("/api/v1/users/{id}/messages", body, Tokens.unique("u")), 413);
     }
@@ -168,7 +179,7 @@ class AdminMessagingTest {
             assertEquals(413, response.statusCode(), response::body);
             JsonObject error = new JsonObject(response.body());
             assertTrue(error.getString("error") != null && error.getString("message") != null, response::body);
-            assertNothingElseArrived(a);
+            expectFenceNext(lobby, a);
         }
     }
 
@@ -186,7 +197,7 @@ class AdminMessagingTest {
             JsonObject message = b.next();
             assertFromAdmin(message, "direct_message", new JsonObject().put("gift", 7), before);
             assertEquals(Set.of("type", "from", "data", "ts"), message.fieldNames());
-            assertNothingElseArrived(a);
+            expectFenceNext(lobby, a, b);
         }
     }
 

@@ -15,11 +15,47 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
+/**
+ * "Nothing else arrived" is checked with a fence: the sender whose frame could have gone astray sends
+ * a later one that the receiver does get. One sender's messages arrive in order (SPEC §3), so anything
+ * gone astray would have come before the fence.
+ */
 @QuarkusTest
 class RelayTest {
 
     @TestHTTPResource("/")
     URI base;
+
+    private static void sendFence(TestSocket sender) {
+        sender.send(new JsonObject().put("type", "lobby_message").put("data", "fence"));
+    }
+
+    /** The receiver's next frame is the fence from {@code senderId}. */
+    private static void expectFence(TestSocket receiver, String senderId) {
+        JsonObject next = receiver.next();
+        assertEquals("lobby_message", next.getString("type"), () -> "expected the fence first, got " + next);
+        assertEquals(senderId, next.getString("from"), next::encode);
+        assertEquals("fence", next.getValue("data"), next::encode);
+    }
+
+    /** The sender's next frame answers its own later ping: an echo of what it sent before would come first. */
+    private static void expectNoEcho(TestSocket sender) {
+        sender.send(new JsonObject().put("type", "ping").put("id", "echo-fence"));
+        JsonObject next = sender.next();
+        assertEquals("pong", next.getString("type"), () -> "expected the pong first, got " + next);
+        assertEquals("echo-fence", next.getString("id"));
+    }
+
+    /**
+     * Moves a user to another lobby once every frame of its old connection has been handled: a connection's
+     * frames are handled before its close, and the witness (in the old lobby) hears of the close.
+     */
+    private TestSocket moveTo(String lobby, String userId, TestSocket old, TestSocket witness) {
+        old.close();
+        assertEquals(new JsonObject().put("type", "member_left").put("user_id", userId).put("reason", "left"),
+                witness.next());
+        return TestSocket.joinWelcomed(base, lobby, Tokens.valid(userId));
+    }
 
     @Test
     void lobbyMessageReachesEveryOtherMemberButNotTheSender() {
@@ -40,21 +76,31 @@ class RelayTest {
                 assertEquals(data, message.getJsonObject("data"));
                 assertTrue(message.getLong("ts") >= before);
             }
-            // The sender's next frame answers its own ping: no echo of the lobby message came first.
-            a.send(new JsonObject().put("type", "ping").put("id", 1));
-            assertEquals("pong", a.next().getString("type"));
+            // Delivered once: each receiver's next frame is alice's next message.
+            sendFence(a);
+            expectFence(b, alice);
+            expectFence(c, alice);
+            expectNoEcho(a);
         }
     }
 
     @Test
     void lobbyMessagesDoNotCrossLobbies() {
+        String one = Tokens.unique("one");
+        String two = Tokens.unique("two");
         String alice = Tokens.unique("alice");
-        try (TestSocket a = TestSocket.joinWelcomed(base, Tokens.unique("one"), Tokens.valid(alice));
-                TestSocket b = TestSocket.joinWelcomed(base, Tokens.unique("two"), Tokens.valid(Tokens.unique("b")))) {
+        try (TestSocket a = TestSocket.joinWelcomed(base, one, Tokens.valid(alice));
+                TestSocket x = TestSocket.joinWelcomed(base, one, Tokens.valid(Tokens.unique("x")));
+                TestSocket b = TestSocket.joinWelcomed(base, two, Tokens.valid(Tokens.unique("b")))) {
+            a.expect("member_joined");
             a.send(new JsonObject().put("type", "lobby_message").put("data", "only for lobby one"));
-            b.send(new JsonObject().put("type", "ping").put("id", "probe"));
-            assertEquals("pong", b.next().getString("type"));
-            assertEquals(0, b.pending());
+            assertEquals("only for lobby one", x.expect("lobby_message").getString("data"));
+            // Alice can only reach b from lobby two: she moves there and sends a fence.
+            try (TestSocket moved = moveTo(two, alice, a, x)) {
+                assertEquals(new JsonObject().put("type", "member_joined").put("user_id", alice), b.next());
+                sendFence(moved);
+                expectFence(b, alice);
+            }
         }
     }
 
@@ -73,24 +119,33 @@ class RelayTest {
             JsonObject message = b.expect("direct_message");
             assertEquals(alice, message.getString("from"));
             assertEquals("psst", message.getString("data"));
-            c.send(new JsonObject().put("type", "ping"));
-            JsonObject pong = c.next();
-            assertEquals("pong", pong.getString("type"), "carol saw something else first: " + pong);
-            assertNull(pong.getValue("id"));
+            sendFence(a);
+            expectFence(c, alice);
+            expectFence(b, alice);
+            expectNoEcho(a);
         }
     }
 
     @Test
     void directMessageToSomeoneOutsideTheLobbyIsUserNotFound() {
+        String lobby = Tokens.unique("lobby");
+        String other = Tokens.unique("other");
+        String alice = Tokens.unique("alice");
         String outsider = Tokens.unique("outsider");
-        try (TestSocket a = TestSocket.joinWelcomed(base, Tokens.unique("lobby"), Tokens.valid(Tokens.unique("a")));
-                TestSocket o = TestSocket.joinWelcomed(base, Tokens.unique("other"), Tokens.valid(outsider))) {
+        try (TestSocket a = TestSocket.joinWelcomed(base, lobby, Tokens.valid(alice));
+                TestSocket w = TestSocket.joinWelcomed(base, lobby, Tokens.valid(Tokens.unique("w")));
+                TestSocket o = TestSocket.joinWelcomed(base, other, Tokens.valid(outsider))) {
+            a.expect("member_joined");
             a.send(new JsonObject().put("type", "direct_message").put("to", outsider).put("data", 1).put("id", 9));
             JsonObject error = a.expect("error");
             assertEquals("user_not_found", error.getString("code"));
             assertEquals(9, error.getInteger("ref"));
-            o.send(new JsonObject().put("type", "ping"));
-            assertEquals("pong", o.next().getString("type"));
+            // Alice can only reach the outsider from the outsider's lobby: she moves there and sends a fence.
+            try (TestSocket moved = moveTo(other, alice, a, w)) {
+                assertEquals(new JsonObject().put("type", "member_joined").put("user_id", alice), o.next());
+                sendFence(moved);
+                expectFence(o, alice);
+            }
         }
     }
 
@@ -112,6 +167,8 @@ class RelayTest {
             JsonObject pong = a.expect("pong");
             assertEquals("abc", pong.getString("id"));
             assertTrue(pong.getLong("ts") >= before);
+            a.send(new JsonObject().put("type", "ping"));
+            assertNull(a.expect("pong").getValue("id"));
         }
     }
 

