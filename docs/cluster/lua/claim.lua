@@ -1,0 +1,88 @@
+-- claim: admit connection `conn` of `user` into `lobby` on `node`, atomically.
+-- ARGV: pub, lobby, user, conn, node, max_per_lobby, mode, name
+--   pub   PUBLISH | SPUBLISH | NONE  (how presence events go out on B.."ch:lobby:"..lobby)
+--   mode  replace | reject | reclaim (reclaim = re-registering a live connection after the node
+--         was reaped or Redis lost its data: never displaces anyone, may reuse a node_lost id)
+--   name  display name, "" for none
+-- Order of checks = SPEC §1: node lease, duplicate user (reject), lobby capacity.
+-- Replies (first element is the status):
+--   {"ok"|"exists", seq, {user ids after the claim}, displaced_conn, displaced_node, displaced_lobby, connected_at}
+--       displaced_*: the connection this claim took the seat from / closed (nil if none);
+--       "exists": this conn already holds this seat (a retried claim); nothing changed,
+--       displaced_* nil (a displacement by the first call was published as a seat event)
+--   {"node_expired"} | {"duplicate_session"} | {"lobby_full"} | {"conn_closed", reason}
+local pub, lobby, user, cid, node = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
+local max, mode, name = tonumber(ARGV[6]), ARGV[7], ARGV[8] or ''
+if not check_pub(pub) then return redis.error_reply('ERR lobbyhub: pub must be PUBLISH, SPUBLISH or NONE') end
+if mode ~= 'replace' and mode ~= 'reject' and mode ~= 'reclaim' then
+  return redis.error_reply('ERR lobbyhub: mode must be replace, reject or reclaim')
+end
+if not max or max < 1 or lobby == '' or user == '' or cid == '' or node == '' then
+  return redis.error_reply('ERR lobbyhub: bad claim arguments')
+end
+
+local now = now_ms()
+if not node_alive(node, now) then return { 'node_expired' } end
+
+local gone = redis.call('GET', B .. 'gone:' .. cid)
+if gone and not (mode == 'reclaim' and gone == 'node_lost') then return { 'conn_closed', gone } end
+
+local lk = B .. 'lobby:' .. lobby
+local cur = redis.call('HMGET', B .. 'conn:' .. cid, 'lobby', 'user', 'node', 'connected_at')
+if cur[1] then
+  if cur[1] == lobby and cur[2] == user and cur[3] == node then
+    return { 'exists', tonumber(redis.call('HGET', B .. 'lseq', lobby)), redis.call('HKEYS', lk),
+             false, false, false, tonumber(cur[4]) }
+  end
+  return redis.error_reply('ERR lobbyhub: connection id already used for another seat')
+end
+
+-- The user's current connection, if any, and whether its node is still alive.
+local uk = B .. 'user:' .. user
+local old = redis.call('GET', uk)
+local old_lobby, old_node, old_alive
+if old then
+  local f = redis.call('HMGET', B .. 'conn:' .. old, 'lobby', 'node')
+  if f[1] then
+    old_lobby, old_node = f[1], f[2]
+    old_alive = node_alive(old_node, now)
+  else
+    redis.call('DEL', uk) -- dangling pointer; cannot happen while all writes go through lib.lua
+    old = nil
+  end
+end
+
+if old and old_alive and mode ~= 'replace' then return { 'duplicate_session' } end
+
+-- Capacity, decided before anything is changed. A seat of the same user in this lobby is
+-- reused (alive: replace) or freed first (dead node), so it does not count.
+local count = redis.call('HLEN', lk)
+if old and old_lobby == lobby then count = count - 1 end
+if count >= max then return { 'lobby_full' } end
+
+local d_conn, d_node, d_lobby = false, false, false
+local seq
+if old and not old_alive then
+  -- Its node missed its lease: free that seat now as node_lost (the reaper would find it gone).
+  mark_reaping(old_node, now)
+  remove_seat(pub, old, 'node_lost')
+  old = nil
+end
+if old and old_lobby == lobby then
+  -- Same lobby: the new connection takes the seat over; members see no leave/join (SPEC §3).
+  redis.call('DEL', B .. 'conn:' .. old)
+  redis.call('SREM', B .. 'nconns:' .. old_node, old)
+  redis.call('SET', B .. 'gone:' .. old, 'replaced', 'PX', TOMBSTONE_MS)
+  write_seat(lobby, user, cid, node, name, now)
+  seq = seat_changed(pub, lobby, { ev = 'replaced', user = user, conn = cid, node = node,
+                                   old_conn = old, old_node = old_node })
+  d_conn, d_node, d_lobby = old, old_node, lobby
+else
+  if old then
+    remove_seat(pub, old, 'replaced')
+    d_conn, d_node, d_lobby = old, old_node, old_lobby
+  end
+  write_seat(lobby, user, cid, node, name, now)
+  seq = seat_changed(pub, lobby, { ev = 'joined', user = user, conn = cid, node = node })
+end
+return { 'ok', seq, redis.call('HKEYS', lk), d_conn, d_node, d_lobby, now }

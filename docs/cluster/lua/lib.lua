@@ -1,0 +1,107 @@
+-- lobbyhub seat store: shared prelude. The loader sends lib.lua .. "\n" .. <op>.lua as ONE script
+-- (EVALSHA of that text; on NOSCRIPT, EVAL it). Redis 6.2+, no shebang (6.2 has none).
+--
+-- KEYS[1] = B, the key base "<prefix>:{<prefix>}:" (e.g. "lobbyhub:{lobbyhub}:"). It is declared
+-- so a cluster client routes the call to the slot of {<prefix>}; the script never reads it as a
+-- key. Every key and channel below is B .. something, so all of them share that one slot.
+local B = KEYS[1]
+if not B or string.sub(B, -1) ~= ':' or not string.find(B, '{', 1, true) then
+  return redis.error_reply('ERR lobbyhub: KEYS[1] must be the key base "<prefix>:{<prefix>}:"')
+end
+
+-- How long a freed connection id stays remembered (gone:<conn>), so a claim that reaches Redis
+-- after its connection was already released is refused instead of leaking a seat.
+local TOMBSTONE_MS = 600000
+-- How long a reaped node id stays remembered (so renew can answer "reaped", not "unknown").
+local REAPED_MS = 3600000
+
+local function now_ms()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+
+local function check_pub(pub)
+  if pub ~= 'PUBLISH' and pub ~= 'SPUBLISH' and pub ~= 'NONE' then
+    return false
+  end
+  return true
+end
+
+-- A node is alive while now <= its deadline; it is reapable once deadline < now.
+local function node_alive(node, now)
+  local dl = redis.call('ZSCORE', B .. 'nodes', node)
+  return dl ~= false and tonumber(dl) >= now
+end
+
+-- Every seat change goes through here: next value of the global counter B.."seq" (monotonic,
+-- so also monotonic within each lobby), the lobby's previous seq (0 = lobby was empty), lobby
+-- index upkeep, and the presence event published on the lobby channel in commit order.
+-- Event fields: t="seat", ev (joined|left|replaced), lobby, user, conn, node, seq, prev,
+-- count (members after the change), and reason (left) or old_conn/old_node (replaced).
+local function seat_changed(pub, lobby, ev)
+  local seq = redis.call('INCR', B .. 'seq')
+  local prev = tonumber(redis.call('HGET', B .. 'lseq', lobby)) or 0
+  local count = redis.call('HLEN', B .. 'lobby:' .. lobby)
+  if count > 0 then
+    redis.call('HSET', B .. 'lseq', lobby, seq)
+    if prev == 0 then redis.call('ZADD', B .. 'lobbies', 0, lobby) end
+  else
+    redis.call('HDEL', B .. 'lseq', lobby)
+    redis.call('ZREM', B .. 'lobbies', lobby)
+  end
+  ev.t = 'seat'
+  ev.lobby = lobby
+  ev.seq = seq
+  ev.prev = prev
+  ev.count = count
+  if pub ~= 'NONE' then
+    redis.call(pub, B .. 'ch:lobby:' .. lobby, cjson.encode(ev))
+  end
+  return seq
+end
+
+-- Writes the four indexes of one seat (conn hash, node set, user pointer, lobby hash).
+local function write_seat(lobby, user, cid, node, name, now)
+  local ck = B .. 'conn:' .. cid
+  redis.call('HSET', ck, 'lobby', lobby, 'user', user, 'node', node, 'connected_at', now)
+  if name and name ~= '' then redis.call('HSET', ck, 'name', name) end
+  redis.call('SADD', B .. 'nconns:' .. node, cid)
+  redis.call('SET', B .. 'user:' .. user, cid)
+  redis.call('HSET', B .. 'lobby:' .. lobby, user, cid)
+  redis.call('DEL', B .. 'gone:' .. cid)
+end
+
+-- Frees the seat of connection cid, if it still has one. Touches only cid's own entries: the
+-- user pointer and the lobby field are removed only while they still name cid, so a newer
+-- connection of the same user is never removed. Returns {lobby, user, node, seq} or nil.
+local function remove_seat(pub, cid, reason)
+  local ck = B .. 'conn:' .. cid
+  local f = redis.call('HMGET', ck, 'lobby', 'user', 'node')
+  local lobby, user, node = f[1], f[2], f[3]
+  if not lobby then return nil end
+  redis.call('DEL', ck)
+  redis.call('SREM', B .. 'nconns:' .. node, cid)
+  local uk = B .. 'user:' .. user
+  if redis.call('GET', uk) == cid then redis.call('DEL', uk) end
+  local lk = B .. 'lobby:' .. lobby
+  if redis.call('HGET', lk, user) == cid then redis.call('HDEL', lk, user) end
+  redis.call('SET', B .. 'gone:' .. cid, reason, 'PX', TOMBSTONE_MS)
+  local seq = seat_changed(pub, lobby, { ev = 'left', user = user, conn = cid, node = node, reason = reason })
+  return { lobby, user, node, seq }
+end
+
+-- Marks a node whose seats are being freed for missing its deadline: from then on it can no
+-- longer renew (it would come back with seats missing); it must register and reclaim.
+local function mark_reaping(node, now)
+  if redis.call('ZSCORE', B .. 'nodes', node) then
+    redis.call('HSETNX', B .. 'node:' .. node, 'reaping', now)
+  end
+end
+
+-- Removes a node entry whose seats are all gone, remembering that it was reaped.
+local function forget_node(node, now)
+  redis.call('ZREM', B .. 'nodes', node)
+  redis.call('DEL', B .. 'node:' .. node, B .. 'nconns:' .. node)
+  redis.call('ZADD', B .. 'reaped', now, node)
+  redis.call('ZREMRANGEBYSCORE', B .. 'reaped', '-inf', '(' .. (now - REAPED_MS))
+end

@@ -1,0 +1,32 @@
+-- register: create (or re-create) a node's lease: deadline = TIME + timeout_ms.
+-- ARGV: pub, node, timeout_ms, max_connections
+-- Reply: {status, deadline, now, freed}
+--   status "registered" (new entry) or "renewed" (it was there and no reaping had begun:
+--          same as renew, its seats are kept)
+--   freed  seats of a previous, expired life of this id that were freed here (node_lost)
+-- Use at start-up, and after renew answered expired/reaped/unknown; then reclaim each live
+-- connection with claim(mode = "reclaim") before admitting new ones.
+local pub, node, timeout, maxc = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4] or '0'
+if not check_pub(pub) then return redis.error_reply('ERR lobbyhub: pub must be PUBLISH, SPUBLISH or NONE') end
+if not node or node == '' or not timeout or timeout < 1 then
+  return redis.error_reply('ERR lobbyhub: bad register arguments')
+end
+local now = now_ms()
+local nk = B .. 'nodes'
+local dl = redis.call('ZSCORE', nk, node)
+local status, freed = 'registered', 0
+if dl and (tonumber(dl) >= now or redis.call('HEXISTS', B .. 'node:' .. node, 'reaping') == 0) then
+  status = 'renewed'
+elseif dl then
+  for _, cid in ipairs(redis.call('SMEMBERS', B .. 'nconns:' .. node)) do
+    if remove_seat(pub, cid, 'node_lost') then freed = freed + 1 end
+  end
+  redis.call('DEL', B .. 'nconns:' .. node)
+end
+if status == 'registered' then redis.call('DEL', B .. 'node:' .. node) end
+redis.call('ZADD', nk, now + timeout, node)
+redis.call('ZREM', B .. 'reaped', node)
+local hk = B .. 'node:' .. node
+redis.call('HSET', hk, 'seen', now, 'max_connections', maxc)
+redis.call('HSETNX', hk, 'registered_at', now)
+return { status, now + timeout, now, freed }

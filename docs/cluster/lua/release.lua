@@ -1,0 +1,22 @@
+-- release: free the seat of connection `conn` exactly once.
+-- ARGV: pub, conn, reason   (reason = a member_left reason: left, stale, kicked, shutdown, ...)
+-- Replies:
+--   {1, lobby, user, seq, reason}      the seat was freed now; member_left was published
+--   {0, nil, nil, nil, why}            nothing changed: why = the reason it was freed earlier
+--                                      (replaced, node_lost, left, ...) or "unknown"
+-- Never touches another connection of the same user. A release for an unknown id leaves a
+-- "released" tombstone, so a claim for that id that arrives later (retry, reordering) is refused.
+local pub, cid, reason = ARGV[1], ARGV[2], ARGV[3]
+if not check_pub(pub) then return redis.error_reply('ERR lobbyhub: pub must be PUBLISH, SPUBLISH or NONE') end
+if not cid or cid == '' or not reason or reason == '' then
+  return redis.error_reply('ERR lobbyhub: bad release arguments')
+end
+local r = remove_seat(pub, cid, reason)
+if r then return { 1, r[1], r[2], r[4], reason } end
+local gk = B .. 'gone:' .. cid
+local why = redis.call('GET', gk)
+if not why then
+  redis.call('SET', gk, 'released', 'PX', TOMBSTONE_MS)
+  why = 'unknown'
+end
+return { 0, false, false, false, why }

@@ -1,0 +1,46 @@
+-- Test-only (uses KEYS): cross-checks the four seat indexes. Sent after lib.lua.
+-- ARGV: max_per_lobby. Reply: list of violations (empty = consistent).
+local bad = {}
+local function v(msg) bad[#bad + 1] = msg end
+local pl = #B
+local function suffix(k, kind) return string.sub(k, pl + #kind + 1) end
+local max = tonumber(ARGV[1]) or 1e9
+for _, k in ipairs(redis.call('KEYS', B .. 'conn:*')) do
+  local c = suffix(k, 'conn:')
+  local f = redis.call('HMGET', k, 'lobby', 'user', 'node', 'connected_at')
+  if not (f[1] and f[2] and f[3] and f[4]) then v('conn ' .. c .. ' incomplete') else
+    if redis.call('GET', B .. 'user:' .. f[2]) ~= c then v('user ptr of ' .. f[2] .. ' is not ' .. c) end
+    if redis.call('HGET', B .. 'lobby:' .. f[1], f[2]) ~= c then v('lobby ' .. f[1] .. ' seat of ' .. f[2] .. ' is not ' .. c) end
+    if redis.call('SISMEMBER', B .. 'nconns:' .. f[3], c) ~= 1 then v(c .. ' missing from nconns:' .. f[3]) end
+    if not redis.call('ZSCORE', B .. 'nodes', f[3]) then v(c .. ' on unregistered node ' .. f[3]) end
+  end
+  if redis.call('EXISTS', B .. 'gone:' .. c) == 1 then v(c .. ' both seated and tombstoned') end
+end
+for _, k in ipairs(redis.call('KEYS', B .. 'user:*')) do
+  local u, c = suffix(k, 'user:'), redis.call('GET', k)
+  if redis.call('HGET', B .. 'conn:' .. c, 'user') ~= u then v('user ' .. u .. ' -> dangling ' .. c) end
+end
+for _, k in ipairs(redis.call('KEYS', B .. 'lobby:*')) do
+  local l = suffix(k, 'lobby:')
+  local flat = redis.call('HGETALL', k)
+  if #flat / 2 > max then v('lobby ' .. l .. ' over capacity: ' .. (#flat / 2)) end
+  for i = 1, #flat, 2 do
+    local f = redis.call('HMGET', B .. 'conn:' .. flat[i + 1], 'lobby', 'user')
+    if f[1] ~= l or f[2] ~= flat[i] then v('lobby ' .. l .. ' field ' .. flat[i] .. ' -> dangling ' .. flat[i + 1]) end
+  end
+  if not redis.call('ZSCORE', B .. 'lobbies', l) then v('lobby ' .. l .. ' not indexed') end
+  if not redis.call('HGET', B .. 'lseq', l) then v('lobby ' .. l .. ' has no lseq') end
+end
+for _, l in ipairs(redis.call('ZRANGE', B .. 'lobbies', 0, -1)) do
+  if redis.call('EXISTS', B .. 'lobby:' .. l) == 0 then v('index lists empty lobby ' .. l) end
+end
+for _, l in ipairs(redis.call('HKEYS', B .. 'lseq')) do
+  if redis.call('EXISTS', B .. 'lobby:' .. l) == 0 then v('lseq kept for empty lobby ' .. l) end
+end
+for _, k in ipairs(redis.call('KEYS', B .. 'nconns:*')) do
+  local n = suffix(k, 'nconns:')
+  for _, c in ipairs(redis.call('SMEMBERS', k)) do
+    if redis.call('HGET', B .. 'conn:' .. c, 'node') ~= n then v('nconns:' .. n .. ' lists ' .. c) end
+  end
+end
+return bad
