@@ -41,9 +41,9 @@ import io.quarkus.runtime.annotations.RegisterForReflection;
 import io.smallrye.mutiny.Uni;
 
 /**
- * The admin API for game backends. Every answer is JSON; keys and errors are checked by
- * {@link AdminKeyFilter}. Answer records are registered for reflection: several travel inside a
- * {@code Response}, where the native build cannot see their type.
+ * The admin API for game backends. Every answer is JSON. Before a method runs, {@link AdminKeyFilter} checks the
+ * key and {@link AdminBodyFilter} the declared size of a body. Answer records are registered
+ * for reflection: several travel inside a {@code Response}, where the native build cannot see their type.
  */
 @Path("/api/v1")
 @Produces(MediaType.APPLICATION_JSON)
@@ -102,7 +102,7 @@ public class AdminResource {
         this.maxBodyBytes = maxBodyBytes(config);
     }
 
-    /** Admin bodies carry one message's data: the inbound message limit, plus room for the envelope. The key filter
+    /** Admin bodies carry one message's data: the inbound message limit, plus room for the envelope. The body filter
      * refuses a declared larger body; this bound also catches chunked bodies, which declare no length. */
     static long maxBodyBytes(LobbyhubConfig config) {
         return config.limits().maxMessageBytes() + 1024L;
@@ -186,7 +186,7 @@ public class AdminResource {
             return ApiError.response(Status.BAD_REQUEST, "invalid_lobby", "lobby must be 1 to 64 of A-Z a-z 0-9 _ -");
         }
         if (tooLarge(body)) {
-            return bodyTooLarge();
+            return bodyTooLarge(maxBodyBytes);
         }
         JsonNode request = parseObject(body);
         if (request == null || !request.has("data")) {
@@ -208,7 +208,7 @@ public class AdminResource {
     @Operation(summary = "Send direct_message (from null) to one user; 404 when not connected")
     public Response sendToUser(@PathParam("id") String userId, String body) {
         if (tooLarge(body)) {
-            return bodyTooLarge();
+            return bodyTooLarge(maxBodyBytes);
         }
         JsonNode request = parseObject(body);
         if (request == null || !request.has("data")) {
@@ -269,7 +269,7 @@ public class AdminResource {
                 && body.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > maxBodyBytes;
     }
 
-    private Response bodyTooLarge() {
+    static Response bodyTooLarge(long maxBodyBytes) {
         return ApiError.response(Status.REQUEST_ENTITY_TOO_LARGE, "body_too_large",
                 "request bodies are limited to " + maxBodyBytes + " bytes");
     }
