@@ -25,7 +25,6 @@ import org.eclipse.microprofile.openapi.annotations.security.SecurityScheme;
 import org.eclipse.microprofile.openapi.annotations.enums.SecuritySchemeType;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.lobbyhub.cluster.NodeId;
 import dev.lobbyhub.config.LobbyhubConfig;
@@ -42,7 +41,7 @@ import io.smallrye.mutiny.Uni;
 
 /**
  * The admin API for game backends. Every answer is JSON. Before a method runs, {@link AdminKeyFilter} checks the
- * key and {@link AdminBodyFilter} the declared size of a body. Answer records are registered
+ * key and {@link AdminBodyFilter} the declared size and type of a body. Answer records are registered
  * for reflection: several travel inside a {@code Response}, where the native build cannot see their type.
  */
 @Path("/api/v1")
@@ -84,8 +83,6 @@ public class AdminResource {
 
     public record PingResult(boolean alive, Long latencyMs) {
     }
-
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final ConnectionRegistry registry;
     private final PongWaiters pongWaiters;
@@ -179,7 +176,7 @@ public class AdminResource {
 
     @POST
     @Path("/lobbies/{code}/messages")
-    @Consumes(MediaType.WILDCARD)
+    @Consumes(MediaType.WILDCARD) // so that AdminBodyFilter, after the key check, is what answers 415
     @Operation(summary = "Send lobby_message (from null) to every member, or all but exclude_user_id")
     public Response sendToLobby(@PathParam("code") String code, String body) {
         if (!LobbyCode.isValid(code)) {
@@ -188,7 +185,7 @@ public class AdminResource {
         if (tooLarge(body)) {
             return bodyTooLarge(maxBodyBytes);
         }
-        JsonNode request = parseObject(body);
+        JsonNode request = StrictJson.object(body);
         if (request == null || !request.has("data")) {
             return invalidBody("{\"data\": any JSON, \"exclude_user_id\": optional string}");
         }
@@ -204,13 +201,13 @@ public class AdminResource {
 
     @POST
     @Path("/users/{id}/messages")
-    @Consumes(MediaType.WILDCARD)
+    @Consumes(MediaType.WILDCARD) // so that AdminBodyFilter, after the key check, is what answers 415
     @Operation(summary = "Send direct_message (from null) to one user; 404 when not connected")
     public Response sendToUser(@PathParam("id") String userId, String body) {
         if (tooLarge(body)) {
             return bodyTooLarge(maxBodyBytes);
         }
-        JsonNode request = parseObject(body);
+        JsonNode request = StrictJson.object(body);
         if (request == null || !request.has("data")) {
             return invalidBody("{\"data\": any JSON}");
         }
@@ -274,17 +271,9 @@ public class AdminResource {
                 "request bodies are limited to " + maxBodyBytes + " bytes");
     }
 
-    private static JsonNode parseObject(String body) {
-        try {
-            JsonNode node = body == null || body.isBlank() ? null : JSON.readTree(body);
-            return node != null && node.isObject() ? node : null;
-        } catch (Exception e) {
-            return null;
-        }
-    }
-
     private static Response invalidBody(String expected) {
-        return ApiError.response(Status.BAD_REQUEST, "invalid_body", "expected a JSON object: " + expected);
+        return ApiError.response(Status.BAD_REQUEST, "invalid_body",
+                "expected one JSON object, with no duplicate keys and nothing after it: " + expected);
     }
 
     private static Response userNotFound(String userId) {
