@@ -15,6 +15,7 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.Response.Status;
@@ -38,10 +39,12 @@ import dev.lobbyhub.registry.ConnectionRegistry;
 import dev.lobbyhub.registry.Session;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 import io.smallrye.mutiny.Uni;
+import io.vertx.ext.web.RoutingContext;
 
 /**
  * The admin API for game backends. Every answer is JSON. Before a method runs, {@link AdminKeyFilter} checks the
- * key and {@link AdminBodyFilter} the declared size and type of a body. Answer records are registered
+ * key and {@link AdminBodyFilter} the declared size and type of a body; user ids go through
+ * {@link DotSegmentUserIds}, which keeps "." and ".." from being normalised away. Answer records are registered
  * for reflection: several travel inside a {@code Response}, where the native build cannot see their type.
  */
 @Path("/api/v1")
@@ -160,7 +163,8 @@ public class AdminResource {
     @GET
     @Path("/users/{id}")
     @Operation(summary = "Whether a user is connected, and where")
-    public Map<String, Object> user(@PathParam("id") String userId) {
+    public Map<String, Object> user(@PathParam("id") String id, @Context RoutingContext routing) {
+        String userId = DotSegmentUserIds.userId(routing, id);
         Map<String, Object> answer = new LinkedHashMap<>();
         answer.put("user_id", userId);
         Session session = registry.findUser(userId);
@@ -203,7 +207,8 @@ public class AdminResource {
     @Path("/users/{id}/messages")
     @Consumes(MediaType.WILDCARD) // so that AdminBodyFilter, after the key check, is what answers 415
     @Operation(summary = "Send direct_message (from null) to one user; 404 when not connected")
-    public Response sendToUser(@PathParam("id") String userId, String body) {
+    public Response sendToUser(@PathParam("id") String id, @Context RoutingContext routing, String body) {
+        String userId = DotSegmentUserIds.userId(routing, id);
         if (tooLarge(body)) {
             return bodyTooLarge(maxBodyBytes);
         }
@@ -222,8 +227,9 @@ public class AdminResource {
     @POST
     @Path("/users/{id}/ping")
     @Operation(summary = "Send health_ping and wait up to timeout_ms for the pong")
-    public Uni<Response> ping(@PathParam("id") String userId,
+    public Uni<Response> ping(@PathParam("id") String id, @Context RoutingContext routing,
             @QueryParam("timeout_ms") @DefaultValue("2000") String timeoutText) {
+        String userId = DotSegmentUserIds.userId(routing, id);
         long timeout;
         try {
             timeout = Long.parseLong(timeoutText);
@@ -248,7 +254,8 @@ public class AdminResource {
     @DELETE
     @Path("/users/{id}/connection")
     @Operation(summary = "Close the user's connection with 4006 kicked")
-    public Response kick(@PathParam("id") String userId) {
+    public Response kick(@PathParam("id") String id, @Context RoutingContext routing) {
+        String userId = DotSegmentUserIds.userId(routing, id);
         Session session = registry.findUser(userId);
         if (session == null || !registry.disconnect(session, CloseCode.KICKED)) {
             return userNotFound(userId);
