@@ -1,67 +1,39 @@
 package dev.lobbyhub.admin;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.Optional;
-
+import jakarta.ws.rs.Priorities;
 import jakarta.ws.rs.container.ContainerRequestContext;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.Response;
 
 import org.jboss.resteasy.reactive.server.ServerRequestFilter;
 
-import dev.lobbyhub.config.LobbyhubConfig;
-
 /**
- * Guards {@code /api/}: 403 {@code admin_api_disabled} while no key is configured, 401 for a
- * missing or wrong bearer key (compared in constant time), 413 for a body over the limit.
+ * Asks {@link AdminKey} about every request matched to an admin resource method. It runs after matching, not
+ * before: the route template is known by then, so a 401 is counted in the HTTP metrics under the template
+ * ({@code /api/v1/users/{id}}), never under a path the caller made up.
  */
 public class AdminKeyFilter {
 
     static final String PREFIX = "/api/";
-    private static final String BEARER = "Bearer ";
+    /** Set on the requests this filter judged; {@link AdminErrors} judges the others, which the framework answered. */
+    static final String KEY_CHECKED = AdminKeyFilter.class.getName() + ".checked";
 
-    private final Optional<byte[]> keyDigest;
-    private final long maxBodyBytes;
+    private final AdminKey key;
 
-    AdminKeyFilter(LobbyhubConfig config) {
-        this.keyDigest = config.api().key().map(AdminKeyFilter::sha256);
-        this.maxBodyBytes = AdminResource.maxBodyBytes(config);
+    AdminKeyFilter(AdminKey key) {
+        this.key = key;
     }
 
-    @ServerRequestFilter(preMatching = true)
+    @ServerRequestFilter(priority = Priorities.AUTHENTICATION)
     public Response check(ContainerRequestContext request) {
-        if (!request.getUriInfo().getPath().startsWith(PREFIX)) {
+        if (!isAdmin(request)) {
             return null;
         }
-        if (keyDigest.isEmpty()) {
-            return ApiError.response(Response.Status.FORBIDDEN, "admin_api_disabled",
-                    "the admin API is off: set lobbyhub.api.key (LOBBYHUB_API_KEY) to turn it on");
-        }
-        String header = request.getHeaderString(HttpHeaders.AUTHORIZATION);
-        String presented = header != null && header.regionMatches(true, 0, BEARER, 0, BEARER.length())
-                ? header.substring(BEARER.length()).trim()
-                : "";
-        if (!MessageDigest.isEqual(keyDigest.get(), sha256(presented))) {
-            Response unauthorized = ApiError.response(Response.Status.UNAUTHORIZED, "unauthorized",
-                    "send Authorization: Bearer <lobbyhub.api.key>");
-            unauthorized.getHeaders().add(HttpHeaders.WWW_AUTHENTICATE, "Bearer");
-            return unauthorized;
-        }
-        if (request.getLength() > maxBodyBytes) {
-            return ApiError.response(Response.Status.REQUEST_ENTITY_TOO_LARGE, "body_too_large",
-                    "request bodies are limited to " + maxBodyBytes + " bytes");
-        }
-        return null;
+        request.setProperty(KEY_CHECKED, Boolean.TRUE);
+        return key.refuse(request.getHeaderString(HttpHeaders.AUTHORIZATION)).map(AdminKey.Refusal::response).orElse(null);
     }
 
-    /** Hashing both sides first makes the comparison constant-time whatever the lengths. */
-    private static byte[] sha256(String text) {
-        try {
-            return MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+    static boolean isAdmin(ContainerRequestContext request) {
+        return request.getUriInfo().getPath().startsWith(PREFIX);
     }
 }

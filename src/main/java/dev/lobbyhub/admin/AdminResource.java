@@ -15,6 +15,7 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.Response.Status;
@@ -25,7 +26,6 @@ import org.eclipse.microprofile.openapi.annotations.security.SecurityScheme;
 import org.eclipse.microprofile.openapi.annotations.enums.SecuritySchemeType;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.lobbyhub.cluster.NodeId;
 import dev.lobbyhub.config.LobbyhubConfig;
@@ -39,11 +39,13 @@ import dev.lobbyhub.registry.ConnectionRegistry;
 import dev.lobbyhub.registry.Session;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 import io.smallrye.mutiny.Uni;
+import io.vertx.ext.web.RoutingContext;
 
 /**
- * The admin API for game backends. Every answer is JSON; keys and errors are checked by
- * {@link AdminKeyFilter}. Answer records are registered for reflection: several travel inside a
- * {@code Response}, where the native build cannot see their type.
+ * The admin API for game backends. Every answer is JSON. Before a method runs, {@link AdminKeyFilter} checks the
+ * key and {@link AdminBodyFilter} the declared size and type of a body; user ids go through
+ * {@link DotSegmentUserIds}, which keeps "." and ".." from being normalised away. Answer records are registered
+ * for reflection: several travel inside a {@code Response}, where the native build cannot see their type.
  */
 @Path("/api/v1")
 @Produces(MediaType.APPLICATION_JSON)
@@ -85,8 +87,6 @@ public class AdminResource {
     public record PingResult(boolean alive, Long latencyMs) {
     }
 
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     private final ConnectionRegistry registry;
     private final PongWaiters pongWaiters;
     private final Relay relay;
@@ -102,7 +102,7 @@ public class AdminResource {
         this.maxBodyBytes = maxBodyBytes(config);
     }
 
-    /** Admin bodies carry one message's data: the inbound message limit, plus room for the envelope. The key filter
+    /** Admin bodies carry one message's data: the inbound message limit, plus room for the envelope. The body filter
      * refuses a declared larger body; this bound also catches chunked bodies, which declare no length. */
     static long maxBodyBytes(LobbyhubConfig config) {
         return config.limits().maxMessageBytes() + 1024L;
@@ -163,7 +163,8 @@ public class AdminResource {
     @GET
     @Path("/users/{id}")
     @Operation(summary = "Whether a user is connected, and where")
-    public Map<String, Object> user(@PathParam("id") String userId) {
+    public Map<String, Object> user(@PathParam("id") String id, @Context RoutingContext routing) {
+        String userId = DotSegmentUserIds.userId(routing, id);
         Map<String, Object> answer = new LinkedHashMap<>();
         answer.put("user_id", userId);
         Session session = registry.findUser(userId);
@@ -179,16 +180,16 @@ public class AdminResource {
 
     @POST
     @Path("/lobbies/{code}/messages")
-    @Consumes(MediaType.WILDCARD)
+    @Consumes(MediaType.WILDCARD) // so that AdminBodyFilter, after the key check, is what answers 415
     @Operation(summary = "Send lobby_message (from null) to every member, or all but exclude_user_id")
     public Response sendToLobby(@PathParam("code") String code, String body) {
         if (!LobbyCode.isValid(code)) {
             return ApiError.response(Status.BAD_REQUEST, "invalid_lobby", "lobby must be 1 to 64 of A-Z a-z 0-9 _ -");
         }
         if (tooLarge(body)) {
-            return bodyTooLarge();
+            return bodyTooLarge(maxBodyBytes);
         }
-        JsonNode request = parseObject(body);
+        JsonNode request = StrictJson.object(body);
         if (request == null || !request.has("data")) {
             return invalidBody("{\"data\": any JSON, \"exclude_user_id\": optional string}");
         }
@@ -204,13 +205,14 @@ public class AdminResource {
 
     @POST
     @Path("/users/{id}/messages")
-    @Consumes(MediaType.WILDCARD)
+    @Consumes(MediaType.WILDCARD) // so that AdminBodyFilter, after the key check, is what answers 415
     @Operation(summary = "Send direct_message (from null) to one user; 404 when not connected")
-    public Response sendToUser(@PathParam("id") String userId, String body) {
+    public Response sendToUser(@PathParam("id") String id, @Context RoutingContext routing, String body) {
+        String userId = DotSegmentUserIds.userId(routing, id);
         if (tooLarge(body)) {
-            return bodyTooLarge();
+            return bodyTooLarge(maxBodyBytes);
         }
-        JsonNode request = parseObject(body);
+        JsonNode request = StrictJson.object(body);
         if (request == null || !request.has("data")) {
             return invalidBody("{\"data\": any JSON}");
         }
@@ -225,8 +227,9 @@ public class AdminResource {
     @POST
     @Path("/users/{id}/ping")
     @Operation(summary = "Send health_ping and wait up to timeout_ms for the pong")
-    public Uni<Response> ping(@PathParam("id") String userId,
+    public Uni<Response> ping(@PathParam("id") String id, @Context RoutingContext routing,
             @QueryParam("timeout_ms") @DefaultValue("2000") String timeoutText) {
+        String userId = DotSegmentUserIds.userId(routing, id);
         long timeout;
         try {
             timeout = Long.parseLong(timeoutText);
@@ -251,7 +254,8 @@ public class AdminResource {
     @DELETE
     @Path("/users/{id}/connection")
     @Operation(summary = "Close the user's connection with 4006 kicked")
-    public Response kick(@PathParam("id") String userId) {
+    public Response kick(@PathParam("id") String id, @Context RoutingContext routing) {
+        String userId = DotSegmentUserIds.userId(routing, id);
         Session session = registry.findUser(userId);
         if (session == null || !registry.disconnect(session, CloseCode.KICKED)) {
             return userNotFound(userId);
@@ -269,22 +273,14 @@ public class AdminResource {
                 && body.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > maxBodyBytes;
     }
 
-    private Response bodyTooLarge() {
+    static Response bodyTooLarge(long maxBodyBytes) {
         return ApiError.response(Status.REQUEST_ENTITY_TOO_LARGE, "body_too_large",
                 "request bodies are limited to " + maxBodyBytes + " bytes");
     }
 
-    private static JsonNode parseObject(String body) {
-        try {
-            JsonNode node = body == null || body.isBlank() ? null : JSON.readTree(body);
-            return node != null && node.isObject() ? node : null;
-        } catch (Exception e) {
-            return null;
-        }
-    }
-
     private static Response invalidBody(String expected) {
-        return ApiError.response(Status.BAD_REQUEST, "invalid_body", "expected a JSON object: " + expected);
+        return ApiError.response(Status.BAD_REQUEST, "invalid_body",
+                "expected one JSON object, with no duplicate keys and nothing after it: " + expected);
     }
 
     private static Response userNotFound(String userId) {

@@ -26,19 +26,19 @@ import io.vertx.core.json.JsonObject;
 
 /** SPEC §8: every lobbyhub meter is published at /q/metrics, none tagged by lobby or user. */
 @QuarkusTest
-class MetricsEndpointTest {
+public class MetricsEndpointTest {
 
     @TestHTTPResource("/")
     URI base;
 
     /** One sample line: {@code name{label="value",...} number}. */
-    record Sample(String name, Map<String, String> labels, double value) {
+    public record Sample(String name, Map<String, String> labels, double value) {
     }
 
     private static final Pattern LINE = Pattern.compile("^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\\{(.*)\\})?\\s+(\\S+)(?:\\s+\\S+)?$");
     private static final Pattern LABEL = Pattern.compile("([a-zA-Z_][a-zA-Z0-9_]*)=\"((?:[^\"\\\\]|\\\\.)*)\"");
 
-    static List<Sample> scrape() {
+    public static List<Sample> scrape() {
         Response response = given().header("Accept", "text/plain").get("/q/metrics");
         assertEquals(200, response.statusCode());
         List<Sample> samples = new ArrayList<>();
@@ -61,7 +61,7 @@ class MetricsEndpointTest {
     }
 
     /** The value of the series with this name and exactly these labels; -1 when absent. */
-    static double value(List<Sample> samples, String name, Map<String, String> labels) {
+    public static double value(List<Sample> samples, String name, Map<String, String> labels) {
         return samples.stream().filter(s -> s.name().equals(name) && s.labels().equals(labels))
                 .mapToDouble(Sample::value).findFirst().orElse(-1);
     }
