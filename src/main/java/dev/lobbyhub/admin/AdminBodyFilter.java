@@ -12,6 +12,7 @@ import jakarta.ws.rs.core.Response.Status;
 import org.jboss.resteasy.reactive.server.ServerRequestFilter;
 
 import dev.lobbyhub.config.LobbyhubConfig;
+import dev.lobbyhub.http.ApiError;
 
 /**
  * Admin request bodies are JSON within the size limit: 413 for a declared length over it, 415 for a body

@@ -14,6 +14,7 @@ import org.jboss.resteasy.reactive.server.ServerResponseFilter;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import dev.lobbyhub.http.ApiError;
 
 /**
  * Answers that the framework gives under {@code /api/} before any admin code runs: unknown paths (404), wrong

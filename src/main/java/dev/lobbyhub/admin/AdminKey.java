@@ -12,6 +12,7 @@ import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.Response.Status;
 
 import dev.lobbyhub.config.LobbyhubConfig;
+import dev.lobbyhub.http.ApiError;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 

@@ -32,6 +32,7 @@ import dev.lobbyhub.config.LobbyhubConfig;
 import dev.lobbyhub.delivery.PongWaiters;
 import dev.lobbyhub.delivery.Relay;
 import dev.lobbyhub.health.Capacity;
+import dev.lobbyhub.http.ApiError;
 import dev.lobbyhub.protocol.CloseCode;
 import dev.lobbyhub.protocol.LobbyCode;
 import dev.lobbyhub.protocol.ServerMessages;
