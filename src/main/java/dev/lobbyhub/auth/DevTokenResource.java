@@ -18,8 +18,8 @@ import org.jose4j.jwt.JwtClaims;
 import org.jose4j.keys.HmacKey;
 import org.jose4j.lang.JoseException;
 
-import dev.lobbyhub.http.ApiError;
 import dev.lobbyhub.config.LobbyhubConfig;
+import dev.lobbyhub.http.ApiError;
 import dev.lobbyhub.protocol.LobbyCode;
 import io.quarkus.arc.profile.IfBuildProfile;
 

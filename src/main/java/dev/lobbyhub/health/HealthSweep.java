@@ -11,8 +11,8 @@ import org.jboss.logging.Logger;
 
 import dev.lobbyhub.config.LobbyhubConfig;
 import dev.lobbyhub.metrics.LobbyhubMetrics;
-import dev.lobbyhub.protocol.ServerMessages;
 import dev.lobbyhub.protocol.CloseCode;
+import dev.lobbyhub.protocol.ServerMessages;
 import dev.lobbyhub.registry.ConnectionRegistry;
 import dev.lobbyhub.registry.Session;
 import io.quarkus.scheduler.Scheduled;

@@ -14,8 +14,8 @@ import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
 
 import dev.lobbyhub.auth.Identity;
-import dev.lobbyhub.config.LobbyhubConfig;
 import dev.lobbyhub.config.LobbyhubConfig.OnDuplicate;
+import dev.lobbyhub.config.LobbyhubConfig;
 import dev.lobbyhub.logging.LogText;
 import dev.lobbyhub.metrics.LobbyhubMetrics;
 import dev.lobbyhub.protocol.CloseCode;

@@ -14,8 +14,8 @@ import org.eclipse.microprofile.config.ConfigProvider;
 import org.jboss.logging.Logger;
 
 import dev.lobbyhub.config.LobbyhubConfig;
-import dev.lobbyhub.protocol.ServerMessages;
 import dev.lobbyhub.protocol.CloseCode;
+import dev.lobbyhub.protocol.ServerMessages;
 import dev.lobbyhub.registry.ConnectionRegistry;
 import dev.lobbyhub.registry.Session;
 import io.quarkus.runtime.ShutdownDelayInitiatedEvent;

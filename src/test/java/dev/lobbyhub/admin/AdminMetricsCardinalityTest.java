@@ -15,8 +15,8 @@ import java.util.TreeSet;
 
 import org.junit.jupiter.api.Test;
 
-import dev.lobbyhub.metrics.MetricsEndpointTest;
 import dev.lobbyhub.metrics.MetricsEndpointTest.Sample;
+import dev.lobbyhub.metrics.MetricsEndpointTest;
 import dev.lobbyhub.testing.Tokens;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
