@@ -4,7 +4,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
@@ -27,17 +26,13 @@ import org.eclipse.microprofile.openapi.annotations.enums.SecuritySchemeType;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import dev.lobbyhub.cluster.Broker;
 import dev.lobbyhub.cluster.NodeId;
+import dev.lobbyhub.cluster.Presence;
 import dev.lobbyhub.config.LobbyhubConfig;
-import dev.lobbyhub.delivery.PongWaiters;
-import dev.lobbyhub.delivery.Relay;
 import dev.lobbyhub.health.Capacity;
 import dev.lobbyhub.http.ApiError;
-import dev.lobbyhub.protocol.CloseCode;
 import dev.lobbyhub.protocol.LobbyCode;
-import dev.lobbyhub.protocol.ServerMessages;
-import dev.lobbyhub.registry.ConnectionRegistry;
-import dev.lobbyhub.registry.Session;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 import io.smallrye.mutiny.Uni;
 import io.vertx.ext.web.RoutingContext;
@@ -88,18 +83,17 @@ public class AdminResource {
     public record PingResult(boolean alive, Long latencyMs) {
     }
 
-    private final ConnectionRegistry registry;
-    private final PongWaiters pongWaiters;
-    private final Relay relay;
+    private final Presence presence;
+    private final Broker broker;
     private final NodeId nodeId;
+    private final int maxPerLobby;
     private final long maxBodyBytes;
 
-    AdminResource(ConnectionRegistry registry, PongWaiters pongWaiters, Relay relay, NodeId nodeId,
-            LobbyhubConfig config) {
-        this.registry = registry;
-        this.pongWaiters = pongWaiters;
-        this.relay = relay;
+    AdminResource(Presence presence, Broker broker, NodeId nodeId, LobbyhubConfig config) {
+        this.presence = presence;
+        this.broker = broker;
         this.nodeId = nodeId;
+        this.maxPerLobby = config.limits().maxPerLobby();
         this.maxBodyBytes = maxBodyBytes(config);
     }
 
@@ -112,17 +106,16 @@ public class AdminResource {
     @GET
     @Path("/stats")
     @Operation(summary = "Connection and lobby counts of this node")
-    public Stats stats() {
-        int connections = registry.connectionCount();
-        int max = registry.settings().maxConnections();
-        return new Stats(connections, max, Capacity.percent(connections, max), registry.lobbyCount(),
-                registry.settings().maxPerLobby(), nodeId.value());
+    public Uni<Stats> stats() {
+        return presence.totals().map(totals -> new Stats(totals.connections(), totals.maxConnections(),
+                Capacity.percent(totals.connections(), totals.maxConnections()), totals.activeLobbies(), maxPerLobby,
+                nodeId.value()));
     }
 
     @GET
     @Path("/lobbies")
     @Operation(summary = "Lobbies with members, in code order, a page at a time")
-    public Response lobbies(@QueryParam("limit") @DefaultValue("100") String limitText,
+    public Uni<Response> lobbies(@QueryParam("limit") @DefaultValue("100") String limitText,
             @QueryParam("cursor") String cursor) {
         int limit;
         try {
@@ -131,98 +124,97 @@ public class AdminResource {
             limit = -1;
         }
         if (limit < 1 || limit > MAX_PAGE) {
-            return ApiError.response(Status.BAD_REQUEST, "invalid_limit", "limit must be 1 to " + MAX_PAGE);
+            return answer(ApiError.response(Status.BAD_REQUEST, "invalid_limit", "limit must be 1 to " + MAX_PAGE));
         }
         if (cursor != null && !LobbyCode.isValid(cursor)) {
-            return ApiError.response(Status.BAD_REQUEST, "invalid_cursor", "cursor must be a next_cursor value");
+            return answer(ApiError.response(Status.BAD_REQUEST, "invalid_cursor", "cursor must be a next_cursor value"));
         }
-        List<ConnectionRegistry.LobbySummary> found = registry.lobbies(cursor, limit + 1);
-        boolean more = found.size() > limit;
-        List<LobbyLine> page = new ArrayList<>(Math.min(limit, found.size()));
-        for (ConnectionRegistry.LobbySummary lobby : found.subList(0, Math.min(limit, found.size()))) {
-            page.add(new LobbyLine(lobby.code(), lobby.memberCount()));
-        }
-        return Response.ok(new LobbyPage(page, more ? page.get(page.size() - 1).code() : null)).build();
+        int pageSize = limit;
+        return presence.lobbies(cursor, pageSize + 1).map(found -> {
+            boolean more = found.size() > pageSize;
+            List<LobbyLine> page = new ArrayList<>(Math.min(pageSize, found.size()));
+            for (Presence.LobbyCount lobby : found.subList(0, Math.min(pageSize, found.size()))) {
+                page.add(new LobbyLine(lobby.code(), lobby.memberCount()));
+            }
+            return Response.ok(new LobbyPage(page, more ? page.get(page.size() - 1).code() : null)).build();
+        });
     }
 
     @GET
     @Path("/lobbies/{code}")
     @Operation(summary = "Members of one lobby; 404 when nobody is in it")
-    public Response lobby(@PathParam("code") String code) {
-        Session[] members = registry.members(code);
-        if (members.length == 0) {
-            return ApiError.response(Status.NOT_FOUND, "lobby_not_found", "nobody is in lobby " + code);
-        }
-        List<Member> list = new ArrayList<>(members.length);
-        for (Session member : members) {
-            list.add(new Member(member.userId(), member.name(), member.connectedAtMillis(), rtt(member),
-                    nodeId.value()));
-        }
-        return Response.ok(new LobbyDetail(code, registry.settings().maxPerLobby(), list)).build();
+    public Uni<Response> lobby(@PathParam("code") String code) {
+        return presence.lobbyMembers(code).map(members -> {
+            if (members.isEmpty()) {
+                return ApiError.response(Status.NOT_FOUND, "lobby_not_found", "nobody is in lobby " + code);
+            }
+            List<Member> list = new ArrayList<>(members.size());
+            for (Presence.Member member : members) {
+                list.add(new Member(member.userId(), member.name(), member.connectedAtMillis(), member.rttMillis(),
+                        member.nodeId()));
+            }
+            return Response.ok(new LobbyDetail(code, maxPerLobby, list)).build();
+        });
     }
 
     @GET
     @Path("/users/{id}")
     @Operation(summary = "Whether a user is connected, and where")
-    public Map<String, Object> user(@PathParam("id") String id, @Context RoutingContext routing) {
+    public Uni<Map<String, Object>> user(@PathParam("id") String id, @Context RoutingContext routing) {
         String userId = DotSegmentUserIds.userId(routing, id);
-        Map<String, Object> answer = new LinkedHashMap<>();
-        answer.put("user_id", userId);
-        Session session = registry.findUser(userId);
-        answer.put("connected", session != null);
-        if (session != null) {
-            answer.put("lobby", session.lobby());
-            answer.put("connected_at", session.connectedAtMillis());
-            answer.put("rtt_ms", rtt(session));
-            answer.put("node_id", nodeId.value());
-        }
-        return answer;
+        return presence.user(userId).map(found -> {
+            Map<String, Object> answer = new LinkedHashMap<>();
+            answer.put("user_id", userId);
+            answer.put("connected", found.isPresent());
+            found.ifPresent(member -> {
+                answer.put("lobby", member.lobby());
+                answer.put("connected_at", member.connectedAtMillis());
+                answer.put("rtt_ms", member.rttMillis());
+                answer.put("node_id", member.nodeId());
+            });
+            return answer;
+        });
     }
 
     @POST
     @Path("/lobbies/{code}/messages")
     @Consumes(MediaType.WILDCARD) // so that AdminBodyFilter, after the key check, is what answers 415
     @Operation(summary = "Send lobby_message (from null) to every member, or all but exclude_user_id")
-    public Response sendToLobby(@PathParam("code") String code, String body) {
+    public Uni<Response> sendToLobby(@PathParam("code") String code, String body) {
         if (!LobbyCode.isValid(code)) {
-            return ApiError.response(Status.BAD_REQUEST, "invalid_lobby", "lobby must be 1 to 64 of A-Z a-z 0-9 _ -");
+            return answer(ApiError.response(Status.BAD_REQUEST, "invalid_lobby", "lobby must be 1 to 64 of A-Z a-z 0-9 _ -"));
         }
         if (tooLarge(body)) {
-            return bodyTooLarge(maxBodyBytes);
+            return answer(bodyTooLarge(maxBodyBytes));
         }
         JsonNode request = StrictJson.object(body);
         if (request == null || !request.has("data")) {
-            return invalidBody("{\"data\": any JSON, \"exclude_user_id\": optional string}");
+            return answer(invalidBody("{\"data\": any JSON, \"exclude_user_id\": optional string}"));
         }
         JsonNode exclude = request.get("exclude_user_id");
         if (exclude != null && !exclude.isNull() && !exclude.isTextual()) {
-            return invalidBody("exclude_user_id must be a string");
+            return answer(invalidBody("exclude_user_id must be a string"));
         }
         String excluded = exclude == null || exclude.isNull() ? null : exclude.textValue();
-        int delivered = relay.toLobby(registry.members(code), null, request.get("data"),
-                member -> member.userId().equals(excluded));
-        return Response.ok(new LobbyDelivery(delivered)).build();
+        return broker.toLobby(code, request.get("data"), excluded)
+                .map(delivered -> Response.ok(new LobbyDelivery(delivered)).build());
     }
 
     @POST
     @Path("/users/{id}/messages")
     @Consumes(MediaType.WILDCARD) // so that AdminBodyFilter, after the key check, is what answers 415
     @Operation(summary = "Send direct_message (from null) to one user; 404 when not connected")
-    public Response sendToUser(@PathParam("id") String id, @Context RoutingContext routing, String body) {
+    public Uni<Response> sendToUser(@PathParam("id") String id, @Context RoutingContext routing, String body) {
         String userId = DotSegmentUserIds.userId(routing, id);
         if (tooLarge(body)) {
-            return bodyTooLarge(maxBodyBytes);
+            return answer(bodyTooLarge(maxBodyBytes));
         }
         JsonNode request = StrictJson.object(body);
         if (request == null || !request.has("data")) {
-            return invalidBody("{\"data\": any JSON}");
+            return answer(invalidBody("{\"data\": any JSON}"));
         }
-        Session session = registry.findUser(userId);
-        if (session == null || !session.isOpen()) {
-            return userNotFound(userId);
-        }
-        relay.toMember(session, null, request.get("data"));
-        return Response.ok(new UserDelivery(true)).build();
+        return broker.toUser(userId, request.get("data"))
+                .map(delivered -> delivered ? Response.ok(new UserDelivery(true)).build() : userNotFound(userId));
     }
 
     @POST
@@ -238,35 +230,24 @@ public class AdminResource {
             timeout = -1;
         }
         if (timeout < 1 || timeout > MAX_PING_TIMEOUT_MS) {
-            return Uni.createFrom().item(ApiError.response(Status.BAD_REQUEST, "invalid_timeout",
+            return answer(ApiError.response(Status.BAD_REQUEST, "invalid_timeout",
                     "timeout_ms must be 1 to " + MAX_PING_TIMEOUT_MS));
         }
-        Session session = registry.findUser(userId);
-        if (session == null || !session.isOpen()) {
-            return Uni.createFrom().item(userNotFound(userId));
-        }
-        long timestamp = System.currentTimeMillis();
-        var latency = pongWaiters.await(session, timestamp).completeOnTimeout(-1L, timeout, TimeUnit.MILLISECONDS);
-        session.sendHealthPing(ServerMessages.healthPing(timestamp), timestamp);
-        return Uni.createFrom().completionStage(latency)
-                .map(ms -> Response.ok(ms < 0 ? new PingResult(false, null) : new PingResult(true, ms)).build());
+        return broker.ping(userId, timeout).map(result -> result.connected()
+                ? Response.ok(new PingResult(result.latencyMillis() != null, result.latencyMillis())).build()
+                : userNotFound(userId));
     }
 
     @DELETE
     @Path("/users/{id}/connection")
     @Operation(summary = "Close the user's connection with 4006 kicked")
-    public Response kick(@PathParam("id") String id, @Context RoutingContext routing) {
+    public Uni<Response> kick(@PathParam("id") String id, @Context RoutingContext routing) {
         String userId = DotSegmentUserIds.userId(routing, id);
-        Session session = registry.findUser(userId);
-        if (session == null || !registry.disconnect(session, CloseCode.KICKED)) {
-            return userNotFound(userId);
-        }
-        return Response.noContent().build();
+        return broker.kick(userId).map(kicked -> kicked ? Response.noContent().build() : userNotFound(userId));
     }
 
-    private static Long rtt(Session session) {
-        long rtt = session.rttMillis();
-        return rtt < 0 ? null : rtt;
+    private static Uni<Response> answer(Response response) {
+        return Uni.createFrom().item(response);
     }
 
     private boolean tooLarge(String body) {

@@ -1,0 +1,65 @@
+package dev.lobbyhub.cluster.local;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import dev.lobbyhub.cluster.NodeId;
+import dev.lobbyhub.cluster.Presence;
+import dev.lobbyhub.registry.ConnectionRegistry;
+import dev.lobbyhub.registry.Session;
+import io.quarkus.arc.DefaultBean;
+import io.smallrye.mutiny.Uni;
+
+/** {@link Presence} of a single node: this node's registry, answered at once. */
+@ApplicationScoped
+@DefaultBean
+public class LocalPresence implements Presence {
+
+    private final ConnectionRegistry registry;
+    private final String nodeId;
+
+    public LocalPresence(ConnectionRegistry registry, NodeId nodeId) {
+        this.registry = registry;
+        this.nodeId = nodeId.value();
+    }
+
+    @Override
+    public Uni<Optional<Member>> user(String userId) {
+        Session session = registry.findUser(userId);
+        return Uni.createFrom().item(session == null ? Optional.empty() : Optional.of(member(session)));
+    }
+
+    @Override
+    public Uni<List<Member>> lobbyMembers(String code) {
+        Session[] sessions = registry.members(code);
+        List<Member> members = new ArrayList<>(sessions.length);
+        for (Session session : sessions) {
+            members.add(member(session));
+        }
+        return Uni.createFrom().item(members);
+    }
+
+    @Override
+    public Uni<List<LobbyCount>> lobbies(String afterCode, int limit) {
+        List<LobbyCount> page = new ArrayList<>();
+        for (ConnectionRegistry.LobbySummary lobby : registry.lobbies(afterCode, limit)) {
+            page.add(new LobbyCount(lobby.code(), lobby.memberCount()));
+        }
+        return Uni.createFrom().item(page);
+    }
+
+    @Override
+    public Uni<Totals> totals() {
+        return Uni.createFrom().item(new Totals(registry.connectionCount(), registry.settings().maxConnections(),
+                registry.lobbyCount()));
+    }
+
+    private Member member(Session session) {
+        long rtt = session.rttMillis();
+        return new Member(session.userId(), session.name(), session.lobby(), session.connectedAtMillis(),
+                rtt < 0 ? null : rtt, nodeId);
+    }
+}
