@@ -15,7 +15,7 @@ from collections import Counter, defaultdict
 
 PORT = os.environ["REDIS_PORT"]
 HERE = os.path.dirname(os.path.abspath(__file__))
-LUA = os.path.join(HERE, "..", "lua")
+LUA = os.path.join(HERE, "..", "..", "..", "src", "main", "resources", "cluster", "redis")
 PREFIX = "lobbyhub"
 B = f"{PREFIX}:{{{PREFIX}}}:"          # lobbyhub:{lobbyhub}:
 OPS = ["claim", "release", "reap", "renew", "register", "set_rtt",
@@ -35,7 +35,7 @@ def check(cond, what):
 
 
 def source(op, lua_dir=LUA):
-    with open(os.path.join(HERE, "..", "lua", "lib.lua")) as f:
+    with open(os.path.join(LUA, "lib.lua")) as f:
         lib = f.read()
     with open(os.path.join(lua_dir, op + ".lua")) as f:
         return lib + "\n" + f.read()

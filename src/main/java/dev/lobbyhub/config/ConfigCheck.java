@@ -82,6 +82,13 @@ public class ConfigCheck {
             problems.add("lobbyhub.allowed-origins entry '" + entry + "' is not an origin: write it like"
                     + " https://game.example.com, http://localhost:5173 or https://*.example.com");
         }
+        if (!config.cluster().keyPrefix().matches("[A-Za-z0-9_.-]{1,64}")) {
+            problems.add("lobbyhub.cluster.key-prefix must be 1 to 64 of A-Z a-z 0-9 _ . - (was '"
+                    + config.cluster().keyPrefix() + "')");
+        }
+        if (config.cluster().redisTimeout().toMillis() < 1) {
+            problems.add("lobbyhub.cluster.redis-timeout must be positive (was " + config.cluster().redisTimeout() + ")");
+        }
         if (config.cluster().enabled()) {
             problems.add("lobbyhub.cluster.enabled=true is not supported by this version: run a single node");
         }

@@ -128,5 +128,16 @@ public interface LobbyhubConfig {
         /** How long a node may be silent before the cluster treats it as gone. */
         @WithDefault("15s")
         Duration nodeTimeout();
+
+        /** The longest wait for any Redis answer; a slower Redis counts as unreachable. */
+        @WithDefault("2s")
+        Duration redisTimeout();
+
+        /**
+         * First part of every Redis key and channel lobbyhub writes (then {@code :{prefix}:}, one hash
+         * tag, so all keys share a slot); lets several deployments share one Redis.
+         */
+        @WithDefault("lobbyhub")
+        String keyPrefix();
     }
 }

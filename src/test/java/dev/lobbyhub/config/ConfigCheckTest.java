@@ -130,6 +130,13 @@ class ConfigCheckTest {
     }
 
     @Test
+    void keyPrefixWithABraceIsAProblemNamingTheKey() {
+        // A brace would break the one hash tag that keeps every key in one Redis Cluster slot.
+        assertOneProblemMentioning(ConfigCheck.problems(withSecret("lobbyhub.cluster.key-prefix", "game{1}")),
+                "lobbyhub.cluster.key-prefix");
+    }
+
+    @Test
     void everyProblemIsReportedAtOnce() {
         List<String> problems = ConfigCheck.problems(config(Map.of(
                 "lobbyhub.limits.max-per-lobby", "0",

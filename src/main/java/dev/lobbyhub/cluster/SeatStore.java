@@ -1,0 +1,52 @@
+package dev.lobbyhub.cluster;
+
+import java.util.List;
+
+import dev.lobbyhub.config.LobbyhubConfig.OnDuplicate;
+import dev.lobbyhub.protocol.CloseCode;
+import dev.lobbyhub.protocol.LeaveReason;
+import io.smallrye.mutiny.Uni;
+
+/**
+ * Seats: the cluster-wide record of which connection holds a place in which lobby (SPEC §1, §6,
+ * §9). A claim is one atomic decision over the lobby's capacity, the one-connection-per-user rule
+ * and the claiming node's lease; a release frees exactly the seat it names, once, and never a
+ * newer connection's seat of the same user.
+ *
+ * <p>
+ * Every seat change gets a sequence number that grows with each change, so the presence events
+ * of one lobby can be delivered in the order its seats changed. A {@code Uni} fails only when
+ * the store cannot answer (unreachable, or slower than {@code cluster.redis-timeout}); the
+ * caller then refuses the connection with 1013 and nothing was decided, or a retry with the
+ * same connection id is answered as the first was.
+ */
+public interface SeatStore {
+
+    /** A connection asking for a seat. {@code name} is the display name, or null. */
+    record Seat(String lobby, String userId, String connectionId, String nodeId, String name) {
+    }
+
+    /** The user's older connection that lost its seat to a claim; its node closes it 4005. */
+    record Displaced(String connectionId, String nodeId, String lobby) {
+    }
+
+    /** The answer to a claim. */
+    sealed interface Claim {
+    }
+
+    /**
+     * Seated, as seat change number {@code sequence}; {@code members} are the lobby's user ids right
+     * after it (the claimant included); {@code displaced} is null unless the user was connected.
+     */
+    record Seated(long sequence, List<String> members, Displaced displaced, long connectedAtMillis) implements Claim {
+    }
+
+    /** Refused with this close code; nothing changed. */
+    record Refused(CloseCode code) implements Claim {
+    }
+
+    Uni<Claim> claim(Seat seat, int maxPerLobby, OnDuplicate onDuplicate);
+
+    /** Frees the connection's seat; false when it held none (freed before, displaced, or never seated). */
+    Uni<Boolean> release(String connectionId, LeaveReason reason);
+}

@@ -1,0 +1,72 @@
+package dev.lobbyhub.cluster.redis;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import dev.lobbyhub.cluster.SeatStore;
+import dev.lobbyhub.config.LobbyhubConfig.OnDuplicate;
+import dev.lobbyhub.protocol.CloseCode;
+import dev.lobbyhub.protocol.LeaveReason;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.redis.client.Redis;
+import io.vertx.mutiny.redis.client.Response;
+
+/**
+ * {@link SeatStore} on Redis: {@code claim.lua} and {@code release.lua} decide each seat in one
+ * atomic script, reading time from Redis ({@code TIME}), never from a node's clock, and publish
+ * the seat change on the lobby's channel in the same step, so every node sees a lobby's changes in
+ * commit order.
+ */
+public final class RedisSeatStore implements SeatStore {
+
+    private static final RedisScripts.Script CLAIM = RedisScripts.load("claim");
+    private static final RedisScripts.Script RELEASE = RedisScripts.load("release");
+    /** How seat events are published (Redis 7 Cluster would use SPUBLISH). */
+    private static final String PUBLISH = "PUBLISH";
+
+    private final RedisScripts scripts;
+
+    public RedisSeatStore(Redis redis, String keyPrefix, Duration timeout) {
+        this.scripts = new RedisScripts(redis, keyPrefix, timeout);
+    }
+
+    @Override
+    public Uni<Claim> claim(Seat seat, int maxPerLobby, OnDuplicate onDuplicate) {
+        String mode = onDuplicate == OnDuplicate.REJECT ? "reject" : "replace";
+        return scripts.call(CLAIM, PUBLISH, seat.lobby(), seat.userId(), seat.connectionId(), seat.nodeId(),
+                maxPerLobby, mode, seat.name() == null ? "" : seat.name()).map(RedisSeatStore::claimed);
+    }
+
+    @Override
+    public Uni<Boolean> release(String connectionId, LeaveReason reason) {
+        return scripts.call(RELEASE, PUBLISH, connectionId, reason.wire()).map(reply -> reply.get(0).toLong() == 1L);
+    }
+
+    private static Claim claimed(Response reply) {
+        String status = reply.get(0).toString();
+        switch (status) {
+            case "ok":
+            case "exists":
+                List<String> members = new ArrayList<>(reply.get(2).size());
+                for (Response member : reply.get(2)) {
+                    members.add(member.toString());
+                }
+                Displaced displaced = reply.get(3) == null ? null
+                        : new Displaced(reply.get(3).toString(), reply.get(4).toString(), reply.get(5).toString());
+                return new Seated(reply.get(1).toLong(), members, displaced, reply.get(6).toLong());
+            case "lobby_full":
+                return new Refused(CloseCode.LOBBY_FULL);
+            case "duplicate_session":
+                return new Refused(CloseCode.DUPLICATE_SESSION);
+            case "node_expired":
+                // This node's lease lapsed: it must register again before it admits anyone.
+                return new Refused(CloseCode.BACKPLANE_UNAVAILABLE);
+            case "conn_closed":
+                // The connection was released before its claim arrived: it is gone already.
+                return new Refused(CloseCode.NORMAL);
+            default:
+                throw new IllegalStateException("unexpected claim reply " + status);
+        }
+    }
+}
