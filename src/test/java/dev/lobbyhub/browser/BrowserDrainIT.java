@@ -44,7 +44,9 @@ class BrowserDrainIT {
                 first.awaitExit(Duration.ofSeconds(30));
             }
             try (PackagedApp second = PackagedApp.start(ENV, port)) {
-                tab.await(d -> ((List<?>) tab.script("return window.__events;")).size() >= 2);
+                // Wide: the tab's attempts while no server listened back off exponentially (up to 30 s),
+                // so the one after this server is up may come late on a slow machine.
+                tab.await(Duration.ofSeconds(90), d -> ((List<?>) tab.script("return window.__events;")).size() >= 2);
                 tab.awaitState("open");
                 @SuppressWarnings("unchecked")
                 List<List<Object>> events = (List<List<Object>>) tab.script("return window.__events;");

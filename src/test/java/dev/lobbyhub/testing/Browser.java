@@ -76,7 +76,11 @@ public final class Browser implements AutoCloseable {
     }
 
     public <T> T await(Function<WebDriver, T> condition) {
-        return new WebDriverWait(driver, WAIT).until(condition);
+        return await(WAIT, condition);
+    }
+
+    public <T> T await(Duration limit, Function<WebDriver, T> condition) {
+        return new WebDriverWait(driver, limit).until(condition);
     }
 
     /** Waits until the element's text contains {@code text}. */
