@@ -53,9 +53,9 @@ class RedisSeatStoreTest {
         // As in production (application.properties): a connect storm must queue, not fail.
         redis = Redis.createClient(vertx, new RedisOptions().setConnectionString(server.uri()).setMaxPoolWaiting(1024));
         seats = new RedisSeatStore(redis, PREFIX, Duration.ofSeconds(2));
-        RedisScripts scripts = new RedisScripts(redis, PREFIX, Duration.ofSeconds(2));
         for (String node : NODES) {
-            scripts.call(RedisScripts.load("register"), "NONE", node, 60_000, 100).await().atMost(WAIT);
+            new RedisNodeMembership(redis, PREFIX, Duration.ofSeconds(2), node, Duration.ofMinutes(5), 100).register()
+                    .await().atMost(WAIT);
         }
     }
 

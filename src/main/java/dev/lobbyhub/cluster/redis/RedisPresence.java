@@ -1,0 +1,86 @@
+package dev.lobbyhub.cluster.redis;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+
+import dev.lobbyhub.cluster.Presence;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.redis.client.Redis;
+import io.vertx.mutiny.redis.client.Response;
+
+/**
+ * {@link Presence} of the whole cluster, read from the seat store in Redis by read-only scripts,
+ * each one consistent snapshot. Totals count live nodes only. A member's {@code rttMillis} is
+ * what its node last wrote, at most one {@code ping-interval} old.
+ */
+public final class RedisPresence implements Presence {
+
+    private static final RedisScripts.Script LOBBY_MEMBERS = RedisScripts.load("lobby_members");
+    private static final RedisScripts.Script USER_SEAT = RedisScripts.load("user_seat");
+    private static final RedisScripts.Script LOBBY_PAGE = RedisScripts.load("lobby_page");
+    private static final RedisScripts.Script CLUSTER_STATS = RedisScripts.load("cluster_stats");
+    private static final String FIRST_PAGE = "";
+
+    private final RedisScripts scripts;
+
+    public RedisPresence(Redis redis, String keyPrefix, Duration timeout) {
+        this.scripts = new RedisScripts(redis, keyPrefix, timeout);
+    }
+
+    @Override
+    public Uni<Optional<Member>> user(String userId) {
+        return scripts.call(USER_SEAT, userId).map(seat -> seat.size() == 0 ? Optional.empty()
+                : Optional.of(new Member(userId, text(seat.get(4)), seat.get(1).toString(), seat.get(3).toLong(),
+                        number(seat.get(5)), seat.get(2).toString())));
+    }
+
+    @Override
+    public Uni<List<Member>> lobbyMembers(String code) {
+        return scripts.call(LOBBY_MEMBERS, code).map(reply -> {
+            List<Member> members = new ArrayList<>();
+            for (Response row : reply.get(1)) {
+                members.add(new Member(row.get(0).toString(), text(row.get(4)), code, row.get(3).toLong(),
+                        number(row.get(5)), row.get(2).toString()));
+            }
+            members.sort(Comparator.comparingLong(Member::connectedAtMillis));
+            return members;
+        });
+    }
+
+    @Override
+    public Uni<List<LobbyCount>> lobbies(String afterCode, int limit) {
+        return scripts.call(LOBBY_PAGE, afterCode == null ? FIRST_PAGE : afterCode, limit).map(reply -> {
+            List<LobbyCount> page = new ArrayList<>();
+            for (Response row : reply.get(0)) {
+                page.add(new LobbyCount(row.get(0).toString(), row.get(1).toInteger()));
+            }
+            return page;
+        });
+    }
+
+    @Override
+    public Uni<Totals> totals() {
+        return scripts.call(CLUSTER_STATS).map(reply -> {
+            int connections = 0;
+            int maxConnections = 0;
+            for (Response node : reply.get(2)) {
+                if (node.get(5).toInteger() == 1) {
+                    connections += node.get(1).toInteger();
+                    maxConnections += node.get(2).toInteger();
+                }
+            }
+            return new Totals(connections, maxConnections, reply.get(1).toInteger());
+        });
+    }
+
+    private static String text(Response value) {
+        return value == null ? null : value.toString();
+    }
+
+    private static Long number(Response value) {
+        return value == null ? null : value.toLong();
+    }
+}
