@@ -11,10 +11,10 @@ import jakarta.ws.rs.core.Response.Status;
 
 import org.jboss.resteasy.reactive.server.ServerResponseFilter;
 
+import dev.lobbyhub.http.ApiError;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import dev.lobbyhub.http.ApiError;
 
 /**
  * Answers that the framework gives under {@code /api/} before any admin code runs: unknown paths (404), wrong

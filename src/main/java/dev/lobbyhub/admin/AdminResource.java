@@ -33,6 +33,7 @@ import dev.lobbyhub.config.LobbyhubConfig;
 import dev.lobbyhub.health.Capacity;
 import dev.lobbyhub.http.ApiError;
 import dev.lobbyhub.protocol.LobbyCode;
+import dev.lobbyhub.protocol.StrictJson;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 import io.smallrye.mutiny.Uni;
 import io.vertx.ext.web.RoutingContext;

@@ -2,17 +2,10 @@ package dev.lobbyhub.protocol;
 
 import java.io.IOException;
 
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 
 /** Reads one client text frame into a {@link ClientMessage}, or says exactly what is wrong with it. */
 public final class ClientMessageParser {
-
-    private static final ObjectMapper MAPPER = new ObjectMapper()
-            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
 
     private ClientMessageParser() {
     }
@@ -55,7 +48,7 @@ public final class ClientMessageParser {
     private static JsonNode readObject(String text) throws InvalidMessageException {
         JsonNode root;
         try {
-            root = text.isEmpty() ? null : MAPPER.readTree(text);
+            root = text.isEmpty() ? null : StrictJson.read(text);
         } catch (IOException e) {
             throw new InvalidMessageException(ErrorCode.INVALID_JSON, "not valid JSON", null);
         }

@@ -1,4 +1,4 @@
-package dev.lobbyhub.admin;
+package dev.lobbyhub.protocol;
 
 import java.io.IOException;
 
@@ -8,10 +8,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 /**
- * Reads an admin request body as strictly as a WebSocket frame (SPEC §7): exactly one JSON object, no
- * duplicate keys, nothing after it. A lenient parser would let two readers of the same body disagree.
+ * The one JSON reader for what clients send, WebSocket frames and admin bodies alike (SPEC §3, §7):
+ * no duplicate keys, nothing after the value. A lenient parser would let two readers of the same
+ * text disagree.
  */
-final class StrictJson {
+public final class StrictJson {
 
     private static final ObjectMapper MAPPER = new ObjectMapper()
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
@@ -20,13 +21,18 @@ final class StrictJson {
     private StrictJson() {
     }
 
+    /** The JSON value of the text; fails on invalid JSON, duplicate keys and trailing data. */
+    public static JsonNode read(String text) throws IOException {
+        return MAPPER.readTree(text);
+    }
+
     /** The object, or null when the body is empty, not JSON, not one object, or has duplicate keys or trailing data. */
-    static JsonNode object(String body) {
+    public static JsonNode object(String body) {
         if (body == null || body.isBlank()) {
             return null;
         }
         try {
-            JsonNode node = MAPPER.readTree(body);
+            JsonNode node = read(body);
             return node != null && node.isObject() ? node : null;
         } catch (IOException e) {
             return null;
