@@ -14,6 +14,8 @@ import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
 
 import dev.lobbyhub.auth.Identity;
+import dev.lobbyhub.cluster.SeatEvents;
+import dev.lobbyhub.cluster.SeatStore;
 import dev.lobbyhub.config.LobbyhubConfig.OnDuplicate;
 import dev.lobbyhub.config.LobbyhubConfig;
 import dev.lobbyhub.logging.LogText;
@@ -24,9 +26,15 @@ import dev.lobbyhub.protocol.ServerMessages;
 import io.quarkus.runtime.Startup;
 
 /**
- * Who is connected, in which lobby. Admission, replacement and removal each happen in one short
- * critical section (map updates only, no I/O), so limits hold under any burst and the user and
- * lobby indexes always agree. Reads (fan-out, lookups, counts) take no lock.
+ * Who is connected to this node, in which lobby. Admission, replacement and removal each happen in
+ * one short critical section (map updates only, no I/O), so limits hold under any burst and the
+ * user and lobby indexes always agree. Reads (fan-out, lookups, counts) take no lock.
+ *
+ * <p>
+ * The seat rules (lobby capacity, one connection per user) are the {@link LocalSeatStore}'s: the
+ * registry asks it inside the critical section, and applies the seat events it answers with
+ * (joined, left, replaced) to this node's sessions, telling each lobby as they come. The node's own
+ * rules (draining, {@code max-connections}) stay here.
  *
  * <p>
  * Two roles decide who does the follow-up work of a close, so it is done exactly once: whoever
@@ -38,6 +46,8 @@ import io.quarkus.runtime.Startup;
 public class ConnectionRegistry {
 
     private static final Logger LOG = Logger.getLogger(ConnectionRegistry.class);
+    /** The node id in seats of a single node: nobody else reads it. */
+    private static final String THIS_NODE = "this-node";
 
     /** What admission needs to know from the configuration. */
     public record Settings(int maxConnections, int maxPerLobby, OnDuplicate onDuplicate, long pingIntervalMs,
@@ -59,6 +69,12 @@ public class ConnectionRegistry {
     private final CapacityWarnings capacityWarnings;
     private final Object lock = new Object();
     private final Map<String, Session> byUser = new ConcurrentHashMap<>();
+    /** Admitted sessions by connection id, for the seat events; written under the lock. */
+    private final Map<String, Session> byConnection = new ConcurrentHashMap<>();
+    /** This node's seats: the rules of admission (lobby capacity, one connection per user). */
+    private final LocalSeatStore seats = new LocalSeatStore(new Applier());
+    /** The seat decision under way, under the lock; its events record what they did here. */
+    private Change current;
     private final ConcurrentSkipListMap<String, Lobby> lobbies = new ConcurrentSkipListMap<>();
     /** Admitted sessions still in the indexes; written under the lock. */
     private volatile int connectionCount;
@@ -86,65 +102,37 @@ public class ConnectionRegistry {
     public Admission admit(Identity identity, String lobbyCode, String connectionId, Transport transport) {
         String userId = identity.userId();
         Session session = new Session(connectionId, userId, identity.name(), lobbyCode, transport);
-        String joined = ServerMessages.memberJoined(userId);
-        Session old;
-        boolean closeOld = false;
-        LeaveReason oldReason = null;
+        Change change = new Change(session);
         List<String> memberIds;
         int count;
         synchronized (lock) {
             if (draining) {
                 return new Admission.Rejected(CloseCode.SERVER_SHUTDOWN);
             }
-            old = byUser.get(userId);
+            Session old = byUser.get(userId);
             if (old != null && settings.onDuplicate() == OnDuplicate.REJECT) {
                 return new Admission.Rejected(CloseCode.DUPLICATE_SESSION);
             }
-            boolean sameLobby = old != null && old.lobby().equals(lobbyCode);
             if (old == null && connectionCount >= settings.maxConnections()) {
                 return new Admission.Rejected(CloseCode.SERVER_FULL);
             }
-            Lobby lobby = lobbies.get(lobbyCode);
-            if (!sameLobby && lobby != null && lobby.size() >= settings.maxPerLobby()) {
-                return new Admission.Rejected(CloseCode.LOBBY_FULL);
+            SeatStore.Claim claim = decide(change, () -> seats.claimNow(
+                    new SeatStore.Seat(lobbyCode, userId, connectionId, THIS_NODE, identity.name()),
+                    settings.maxPerLobby(), settings.onDuplicate()));
+            if (claim instanceof SeatStore.Refused refused) {
+                return new Admission.Rejected(refused.code());
             }
-            if (old != null) {
-                closeOld = old.beginClose(CloseCode.REPLACED);
-                CloseCode code = old.closeCode();
-                oldReason = code == null ? LeaveReason.LEFT : code.leaveReason();
-                // Same lobby: the user never left, so the lobby hears nothing.
-                if (!unindexLocked(old, sameLobby ? null : oldReason)) {
-                    oldReason = null;
-                }
-            }
-            lobby = lobbies.get(lobbyCode);
-            if (lobby == null) {
-                lobby = new Lobby(lobbyCode);
-                lobbies.put(lobbyCode, lobby);
-                lobbyCount++;
-            }
-            Session[] others = lobby.members();
-            session.joined(lobby);
-            lobby.add(session);
-            byUser.put(userId, session);
-            count = ++connectionCount;
-            if (!sameLobby) {
-                // Under the lock, so that join and leave reach every member in the order they happened.
-                broadcast(others, joined);
-            }
-            memberIds = new ArrayList<>(others.length + 1);
-            for (Session member : lobby.members()) {
-                memberIds.add(member.userId());
-            }
+            memberIds = ((SeatStore.Seated) claim).members();
+            count = connectionCount;
         }
         metrics.accepted();
         LOG.infof("connect user=%s lobby=%s conn=%s", LogText.escape(userId), lobbyCode, connectionId);
         capacityWarnings.onChange(count);
-        if (closeOld) {
-            old.transport().close(CloseCode.REPLACED);
+        if (change.closeDisplaced) {
+            change.displaced.transport().close(CloseCode.REPLACED);
         }
-        if (oldReason != null) {
-            departed(old, oldReason);
+        if (change.displacedReason != null) {
+            departed(change.displaced, change.displacedReason);
         }
         session.sendWelcome(ServerMessages.welcome(connectionId, userId, lobbyCode, memberIds,
                 settings.pingIntervalMs(), settings.staleAfterMs(), settings.maxMessageBytes()));
@@ -162,7 +150,7 @@ public class ConnectionRegistry {
         session.transport().close(code);
         boolean removed;
         synchronized (lock) {
-            removed = unindexLocked(session, code.leaveReason());
+            removed = releaseLocked(session, code.leaveReason());
         }
         if (removed) {
             departed(session, code.leaveReason());
@@ -177,7 +165,7 @@ public class ConnectionRegistry {
         }
         boolean removed;
         synchronized (lock) {
-            removed = unindexLocked(session, LeaveReason.LEFT);
+            removed = releaseLocked(session, LeaveReason.LEFT);
         }
         if (removed) {
             departed(session, LeaveReason.LEFT);
@@ -254,6 +242,7 @@ public class ConnectionRegistry {
         if (!byUser.remove(session.userId(), session)) {
             return false;
         }
+        byConnection.remove(session.connectionId());
         Lobby lobby = lobbies.get(session.lobby());
         lobby.remove(session);
         if (lobby.size() == 0) {
@@ -265,6 +254,95 @@ public class ConnectionRegistry {
             broadcast(lobby.members(), ServerMessages.memberLeft(session.userId(), tell.wire()));
         }
         return true;
+    }
+
+    /** Frees the session's seat; true when this removed it from the indexes (it was not displaced before). */
+    private boolean releaseLocked(Session session, LeaveReason reason) {
+        Change change = new Change(null);
+        decide(change, () -> seats.releaseNow(session.connectionId(), reason));
+        return change.unindexed;
+    }
+
+    /** Runs a seat decision with {@code change} receiving its seat events. Under the lock. */
+    private <T> T decide(Change change, java.util.function.Supplier<T> decision) {
+        current = change;
+        try {
+            return decision.get();
+        } finally {
+            current = null;
+        }
+    }
+
+    /** Adds an admitted session to the indexes; tells the lobby unless it only took over its own user's seat. */
+    private void indexLocked(Session session, boolean tellLobby) {
+        Lobby lobby = lobbies.get(session.lobby());
+        if (lobby == null) {
+            lobby = new Lobby(session.lobby());
+            lobbies.put(session.lobby(), lobby);
+            lobbyCount++;
+        }
+        Session[] others = lobby.members();
+        session.joined(lobby);
+        lobby.add(session);
+        byUser.put(session.userId(), session);
+        byConnection.put(session.connectionId(), session);
+        connectionCount++;
+        if (tellLobby) {
+            // Under the lock, so that join and leave reach every member in the order they happened.
+            broadcast(others, ServerMessages.memberJoined(session.userId()));
+        }
+    }
+
+    /** The user's older session gives its seat to the one being admitted; in the same lobby nobody is told. */
+    private void displaceLocked(Change change, Session old, boolean sameLobby) {
+        change.displaced = old;
+        change.closeDisplaced = old.beginClose(CloseCode.REPLACED);
+        CloseCode code = old.closeCode();
+        LeaveReason reason = code == null ? LeaveReason.LEFT : code.leaveReason();
+        change.displacedReason = unindexLocked(old, sameLobby ? null : reason) ? reason : null;
+    }
+
+    /**
+     * Applies this node's seat changes to its sessions, as the seat store commits them, under the
+     * registry's lock (held around every seat decision).
+     */
+    private final class Applier implements SeatEvents {
+
+        @Override
+        public void joined(String lobby, String userId, String connectionId, long sequence) {
+            indexLocked(current.admitted, true);
+        }
+
+        @Override
+        public void replaced(String lobby, String userId, String oldConnectionId, String newConnectionId,
+                long sequence) {
+            displaceLocked(current, byConnection.get(oldConnectionId), true);
+            indexLocked(current.admitted, false);
+        }
+
+        @Override
+        public void left(String lobby, String userId, String connectionId, LeaveReason reason, long sequence) {
+            Session session = byConnection.get(connectionId);
+            if (current.admitted != null) {
+                displaceLocked(current, session, false);
+            } else {
+                current.unindexed = session != null && unindexLocked(session, reason);
+            }
+        }
+    }
+
+    /** What one seat decision did, for the work done after the lock. */
+    private static final class Change {
+        /** The session being admitted, or null for a release. */
+        final Session admitted;
+        Session displaced;
+        boolean closeDisplaced;
+        LeaveReason displacedReason;
+        boolean unindexed;
+
+        Change(Session admitted) {
+            this.admitted = admitted;
+        }
     }
 
     /** Book-keeping after a removal: count and log. */

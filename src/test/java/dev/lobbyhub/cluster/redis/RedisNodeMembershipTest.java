@@ -16,9 +16,9 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import dev.lobbyhub.cluster.NodeMembership;
 import dev.lobbyhub.cluster.NodeMembership.Lease;
 import dev.lobbyhub.cluster.NodeMembership.LostSeat;
+import dev.lobbyhub.cluster.NodeMembership;
 import dev.lobbyhub.cluster.SeatStore;
 import dev.lobbyhub.config.LobbyhubConfig.OnDuplicate;
 import dev.lobbyhub.protocol.CloseCode;

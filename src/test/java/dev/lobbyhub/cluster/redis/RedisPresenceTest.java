@@ -12,9 +12,9 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import dev.lobbyhub.cluster.Presence;
 import dev.lobbyhub.cluster.Presence.LobbyCount;
 import dev.lobbyhub.cluster.Presence.Member;
+import dev.lobbyhub.cluster.Presence;
 import dev.lobbyhub.cluster.SeatStore;
 import dev.lobbyhub.config.LobbyhubConfig.OnDuplicate;
 import dev.lobbyhub.protocol.LeaveReason;

@@ -1,0 +1,112 @@
+package dev.lobbyhub.registry;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import dev.lobbyhub.cluster.SeatEvents;
+import dev.lobbyhub.cluster.SeatStore;
+import dev.lobbyhub.config.LobbyhubConfig.OnDuplicate;
+import dev.lobbyhub.protocol.CloseCode;
+import dev.lobbyhub.protocol.LeaveReason;
+import io.smallrye.mutiny.Uni;
+
+/**
+ * {@link SeatStore} of a single node, in memory: the same rules as the Redis scripts, decided
+ * under one lock, with the seat events handed to the listener inside it, so that a caller holding
+ * its own lock around {@link #claimNow} and {@link #releaseNow} sees each change and its events as
+ * one step. There are no leases on one node: every node id is alive.
+ */
+public final class LocalSeatStore implements SeatStore {
+
+    private record Holder(String lobby, String userId, String nodeId) {
+    }
+
+    private final SeatEvents events;
+    private final Map<String, Holder> byConnection = new HashMap<>();
+    private final Map<String, String> connectionOfUser = new HashMap<>();
+    /** Per lobby: user id to connection id, in joining order. */
+    private final Map<String, LinkedHashMap<String, String>> lobbies = new HashMap<>();
+    private long sequence;
+
+    public LocalSeatStore(SeatEvents events) {
+        this.events = events;
+    }
+
+    @Override
+    public Uni<Claim> claim(Seat seat, int maxPerLobby, OnDuplicate onDuplicate) {
+        return Uni.createFrom().item(() -> claimNow(seat, maxPerLobby, onDuplicate));
+    }
+
+    @Override
+    public Uni<Boolean> release(String connectionId, LeaveReason reason) {
+        return Uni.createFrom().item(() -> releaseNow(connectionId, reason));
+    }
+
+    /** {@link #claim}, decided on the calling thread. */
+    public synchronized Claim claimNow(Seat seat, int maxPerLobby, OnDuplicate onDuplicate) {
+        String oldConnection = connectionOfUser.get(seat.userId());
+        Holder old = oldConnection == null ? null : byConnection.get(oldConnection);
+        if (old != null && onDuplicate == OnDuplicate.REJECT) {
+            return new Refused(CloseCode.DUPLICATE_SESSION);
+        }
+        boolean sameLobby = old != null && old.lobby().equals(seat.lobby());
+        LinkedHashMap<String, String> members = lobbies.get(seat.lobby());
+        if (!sameLobby && members != null && members.size() >= maxPerLobby) {
+            return new Refused(CloseCode.LOBBY_FULL);
+        }
+        Displaced displaced = null;
+        if (old != null) {
+            displaced = new Displaced(oldConnection, old.nodeId(), old.lobby());
+            byConnection.remove(oldConnection);
+            LinkedHashMap<String, String> oldMembers = lobbies.get(old.lobby());
+            oldMembers.remove(seat.userId());
+            if (sameLobby) {
+                take(seat);
+                events.replaced(seat.lobby(), seat.userId(), oldConnection, seat.connectionId(), ++sequence);
+            } else {
+                if (oldMembers.isEmpty()) {
+                    lobbies.remove(old.lobby());
+                }
+                connectionOfUser.remove(seat.userId());
+                events.left(old.lobby(), seat.userId(), oldConnection, LeaveReason.REPLACED, ++sequence);
+            }
+        }
+        if (!sameLobby) {
+            take(seat);
+            events.joined(seat.lobby(), seat.userId(), seat.connectionId(), ++sequence);
+        }
+        return new Seated(sequence, new ArrayList<>(lobbies.get(seat.lobby()).keySet()), displaced,
+                System.currentTimeMillis());
+    }
+
+    /** {@link #release}, decided on the calling thread. */
+    public synchronized boolean releaseNow(String connectionId, LeaveReason reason) {
+        Holder holder = byConnection.remove(connectionId);
+        if (holder == null) {
+            return false;
+        }
+        connectionOfUser.remove(holder.userId());
+        LinkedHashMap<String, String> members = lobbies.get(holder.lobby());
+        members.remove(holder.userId());
+        if (members.isEmpty()) {
+            lobbies.remove(holder.lobby());
+        }
+        events.left(holder.lobby(), holder.userId(), connectionId, reason, ++sequence);
+        return true;
+    }
+
+    /** The user ids seated in a lobby, in joining order (for tests and checks). */
+    public synchronized List<String> members(String lobby) {
+        LinkedHashMap<String, String> members = lobbies.get(lobby);
+        return members == null ? List.of() : List.copyOf(members.keySet());
+    }
+
+    private void take(Seat seat) {
+        byConnection.put(seat.connectionId(), new Holder(seat.lobby(), seat.userId(), seat.nodeId()));
+        connectionOfUser.put(seat.userId(), seat.connectionId());
+        lobbies.computeIfAbsent(seat.lobby(), code -> new LinkedHashMap<>()).put(seat.userId(), seat.connectionId());
+    }
+}
