@@ -109,6 +109,8 @@ public class ConnectionRegistry {
             if (draining) {
                 return new Admission.Rejected(CloseCode.SERVER_SHUTDOWN);
             }
+            // The seat store decides duplicates too; asked here first because the contract puts a
+            // duplicate user before the node's capacity, and a returning user takes no new place.
             Session old = byUser.get(userId);
             if (old != null && settings.onDuplicate() == OnDuplicate.REJECT) {
                 return new Admission.Rejected(CloseCode.DUPLICATE_SESSION);
