@@ -34,8 +34,8 @@ import io.netty.util.ReferenceCountUtil;
  */
 final class FrameGuard extends ChannelInboundHandlerAdapter {
 
-    static final String NAME = "lobbyhub-frame-guard";
-    static final String UTF8_NAME = "lobbyhub-utf8";
+    private static final String NAME = "lobbyhub-frame-guard";
+    private static final String UTF8_NAME = "lobbyhub-utf8";
     /** Vert.x's own handler, the last in the pipeline, and its idle timer (see {@link #opened()}). */
     private static final String VERTX_HANDLER = "handler";
     private static final String VERTX_IDLE = "idle";
@@ -139,7 +139,7 @@ final class FrameGuard extends ChannelInboundHandlerAdapter {
         ctx.fireExceptionCaught(cause);
     }
 
-    static CloseCode closeCode(WebSocketCloseStatus status) {
+    private static CloseCode closeCode(WebSocketCloseStatus status) {
         if (WebSocketCloseStatus.MESSAGE_TOO_BIG.equals(status)) {
             return CloseCode.MESSAGE_TOO_BIG;
         }
