@@ -1,0 +1,140 @@
+package dev.lobbyhub.cluster.redis;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import dev.lobbyhub.testing.RedisServer;
+import dev.lobbyhub.testing.Tokens;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.core.Vertx;
+import io.vertx.mutiny.redis.client.Redis;
+import io.vertx.redis.client.RedisOptions;
+
+/** One node's subscriptions against a real Redis: confirmed subscribes, order, probes, a frozen Redis. */
+class RedisChannelsTest {
+
+    private static final Duration WAIT = Duration.ofSeconds(10);
+
+    private RedisServer server;
+    private Vertx vertx;
+    private Redis redis;
+    private RedisChannels channels;
+
+    @BeforeEach
+    void start() throws Exception {
+        server = RedisServer.start();
+        vertx = Vertx.vertx();
+        redis = Redis.createClient(vertx, new RedisOptions().setConnectionString(server.uri()).setMaxPoolWaiting(1024));
+        channels = RedisChannels.open(redis, Duration.ofMillis(500)).await().atMost(WAIT);
+    }
+
+    @AfterEach
+    void stop() {
+        if (channels != null) {
+            channels.close();
+        }
+        if (redis != null) {
+            redis.close();
+        }
+        if (vertx != null) {
+            vertx.closeAndAwait();
+        }
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    @Test
+    void aMessagePublishedAfterTheSubscribeCompletedIsReceived() throws Exception {
+        BlockingQueue<String> received = new LinkedBlockingQueue<>();
+        String channel = Tokens.unique("lobby");
+        channels.subscribe(channel, received::add).await().atMost(WAIT);
+
+        assertEquals(1L, channels.publish(channel, "{\"n\":1}").await().atMost(WAIT), "one subscriber");
+        assertEquals("{\"n\":1}", received.poll(WAIT.toSeconds(), TimeUnit.SECONDS));
+    }
+
+    @Test
+    void messagesOfOnePublisherArriveInOrderAcrossChannels() {
+        List<String> received = new CopyOnWriteArrayList<>();
+        String a = Tokens.unique("a");
+        String b = Tokens.unique("b");
+        channels.subscribe(a, received::add).await().atMost(WAIT);
+        channels.subscribe(b, received::add).await().atMost(WAIT);
+        List<String> sent = new ArrayList<>();
+        Uni<Long> chain = Uni.createFrom().item(0L);
+        for (int i = 0; i < 1000; i++) {
+            String message = Integer.toString(i);
+            String channel = i % 2 == 0 ? a : b;
+            sent.add(message);
+            chain = chain.chain(() -> channels.publish(channel, message));
+        }
+        chain.await().atMost(WAIT);
+
+        Awaitility.await().atMost(WAIT).until(() -> received.size() == sent.size());
+        assertEquals(sent, received);
+    }
+
+    @Test
+    void afterUnsubscribingNothingMoreArrives() {
+        List<String> received = new CopyOnWriteArrayList<>();
+        String gone = Tokens.unique("gone");
+        String fence = Tokens.unique("fence");
+        channels.subscribe(gone, received::add).await().atMost(WAIT);
+        channels.subscribe(fence, received::add).await().atMost(WAIT);
+        channels.unsubscribe(gone).await().atMost(WAIT);
+
+        assertEquals(0L, channels.publish(gone, "late").await().atMost(WAIT));
+        channels.publish(fence, "fence").await().atMost(WAIT);
+
+        Awaitility.await().atMost(WAIT).until(() -> received.contains("fence"));
+        assertEquals(List.of("fence"), received, "the fence came, and nothing before it");
+    }
+
+    @Test
+    void aProbeComesBackThroughTheSubscriptionAndNeverReachesTheListener() {
+        List<String> received = new CopyOnWriteArrayList<>();
+        String own = Tokens.unique("node");
+        channels.subscribe(own, received::add).await().atMost(WAIT);
+
+        channels.probe(own).await().atMost(WAIT);
+
+        channels.publish(own, "fence").await().atMost(WAIT);
+        Awaitility.await().atMost(WAIT).until(() -> received.contains("fence"));
+        assertEquals(List.of("fence"), received);
+    }
+
+    @Test
+    void aFrozenRedisFailsTheProbeWithinTheTimeout() throws Exception {
+        String own = Tokens.unique("node");
+        channels.subscribe(own, message -> {
+        }).await().atMost(WAIT);
+        server.freeze();
+        try {
+            long started = System.nanoTime();
+            assertThrows(RuntimeException.class, () -> channels.probe(own).await().atMost(WAIT));
+            assertTrue(System.nanoTime() - started < WAIT.toNanos());
+        } finally {
+            server.thaw();
+        }
+        // Once Redis runs again, a probe comes back (the first may still meet the backlog of the freeze).
+        Awaitility.await().atMost(WAIT).ignoreExceptions().until(() -> {
+            channels.probe(own).await().atMost(WAIT);
+            return true;
+        });
+    }
+}
