@@ -17,28 +17,23 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import dev.lobbyhub.testing.RedisServer;
 import dev.lobbyhub.testing.Tokens;
 import io.smallrye.mutiny.Uni;
-import io.vertx.mutiny.core.Vertx;
 import io.vertx.mutiny.redis.client.Redis;
-import io.vertx.redis.client.RedisOptions;
 
 /** One node's subscriptions against a real Redis: confirmed subscribes, order, probes, a frozen Redis. */
 class RedisChannelsTest {
 
     private static final Duration WAIT = Duration.ofSeconds(10);
 
-    private RedisServer server;
-    private Vertx vertx;
+    private RedisTestClient backend;
     private Redis redis;
     private RedisChannels channels;
 
     @BeforeEach
     void start() throws Exception {
-        server = RedisServer.start();
-        vertx = Vertx.vertx();
-        redis = Redis.createClient(vertx, new RedisOptions().setConnectionString(server.uri()).setMaxPoolWaiting(1024));
+        backend = RedisTestClient.start();
+        redis = backend.redis();
         channels = RedisChannels.open(redis, Duration.ofMillis(500)).await().atMost(WAIT);
     }
 
@@ -47,14 +42,8 @@ class RedisChannelsTest {
         if (channels != null) {
             channels.close();
         }
-        if (redis != null) {
-            redis.close();
-        }
-        if (vertx != null) {
-            vertx.closeAndAwait();
-        }
-        if (server != null) {
-            server.close();
+        if (backend != null) {
+            backend.close();
         }
     }
 
@@ -123,13 +112,13 @@ class RedisChannelsTest {
         String own = Tokens.unique("node");
         channels.subscribe(own, message -> {
         }).await().atMost(WAIT);
-        server.freeze();
+        backend.server().freeze();
         try {
             long started = System.nanoTime();
             assertThrows(RuntimeException.class, () -> channels.probe(own).await().atMost(WAIT));
             assertTrue(System.nanoTime() - started < WAIT.toNanos());
         } finally {
-            server.thaw();
+            backend.server().thaw();
         }
         // Once Redis runs again, a probe comes back (the first may still meet the backlog of the freeze).
         Awaitility.await().atMost(WAIT).ignoreExceptions().until(() -> {

@@ -18,12 +18,9 @@ import dev.lobbyhub.cluster.Presence;
 import dev.lobbyhub.cluster.SeatStore;
 import dev.lobbyhub.config.LobbyhubConfig.OnDuplicate;
 import dev.lobbyhub.protocol.LeaveReason;
-import dev.lobbyhub.testing.RedisServer;
 import dev.lobbyhub.testing.Tokens;
 import io.smallrye.mutiny.Uni;
-import io.vertx.mutiny.core.Vertx;
 import io.vertx.mutiny.redis.client.Redis;
-import io.vertx.redis.client.RedisOptions;
 
 /**
  * The cluster-wide presence read from a real Redis, with seats taken on two simulated nodes. The
@@ -34,17 +31,15 @@ class RedisPresenceTest {
     private static final Duration WAIT = Duration.ofSeconds(10);
     private static final Duration TIMEOUT = Duration.ofSeconds(2);
 
-    private static RedisServer server;
-    private static Vertx vertx;
+    private static RedisTestClient backend;
     private static Redis redis;
     private static RedisSeatStore seats;
     private static RedisPresence presence;
 
     @BeforeAll
     static void start() throws Exception {
-        server = RedisServer.start();
-        vertx = Vertx.vertx();
-        redis = Redis.createClient(vertx, new RedisOptions().setConnectionString(server.uri()).setMaxPoolWaiting(1024));
+        backend = RedisTestClient.start();
+        redis = backend.redis();
         seats = new RedisSeatStore(redis, "lobbyhub", TIMEOUT);
         presence = new RedisPresence(redis, "lobbyhub", TIMEOUT);
         for (String node : List.of("node-a", "node-b")) {
@@ -54,14 +49,8 @@ class RedisPresenceTest {
 
     @AfterAll
     static void stop() {
-        if (redis != null) {
-            redis.close();
-        }
-        if (vertx != null) {
-            vertx.closeAndAwait();
-        }
-        if (server != null) {
-            server.close();
+        if (backend != null) {
+            backend.close();
         }
     }
 

@@ -20,14 +20,11 @@ import dev.lobbyhub.cluster.SeatStore;
 import dev.lobbyhub.cluster.SeatStoreContract;
 import dev.lobbyhub.config.LobbyhubConfig.OnDuplicate;
 import dev.lobbyhub.protocol.CloseCode;
-import dev.lobbyhub.testing.RedisServer;
 import dev.lobbyhub.testing.Tokens;
 import io.smallrye.mutiny.Uni;
-import io.vertx.mutiny.core.Vertx;
 import io.vertx.mutiny.redis.client.Redis;
 import io.vertx.mutiny.redis.client.Request;
 import io.vertx.redis.client.Command;
-import io.vertx.redis.client.RedisOptions;
 
 /** The seat store on a real Redis: the shared contract with three simulated nodes, plus what only Redis has. */
 class RedisSeatStoreTest extends SeatStoreContract {
@@ -35,17 +32,14 @@ class RedisSeatStoreTest extends SeatStoreContract {
     private static final String PREFIX = "lobbyhub";
     private static final List<String> NODES = List.of("node-a", "node-b", "node-c");
 
-    private static RedisServer server;
-    private static Vertx vertx;
+    private static RedisTestClient backend;
     private static Redis redis;
     private static RedisSeatStore seats;
 
     @BeforeAll
     static void start() throws Exception {
-        server = RedisServer.start();
-        vertx = Vertx.vertx();
-        // As in production (application.properties): a connect storm must queue, not fail.
-        redis = Redis.createClient(vertx, new RedisOptions().setConnectionString(server.uri()).setMaxPoolWaiting(1024));
+        backend = RedisTestClient.start();
+        redis = backend.redis();
         seats = new RedisSeatStore(redis, PREFIX, Duration.ofSeconds(2));
         for (String node : NODES) {
             new RedisNodeMembership(redis, PREFIX, Duration.ofSeconds(2), node, Duration.ofMinutes(5), 100).register()
@@ -55,14 +49,8 @@ class RedisSeatStoreTest extends SeatStoreContract {
 
     @AfterAll
     static void stop() {
-        if (redis != null) {
-            redis.close();
-        }
-        if (vertx != null) {
-            vertx.closeAndAwait();
-        }
-        if (server != null) {
-            server.close();
+        if (backend != null) {
+            backend.close();
         }
     }
 
@@ -93,7 +81,7 @@ class RedisSeatStoreTest extends SeatStoreContract {
     @Test
     void aFrozenRedisFailsTheClaimWithinTheTimeout() throws Exception {
         RedisSeatStore impatient = new RedisSeatStore(redis, PREFIX, Duration.ofMillis(300));
-        server.freeze();
+        backend.server().freeze();
         try {
             long started = System.nanoTime();
             Uni<Claim> claim = impatient.claim(new Seat(Tokens.unique("l"), Tokens.unique("u"), Tokens.unique("c"),
@@ -102,7 +90,7 @@ class RedisSeatStoreTest extends SeatStoreContract {
             assertInstanceOf(RedisScripts.BackplaneTimeout.class, failure);
             assertTrue(System.nanoTime() - started < WAIT.toNanos());
         } finally {
-            server.thaw();
+            backend.server().thaw();
         }
         seated(claim(Tokens.unique("l"), Tokens.unique("u"), Tokens.unique("c"), "node-a", 10, OnDuplicate.REPLACE));
     }
