@@ -70,6 +70,7 @@ public class RedisCluster implements BackplaneHealth {
     private final RedisBroker broker;
     private final RedisAdmitter admitter;
 
+    private volatile boolean stopping;
     private volatile boolean registered;
     private volatile boolean probeAnswered;
     private volatile int liveNodes;
@@ -109,7 +110,9 @@ public class RedisCluster implements BackplaneHealth {
         channels.onEnd(() -> {
             probeAnswered = false;
             feeds.clear();
-            LOG.warn("the Redis subscription ended: new connections are refused until it is back");
+            if (!stopping) {
+                LOG.warn("cluster: the Redis subscription ended; new connections get 1013 until it is back");
+            }
         });
     }
 
@@ -237,6 +240,7 @@ public class RedisCluster implements BackplaneHealth {
 
     @PreDestroy
     void stop() {
+        stopping = true;
         if (timer >= 0) {
             vertx.cancelTimer(timer);
         }

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Starts a local lobbyhub cluster: one redis-server and two nodes (8080 and 8081) built with the dev
+# profile (dev signing secret, /dev/token, demo page, admin key dev-admin-key). Open
+# http://localhost:8080/ and http://localhost:8081/ in two tabs, same lobby: one lobby, two nodes.
+# Ctrl-C stops everything. Needs redis-server (Debian/Ubuntu: sudo apt-get install redis-server).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+REDIS_PORT="${REDIS_PORT:-6379}"
+PORTS=(${PORTS:-8080 8081})
+REDIS_SERVER="$(command -v redis-server || true)"
+if [[ -z "$REDIS_SERVER" ]]; then
+  echo "redis-server not found: install it (Debian/Ubuntu: sudo apt-get install redis-server; macOS: brew install redis)" >&2
+  exit 1
+fi
+
+echo "building the dev-profile jar (target/local-cluster/) ..."
+./mvnw -B -ntp -q package -DskipTests -Dquarkus.profile=dev -Dquarkus.package.output-directory=local-cluster
+
+logs="target/local-cluster-logs"
+mkdir -p "$logs"
+pids=()
+stop() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+}
+trap stop EXIT INT TERM
+
+"$REDIS_SERVER" --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no --daemonize no \
+  > "$logs/redis.log" 2>&1 &
+pids+=($!)
+
+for i in "${!PORTS[@]}"; do
+  port="${PORTS[$i]}"
+  HOSTNAME="local-$port" QUARKUS_HTTP_PORT="$port" \
+    LOBBYHUB_CLUSTER_ENABLED=true QUARKUS_REDIS_HOSTS="redis://127.0.0.1:$REDIS_PORT" \
+    java -Dquarkus.profile=dev -jar target/local-cluster/quarkus-run.jar > "$logs/node-$port.log" 2>&1 &
+  pids+=($!)
+done
+
+for port in "${PORTS[@]}"; do
+  for _ in $(seq 1 120); do
+    curl -fs "http://localhost:$port/q/health/ready" > /dev/null 2>&1 && break
+    sleep 0.5
+  done
+  if curl -fs "http://localhost:$port/q/health/ready" > /dev/null 2>&1; then
+    echo "node ready: http://localhost:$port/   (log: $logs/node-$port.log)"
+  else
+    echo "node on $port did not become ready; see $logs/node-$port.log" >&2
+    exit 1
+  fi
+done
+echo "Redis on 127.0.0.1:$REDIS_PORT. Cluster stats: curl -H 'Authorization: Bearer dev-admin-key' http://localhost:${PORTS[0]}/api/v1/stats"
+echo "Ctrl-C stops the cluster."
+wait
