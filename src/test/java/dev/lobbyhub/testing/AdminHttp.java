@@ -55,6 +55,11 @@ public final class AdminHttp {
                 .POST(HttpRequest.BodyPublishers.ofString(body.encode(), StandardCharsets.UTF_8)));
     }
 
+    /** A POST without a body, as {@code /users/{id}/ping} takes it. */
+    public Answer post(URI base, String path) {
+        return send(request(base, path).POST(HttpRequest.BodyPublishers.noBody()));
+    }
+
     public Answer delete(URI base, String path) {
         return send(request(base, path).DELETE());
     }
