@@ -24,6 +24,7 @@ import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement
 import org.eclipse.microprofile.openapi.annotations.security.SecurityScheme;
 import org.eclipse.microprofile.openapi.annotations.enums.SecuritySchemeType;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import dev.lobbyhub.cluster.Broker;
@@ -59,8 +60,12 @@ public class AdminResource {
     static final long DEFAULT_PING_TIMEOUT_MS = 2000;
     static final long MAX_PING_TIMEOUT_MS = 30_000;
 
+    /** {@code nodes} only in cluster mode. */
     public record Stats(int totalConnections, int maxConnections, long capacityPercent, int activeLobbies,
-            int maxPerLobby, String nodeId) {
+            int maxPerLobby, String nodeId, @JsonInclude(JsonInclude.Include.NON_NULL) List<NodeStats> nodes) {
+    }
+
+    public record NodeStats(String nodeId, int connections, int maxConnections, long capacityPercent, long lastSeenMs) {
     }
 
     public record LobbyLine(String code, int memberCount) {
@@ -106,11 +111,14 @@ public class AdminResource {
 
     @GET
     @Path("/stats")
-    @Operation(summary = "Connection and lobby counts of this node")
+    @Operation(summary = "Connection and lobby counts: this node's, or in cluster mode the cluster's and each node's")
     public Uni<Stats> stats() {
         return presence.totals().map(totals -> new Stats(totals.connections(), totals.maxConnections(),
                 Capacity.percent(totals.connections(), totals.maxConnections()), totals.activeLobbies(), maxPerLobby,
-                nodeId.value()));
+                nodeId.value(), totals.nodes() == null ? null : totals.nodes().stream()
+                        .map(node -> new NodeStats(node.nodeId(), node.connections(), node.maxConnections(),
+                                Capacity.percent(node.connections(), node.maxConnections()), node.lastSeenMillis()))
+                        .toList()));
     }
 
     @GET

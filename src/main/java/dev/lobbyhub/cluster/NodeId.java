@@ -5,8 +5,9 @@ import java.util.UUID;
 import jakarta.enterprise.context.ApplicationScoped;
 
 /**
- * The name of this node in answers and logs: the {@code HOSTNAME} environment variable (the pod
- * name on Kubernetes), else a random one fixed for the life of the process.
+ * The name of this node in answers, logs and the cluster: the {@code HOSTNAME} environment
+ * variable (the pod name on Kubernetes), else {@code node}, plus a suffix new at every start, so
+ * a restarted pod is a new node (SPEC §9) and never mistaken for the one before it.
  */
 @ApplicationScoped
 public class NodeId {
@@ -15,7 +16,8 @@ public class NodeId {
 
     NodeId() {
         String host = System.getenv("HOSTNAME");
-        this.value = host != null && !host.isBlank() ? host : "node-" + UUID.randomUUID().toString().substring(0, 8);
+        String base = host != null && !host.isBlank() ? host : "node";
+        this.value = base + "-" + UUID.randomUUID().toString().substring(0, 6);
     }
 
     public String value() {

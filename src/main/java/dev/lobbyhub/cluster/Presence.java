@@ -26,8 +26,12 @@ public interface Presence {
     record LobbyCount(String code, int memberCount) {
     }
 
-    /** Counts over the nodes this presence answers for. */
-    record Totals(int connections, int maxConnections, int activeLobbies) {
+    /** Counts over the nodes this presence answers for; {@code nodes} is null on a single node. */
+    record Totals(int connections, int maxConnections, int activeLobbies, List<NodeLoad> nodes) {
+    }
+
+    /** One live node of the cluster; {@code lastSeenMillis} is the time since it last renewed its lease. */
+    record NodeLoad(String nodeId, int connections, int maxConnections, long lastSeenMillis) {
     }
 
     /** Where the user is connected, or empty. */

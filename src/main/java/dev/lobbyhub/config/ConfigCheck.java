@@ -24,8 +24,8 @@ public class ConfigCheck {
     static final String TRANSPORT_FRAME_SIZE = "quarkus.websockets-next.server.max-frame-size";
 
     void onStart(@Observes StartupEvent event, LobbyhubConfig config) {
-        List<String> problems = problems(config);
         Config all = ConfigProvider.getConfig();
+        List<String> problems = problems(config, all.getOptionalValue("quarkus.redis.hosts", String.class).isPresent());
         for (String key : List.of(TRANSPORT_MESSAGE_SIZE, TRANSPORT_FRAME_SIZE)) {
             all.getOptionalValue(key, Integer.class)
                     .filter(transportLimit -> transportLimit <= config.limits().maxMessageBytes())
@@ -38,8 +38,11 @@ public class ConfigCheck {
         }
     }
 
-    /** Every problem found, one sentence each; empty when the configuration is usable. */
-    public static List<String> problems(LobbyhubConfig config) {
+    /**
+     * Every problem found, one sentence each; empty when the configuration is usable.
+     * {@code redisConfigured}: whether {@code quarkus.redis.hosts} is set.
+     */
+    public static List<String> problems(LobbyhubConfig config, boolean redisConfigured) {
         List<String> problems = new ArrayList<>();
         LobbyhubConfig.Limits limits = config.limits();
         atLeast(problems, "lobbyhub.limits.max-connections", limits.maxConnections(), 1);
@@ -89,8 +92,12 @@ public class ConfigCheck {
         if (config.cluster().redisTimeout().toMillis() < 1) {
             problems.add("lobbyhub.cluster.redis-timeout must be positive (was " + config.cluster().redisTimeout() + ")");
         }
-        if (config.cluster().enabled()) {
-            problems.add("lobbyhub.cluster.enabled=true is not supported by this version: run a single node");
+        if (config.cluster().enabled() && !redisConfigured) {
+            problems.add("lobbyhub.cluster.enabled=true needs Redis: set QUARKUS_REDIS_HOSTS (quarkus.redis.hosts),"
+                    + " e.g. redis://redis:6379");
+        }
+        if (config.cluster().nodeTimeout().toMillis() < 3000) {
+            problems.add("lobbyhub.cluster.node-timeout must be at least 3s (was " + config.cluster().nodeTimeout() + ")");
         }
         return problems;
     }

@@ -121,7 +121,7 @@ public interface LobbyhubConfig {
     }
 
     interface Cluster {
-        /** Cluster mode on Redis. Not available yet: startup refuses {@code true}. */
+        /** Cluster mode: nodes share Redis ({@code quarkus.redis.hosts}) and every rule holds across them. */
         @WithDefault("false")
         boolean enabled();
 

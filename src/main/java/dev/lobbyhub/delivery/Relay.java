@@ -6,6 +6,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import dev.lobbyhub.cluster.LobbyLink;
 import dev.lobbyhub.metrics.DropReason;
 import dev.lobbyhub.metrics.LobbyhubMetrics;
 import dev.lobbyhub.protocol.ClientMessage;
@@ -14,7 +15,11 @@ import dev.lobbyhub.protocol.ServerMessages;
 import dev.lobbyhub.registry.ConnectionRegistry;
 import dev.lobbyhub.registry.Session;
 
-/** Carries out one well-formed client message: relay to the lobby or one member, or answer the sender. */
+/**
+ * Carries out one well-formed client message: relay to the lobby or one member, or answer the
+ * sender. Frames are built once; this node's members get them at once, and the {@link LobbyLink}
+ * carries them to the lobby's members on other nodes (cluster mode).
+ */
 @ApplicationScoped
 public class Relay {
 
@@ -24,11 +29,18 @@ public class Relay {
     private final ConnectionRegistry registry;
     private final LobbyhubMetrics metrics;
     private final PongWaiters pongWaiters;
+    private final LobbyLink link;
 
-    Relay(ConnectionRegistry registry, LobbyhubMetrics metrics, PongWaiters pongWaiters) {
+    Relay(ConnectionRegistry registry, LobbyhubMetrics metrics, PongWaiters pongWaiters, LobbyLink link) {
         this.registry = registry;
         this.metrics = metrics;
         this.pongWaiters = pongWaiters;
+        this.link = link;
+    }
+
+    /** A {@code lobby_message} or {@code direct_message} frame; {@code from} null means the game backend. */
+    public static String frame(String type, String from, JsonNode data) {
+        return ServerMessages.relayed(type, from, data, System.currentTimeMillis());
     }
 
     /**
@@ -36,7 +48,11 @@ public class Relay {
      * {@code from} null means the game backend. Returns how many members it was handed to.
      */
     public int toLobby(Session[] members, String from, JsonNode data, Predicate<Session> skip) {
-        String text = ServerMessages.relayed("lobby_message", from, data, System.currentTimeMillis());
+        return toLobby(members, frame("lobby_message", from, data), skip);
+    }
+
+    /** Hands a finished frame to every member that {@code skip} does not exclude; answers how many. */
+    public int toLobby(Session[] members, String text, Predicate<Session> skip) {
         int delivered = 0;
         for (Session member : members) {
             if (!skip.test(member)) {
@@ -50,22 +66,31 @@ public class Relay {
 
     /** Sends {@code direct_message} to one member; {@code from} null means the game backend. */
     public void toMember(Session to, String from, JsonNode data) {
-        to.send(ServerMessages.relayed("direct_message", from, data, System.currentTimeMillis()));
+        toMember(to, frame("direct_message", from, data));
+    }
+
+    /** Hands a finished frame to one member. */
+    public void toMember(Session to, String text) {
+        to.send(text);
         metrics.delivered(1);
     }
 
     public void handle(Session from, ClientMessage message) {
         if (message instanceof ClientMessage.LobbyMessage lobbyMessage) {
-            toLobby(from.lobbyMembers(), from.userId(), lobbyMessage.data(), member -> member == from);
+            String text = frame("lobby_message", from.userId(), lobbyMessage.data());
+            toLobby(from.lobbyMembers(), text, member -> member == from);
+            link.toLobby(from.lobby(), text);
         } else if (message instanceof ClientMessage.DirectMessage direct) {
             Session to = registry.findUser(direct.to());
-            if (to == null || !to.isOpen() || !to.lobby().equals(from.lobby())) {
+            boolean here = to != null && to.isOpen() && to.lobby().equals(from.lobby());
+            if (here) {
+                toMember(to, from.userId(), direct.data());
+            } else if (!link.toMember(from.lobby(), direct.to(),
+                    frame("direct_message", from.userId(), direct.data()))) {
                 metrics.dropped(DropReason.USER_NOT_FOUND);
                 from.send(ServerMessages.error(ErrorCode.USER_NOT_FOUND,
                         "no member " + direct.to() + " in this lobby", direct.id()));
-                return;
             }
-            toMember(to, from.userId(), direct.data());
         } else if (message instanceof ClientMessage.Ping ping) {
             from.send(ServerMessages.pong(ping.id(), System.currentTimeMillis()));
         } else if (message instanceof ClientMessage.HealthPong pong) {

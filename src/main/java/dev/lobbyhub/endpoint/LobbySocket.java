@@ -24,6 +24,7 @@ import dev.lobbyhub.protocol.InvalidMessageException;
 import dev.lobbyhub.protocol.LobbyCode;
 import dev.lobbyhub.protocol.ServerMessages;
 import dev.lobbyhub.registry.Admission;
+import dev.lobbyhub.registry.Admitter;
 import dev.lobbyhub.registry.ConnectionRegistry;
 import dev.lobbyhub.registry.Session;
 import io.quarkus.websockets.next.CloseReason;
@@ -44,8 +45,10 @@ import io.vertx.core.http.HttpClosedException;
 
 /**
  * {@code /ws/{lobby}}: admission checks in the order of the contract (origin, lobby code, token,
- * lobby allowed by the token, draining, capacity), then hands frames to {@link Relay}. Every hook runs
- * on the connection's event loop and returns at once.
+ * lobby allowed by the token, then the {@link Admitter}: draining, capacity, seat), then hands
+ * frames to {@link Relay}. Every hook runs on the connection's event loop and never blocks; in
+ * cluster mode admission completes when Redis has answered, and frames a client sends before its
+ * {@code welcome} are not read.
  */
 @WebSocket(path = "/ws/{lobby}")
 public class LobbySocket {
@@ -57,6 +60,7 @@ public class LobbySocket {
 
     private final TokenVerifier verifier;
     private final ConnectionRegistry registry;
+    private final Admitter admitter;
     private final Relay relay;
     private final LobbyhubMetrics metrics;
     private final AllowedOrigins allowedOrigins;
@@ -64,10 +68,11 @@ public class LobbySocket {
     private final int messagesPerSecond;
     private final int burst;
 
-    LobbySocket(TokenVerifier verifier, ConnectionRegistry registry, Relay relay, LobbyhubMetrics metrics,
-            LobbyhubConfig config) {
+    LobbySocket(TokenVerifier verifier, ConnectionRegistry registry, Admitter admitter, Relay relay,
+            LobbyhubMetrics metrics, LobbyhubConfig config) {
         this.verifier = verifier;
         this.registry = registry;
+        this.admitter = admitter;
         this.relay = relay;
         this.metrics = metrics;
         this.allowedOrigins = AllowedOrigins.of(config.allowedOrigins());
@@ -100,18 +105,23 @@ public class LobbySocket {
         }
         WebSocketTransport transport = new WebSocketTransport(connection, Vertx.currentContext(), registry, metrics,
                 maxOutboundBytes);
-        Admission admission = registry.admit(identity, lobby, connection.id(), transport);
-        if (admission instanceof Admission.Rejected rejected) {
-            return reject(connection, rejected.code(), identity.userId(), rejected.code().reason());
-        }
-        Session session = ((Admission.Admitted) admission).session();
-        transport.attach(session);
-        if (guard != null) {
-            guard.onViolation(code -> registry.disconnect(session, code));
-        }
-        connection.userData().put(SESSION, session);
-        connection.userData().put(RATE_LIMIT, new InboundRateLimit(messagesPerSecond, burst));
-        return DONE;
+        return admitter.admit(identity, lobby, connection.id(), transport).chain(admission -> {
+            if (admission instanceof Admission.Rejected rejected) {
+                return reject(connection, rejected.code(), identity.userId(), rejected.code().reason());
+            }
+            Session session = ((Admission.Admitted) admission).session();
+            transport.attach(session);
+            if (guard != null) {
+                guard.onViolation(code -> registry.disconnect(session, code));
+            }
+            connection.userData().put(RATE_LIMIT, new InboundRateLimit(messagesPerSecond, burst));
+            connection.userData().put(SESSION, session);
+            if (connection.isClosed()) {
+                // Closed while its seat was being claimed (cluster mode): @OnClose found no session.
+                registry.transportClosed(session);
+            }
+            return DONE;
+        });
     }
 
     @OnTextMessage

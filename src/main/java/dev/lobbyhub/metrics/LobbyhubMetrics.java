@@ -74,6 +74,11 @@ public class LobbyhubMetrics {
         Gauge.builder(MeterNames.LOBBIES_ACTIVE, lobbies).description("Lobbies with members").register(registry);
     }
 
+    /** Registers the meters of cluster mode; the two gauges are read at scrape time. */
+    public BackplaneMeters backplane(Supplier<Number> liveNodes, Supplier<Number> up) {
+        return new BackplaneMeters(registry, liveNodes, up);
+    }
+
     public void accepted() {
         accepted.increment();
     }

@@ -28,7 +28,17 @@ public final class MeterNames {
     /** Timer: duration of one health sweep over all connections. */
     public static final String SWEEP_DURATION = "lobbyhub.sweep.duration";
 
+    /** Gauge (cluster mode): nodes whose lease is live. */
+    public static final String CLUSTER_NODES = "lobbyhub.cluster.nodes";
+    /** Gauge (cluster mode): 1 while this node reaches Redis, else 0. */
+    public static final String BACKPLANE_UP = "lobbyhub.backplane.up";
+    /** Timer (cluster mode): round trip of each admission to Redis. */
+    public static final String BACKPLANE_LATENCY = "lobbyhub.backplane.latency";
+    /** Counter (cluster mode), tag {@code direction} ({@code published}, {@code received}): envelopes between nodes. */
+    public static final String BACKPLANE_MESSAGES = "lobbyhub.backplane.messages";
+
     public static final String TAG_REASON = "reason";
+    public static final String TAG_DIRECTION = "direction";
     public static final String TAG_TYPE = "type";
 
     private MeterNames() {

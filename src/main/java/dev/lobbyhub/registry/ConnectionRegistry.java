@@ -5,6 +5,8 @@ import java.util.Collection;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 
@@ -35,6 +37,13 @@ import io.quarkus.runtime.Startup;
  * registry asks it inside the critical section, and applies the seat events it answers with
  * (joined, left, replaced) to this node's sessions, telling each lobby as they come. The node's own
  * rules (draining, {@code max-connections}) stay here.
+ *
+ * <p>
+ * In cluster mode ({@link #joinCluster}) the seat store is shared and answers later: admission
+ * first {@link #reserve}s a place on this node, the seat is claimed in the store, and the session
+ * enters the indexes when the store's stream of seat events reaches its {@code joined} event, so
+ * every node tells its members of each change in the one order the store committed them. Leaving
+ * works the same way: the seat is released in the store, and its {@code left} event removes it.
  *
  * <p>
  * Two roles decide who does the follow-up work of a close, so it is done exactly once: whoever
@@ -75,6 +84,10 @@ public class ConnectionRegistry {
     private final LocalSeatStore seats = new LocalSeatStore(new Applier());
     /** The seat decision under way, under the lock; its events record what they did here. */
     private Change current;
+    /** Cluster mode: the shared seat store; null on a single node. */
+    private volatile SeatStore sharedSeats;
+    /** Cluster mode: connections with a place reserved here, waiting for their seat; written under the lock. */
+    private final Map<String, Reserved> reserved = new ConcurrentHashMap<>();
     private final ConcurrentSkipListMap<String, Lobby> lobbies = new ConcurrentSkipListMap<>();
     /** Admitted sessions still in the indexes; written under the lock. */
     private volatile int connectionCount;
@@ -142,6 +155,66 @@ public class ConnectionRegistry {
     }
 
     /**
+     * Cluster mode: takes a place on this node for a connection whose seat is about to be claimed in
+     * the shared store, or says why not (draining, {@code max-connections}). Places reserved count
+     * against {@code max-connections} like admitted ones. Follow with {@link #whenSeated}, then
+     * {@link #welcome}, or {@link #abandon} when the claim is refused or fails.
+     */
+    public Admission reserve(Identity identity, String lobbyCode, String connectionId, Transport transport) {
+        Session session = new Session(connectionId, identity.userId(), identity.name(), lobbyCode, transport);
+        synchronized (lock) {
+            if (draining) {
+                return new Admission.Rejected(CloseCode.SERVER_SHUTDOWN);
+            }
+            // A returning user's older connection here gives up its place (same rule as on one node).
+            if (!byUser.containsKey(identity.userId()) && connectionCount + reserved.size() >= settings.maxConnections()) {
+                return new Admission.Rejected(CloseCode.SERVER_FULL);
+            }
+            reserved.put(connectionId, new Reserved(session, new CompletableFuture<>()));
+        }
+        return new Admission.Admitted(session);
+    }
+
+    /** Cluster mode: completes when the store's {@code joined} (or {@code replaced}) event put the session in the indexes. */
+    public CompletionStage<Void> whenSeated(Session session) {
+        synchronized (lock) {
+            Reserved place = reserved.get(session.connectionId());
+            if (place != null) {
+                return place.seated;
+            }
+            return byConnection.get(session.connectionId()) == session ? CompletableFuture.completedFuture(null)
+                    : CompletableFuture.failedFuture(new IllegalStateException("no place reserved for " + session));
+        }
+    }
+
+    /** Cluster mode: the seated session gets {@code welcome} with the lobby's members as of its seat change. */
+    public void welcome(Session session, List<String> memberIds) {
+        metrics.accepted();
+        LOG.infof("connect user=%s lobby=%s conn=%s", LogText.escape(session.userId()), session.lobby(),
+                session.connectionId());
+        capacityWarnings.onChange(connectionCount);
+        session.sendWelcome(ServerMessages.welcome(session.connectionId(), session.userId(), session.lobby(), memberIds,
+                settings.pingIntervalMs(), settings.staleAfterMs(), settings.maxMessageBytes()));
+    }
+
+    /** Cluster mode: gives back the place of a connection that got no seat. */
+    public void abandon(Session session) {
+        synchronized (lock) {
+            reserved.remove(session.connectionId());
+        }
+    }
+
+    /**
+     * Switches this registry to a shared seat store (cluster mode, at startup, before any
+     * connection). Answers the listener that the store's stream of seat events must be fed to, in
+     * commit order, one event at a time.
+     */
+    public SeatEvents joinCluster(SeatStore store) {
+        this.sharedSeats = store;
+        return new StreamApplier();
+    }
+
+    /**
      * Closes an admitted connection from the server side with this code. Returns false when the
      * session was already closing or closed, in which case nothing happens.
      */
@@ -150,6 +223,10 @@ public class ConnectionRegistry {
             return false;
         }
         session.transport().close(code);
+        if (sharedSeats != null) {
+            releaseShared(session, code.leaveReason());
+            return true;
+        }
         boolean removed;
         synchronized (lock) {
             removed = releaseLocked(session, code.leaveReason());
@@ -163,6 +240,10 @@ public class ConnectionRegistry {
     /** The socket closed (either side). When the client closed it, the lobby learns it {@code left}. */
     public void transportClosed(Session session) {
         if (session.markClosed() != Session.State.OPEN) {
+            return;
+        }
+        if (sharedSeats != null) {
+            releaseShared(session, LeaveReason.LEFT);
             return;
         }
         boolean removed;
@@ -344,6 +425,105 @@ public class ConnectionRegistry {
 
         Change(Session admitted) {
             this.admitted = admitted;
+        }
+    }
+
+    /**
+     * Cluster mode: frees the seat in the shared store; its {@code left} event then removes the
+     * session here. When the store cannot be reached, the session is removed here at once and only
+     * this node's members are told (the seat is left to the store's own clean-up).
+     */
+    private void releaseShared(Session session, LeaveReason reason) {
+        sharedSeats.release(session.connectionId(), reason).subscribe().with(freed -> {
+        }, unreachable -> {
+            LOG.debugf("release conn=%s failed, removed on this node only: %s", session.connectionId(), unreachable);
+            boolean removed;
+            synchronized (lock) {
+                reserved.remove(session.connectionId());
+                removed = unindexLocked(session, reason);
+            }
+            if (removed) {
+                departed(session, reason);
+            }
+        });
+    }
+
+    /** Cluster mode: a connection with a place here, and the signal that its seat reached the indexes. */
+    private record Reserved(Session session, CompletableFuture<Void> seated) {
+    }
+
+    /**
+     * Cluster mode: applies the shared store's seat events, as they arrive in commit order, to this
+     * node's sessions. A change of a session of this node updates the indexes; any change tells
+     * this node's members of the lobby, under the lock, so each of them hears the changes in that
+     * order.
+     */
+    private final class StreamApplier implements SeatEvents {
+
+        @Override
+        public void joined(String lobby, String userId, String connectionId, long sequence) {
+            Reserved place;
+            synchronized (lock) {
+                place = reserved.remove(connectionId);
+                if (place != null) {
+                    indexLocked(place.session, true);
+                } else {
+                    broadcast(members(lobby), ServerMessages.memberJoined(userId));
+                }
+            }
+            if (place != null) {
+                place.seated.complete(null);
+            }
+        }
+
+        @Override
+        public void left(String lobby, String userId, String connectionId, LeaveReason reason, long sequence) {
+            Session session;
+            boolean removed;
+            synchronized (lock) {
+                session = byConnection.get(connectionId);
+                if (session == null) {
+                    broadcast(members(lobby), ServerMessages.memberLeft(userId, reason.wire()));
+                    return;
+                }
+                removed = unindexLocked(session, reason);
+            }
+            if (removed) {
+                closeFreed(session, reason);
+                departed(session, reason);
+            }
+        }
+
+        @Override
+        public void replaced(String lobby, String userId, String oldConnectionId, String newConnectionId,
+                long sequence) {
+            Session old;
+            Reserved place;
+            synchronized (lock) {
+                old = byConnection.get(oldConnectionId);
+                if (old != null && !unindexLocked(old, null)) {
+                    old = null;
+                }
+                place = reserved.remove(newConnectionId);
+                if (place != null) {
+                    indexLocked(place.session, false);
+                }
+            }
+            if (old != null) {
+                closeFreed(old, LeaveReason.REPLACED);
+                departed(old, LeaveReason.REPLACED);
+            }
+            if (place != null) {
+                place.seated.complete(null);
+            }
+        }
+
+        /** A session whose seat was taken from it (a newer connection, or its node's lease lost) is closed. */
+        private void closeFreed(Session session, LeaveReason reason) {
+            CloseCode code = reason == LeaveReason.REPLACED ? CloseCode.REPLACED : CloseCode.BACKPLANE_UNAVAILABLE;
+            if (session.beginClose(code)) {
+                session.transport().close(code);
+            }
         }
     }
 

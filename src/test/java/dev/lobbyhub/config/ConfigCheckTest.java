@@ -44,7 +44,7 @@ class ConfigCheckTest {
     void defaultsPlusASecretHaveNoProblems() {
         LobbyhubConfig config = withSecret();
 
-        assertEquals(List.of(), ConfigCheck.problems(config));
+        assertEquals(List.of(), ConfigCheck.problems(config, false));
         assertEquals(10, config.limits().maxPerLobby());
         assertEquals(10000, config.limits().maxConnections());
     }
@@ -53,19 +53,19 @@ class ConfigCheckTest {
     void defaultsPlusAPublicKeyHaveNoProblems() {
         LobbyhubConfig config = config(Map.of("lobbyhub.auth.jwt.public-key", rsaPublicKeyPem()));
 
-        assertEquals(List.of(), ConfigCheck.problems(config));
+        assertEquals(List.of(), ConfigCheck.problems(config, false));
     }
 
     @Test
     void neitherSecretNorPublicKeyIsOneProblemNamingTheVariable() {
-        List<String> problems = ConfigCheck.problems(config(Map.of()));
+        List<String> problems = ConfigCheck.problems(config(Map.of()), false);
 
         assertOneProblemMentioning(problems, "LOBBYHUB_AUTH_JWT_SECRET");
     }
 
     @Test
     void bothSecretAndPublicKeyIsAProblem() {
-        List<String> problems = ConfigCheck.problems(withSecret("lobbyhub.auth.jwt.public-key", rsaPublicKeyPem()));
+        List<String> problems = ConfigCheck.problems(withSecret("lobbyhub.auth.jwt.public-key", rsaPublicKeyPem()), false);
 
         assertOneProblemMentioning(problems, "lobbyhub.auth.jwt.secret", "lobbyhub.auth.jwt.public-key");
     }
@@ -73,7 +73,7 @@ class ConfigCheckTest {
     @Test
     void staleAfterEqualToPingIntervalIsAProblemNamingBothKeys() {
         List<String> problems = ConfigCheck.problems(withSecret(
-                "lobbyhub.health.ping-interval", "10s", "lobbyhub.health.stale-after", "10s"));
+                "lobbyhub.health.ping-interval", "10s", "lobbyhub.health.stale-after", "10s"), false);
 
         assertOneProblemMentioning(problems, "lobbyhub.health.stale-after", "lobbyhub.health.ping-interval");
     }
@@ -81,7 +81,7 @@ class ConfigCheckTest {
     @Test
     void staleAfterShorterThanPingIntervalIsAProblem() {
         List<String> problems = ConfigCheck.problems(withSecret(
-                "lobbyhub.health.ping-interval", "15s", "lobbyhub.health.stale-after", "5s"));
+                "lobbyhub.health.ping-interval", "15s", "lobbyhub.health.stale-after", "5s"), false);
 
         assertOneProblemMentioning(problems, "lobbyhub.health.stale-after", "lobbyhub.health.ping-interval");
     }
@@ -89,50 +89,62 @@ class ConfigCheckTest {
     @Test
     void staleAfterJustAbovePingIntervalIsFine() {
         assertEquals(List.of(), ConfigCheck.problems(withSecret(
-                "lobbyhub.health.ping-interval", "10s", "lobbyhub.health.stale-after", "11s")));
+                "lobbyhub.health.ping-interval", "10s", "lobbyhub.health.stale-after", "11s"), false));
     }
 
     @Test
     void maxPerLobbyZeroIsAProblemNamingTheKey() {
-        List<String> problems = ConfigCheck.problems(withSecret("lobbyhub.limits.max-per-lobby", "0"));
+        List<String> problems = ConfigCheck.problems(withSecret("lobbyhub.limits.max-per-lobby", "0"), false);
 
         assertOneProblemMentioning(problems, "lobbyhub.limits.max-per-lobby");
     }
 
     @Test
     void maxPerLobbyOneIsFine() {
-        assertEquals(List.of(), ConfigCheck.problems(withSecret("lobbyhub.limits.max-per-lobby", "1")));
+        assertEquals(List.of(), ConfigCheck.problems(withSecret("lobbyhub.limits.max-per-lobby", "1"), false));
     }
 
     @Test
     void zeroMaxConnectionsIsAProblemNamingTheKey() {
-        assertOneProblemMentioning(ConfigCheck.problems(withSecret("lobbyhub.limits.max-connections", "0")),
+        assertOneProblemMentioning(ConfigCheck.problems(withSecret("lobbyhub.limits.max-connections", "0"), false),
                 "lobbyhub.limits.max-connections");
     }
 
     @Test
     void blankApiKeyIsAProblem() {
-        List<String> problems = ConfigCheck.problems(withSecret("lobbyhub.api.key", "   "));
+        List<String> problems = ConfigCheck.problems(withSecret("lobbyhub.api.key", "   "), false);
 
         assertOneProblemMentioning(problems, "lobbyhub.api.key");
     }
 
     @Test
     void realApiKeyIsFine() {
-        assertEquals(List.of(), ConfigCheck.problems(withSecret("lobbyhub.api.key", "admin-key-123")));
+        assertEquals(List.of(), ConfigCheck.problems(withSecret("lobbyhub.api.key", "admin-key-123"), false));
     }
 
     @Test
-    void clusterEnabledIsAProblem() {
-        List<String> problems = ConfigCheck.problems(withSecret("lobbyhub.cluster.enabled", "true"));
+    void clusterModeWithoutRedisIsAProblemNamingBothKeys() {
+        List<String> problems = ConfigCheck.problems(withSecret("lobbyhub.cluster.enabled", "true"), false);
 
-        assertOneProblemMentioning(problems, "lobbyhub.cluster.enabled");
+        assertOneProblemMentioning(problems, "QUARKUS_REDIS_HOSTS");
+        assertTrue(problems.get(0).contains("lobbyhub.cluster.enabled"), problems.toString());
+    }
+
+    @Test
+    void clusterModeWithRedisIsFine() {
+        assertEquals(List.of(), ConfigCheck.problems(withSecret("lobbyhub.cluster.enabled", "true"), true));
+    }
+
+    @Test
+    void aNodeTimeoutUnderThreeSecondsIsAProblem() {
+        assertOneProblemMentioning(ConfigCheck.problems(withSecret("lobbyhub.cluster.node-timeout", "2s"), false),
+                "lobbyhub.cluster.node-timeout");
     }
 
     @Test
     void keyPrefixWithABraceIsAProblemNamingTheKey() {
         // A brace would break the one hash tag that keeps every key in one Redis Cluster slot.
-        assertOneProblemMentioning(ConfigCheck.problems(withSecret("lobbyhub.cluster.key-prefix", "game{1}")),
+        assertOneProblemMentioning(ConfigCheck.problems(withSecret("lobbyhub.cluster.key-prefix", "game{1}"), false),
                 "lobbyhub.cluster.key-prefix");
     }
 
@@ -140,7 +152,7 @@ class ConfigCheckTest {
     void everyProblemIsReportedAtOnce() {
         List<String> problems = ConfigCheck.problems(config(Map.of(
                 "lobbyhub.limits.max-per-lobby", "0",
-                "lobbyhub.cluster.enabled", "true")));
+                "lobbyhub.cluster.enabled", "true")), false);
 
         assertEquals(3, problems.size(), problems.toString());
     }
@@ -161,7 +173,7 @@ class ConfigCheckTest {
 
     @Test
     void secretShorterThan32BytesIsAProblemNamingTheKey() {
-        List<String> problems = ConfigCheck.problems(config(Map.of("lobbyhub.auth.jwt.secret", "too-short-secret")));
+        List<String> problems = ConfigCheck.problems(config(Map.of("lobbyhub.auth.jwt.secret", "too-short-secret")), false);
 
         assertOneProblemMentioning(problems, "lobbyhub.auth.jwt.secret");
     }
@@ -170,7 +182,7 @@ class ConfigCheckTest {
     void unreadablePublicKeyIsAProblemNamingTheKey(@TempDir Path dir) {
         String missingFile = dir.resolve("missing.pem").toString();
 
-        List<String> problems = ConfigCheck.problems(config(Map.of("lobbyhub.auth.jwt.public-key", missingFile)));
+        List<String> problems = ConfigCheck.problems(config(Map.of("lobbyhub.auth.jwt.public-key", missingFile)), false);
 
         assertOneProblemMentioning(problems, "lobbyhub.auth.jwt.public-key");
     }

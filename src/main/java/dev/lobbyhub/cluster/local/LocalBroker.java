@@ -3,6 +3,7 @@ package dev.lobbyhub.cluster.local;
 import java.util.concurrent.TimeUnit;
 
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Typed;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
@@ -13,12 +14,13 @@ import dev.lobbyhub.protocol.CloseCode;
 import dev.lobbyhub.protocol.ServerMessages;
 import dev.lobbyhub.registry.ConnectionRegistry;
 import dev.lobbyhub.registry.Session;
-import io.quarkus.arc.DefaultBean;
+import io.quarkus.arc.Unremovable;
 import io.smallrye.mutiny.Uni;
 
 /** {@link Broker} of a single node: hands frames to this node's connections, answered at once (pings: at the pong). */
 @ApplicationScoped
-@DefaultBean
+@Typed(LocalBroker.class)
+@Unremovable
 public class LocalBroker implements Broker {
 
     private final ConnectionRegistry registry;

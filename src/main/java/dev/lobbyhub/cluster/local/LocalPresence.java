@@ -5,17 +5,19 @@ import java.util.List;
 import java.util.Optional;
 
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Typed;
 
 import dev.lobbyhub.cluster.NodeId;
 import dev.lobbyhub.cluster.Presence;
 import dev.lobbyhub.registry.ConnectionRegistry;
 import dev.lobbyhub.registry.Session;
-import io.quarkus.arc.DefaultBean;
+import io.quarkus.arc.Unremovable;
 import io.smallrye.mutiny.Uni;
 
 /** {@link Presence} of a single node: this node's registry, answered at once. */
 @ApplicationScoped
-@DefaultBean
+@Typed(LocalPresence.class)
+@Unremovable
 public class LocalPresence implements Presence {
 
     private final ConnectionRegistry registry;
@@ -54,7 +56,7 @@ public class LocalPresence implements Presence {
     @Override
     public Uni<Totals> totals() {
         return Uni.createFrom().item(new Totals(registry.connectionCount(), registry.settings().maxConnections(),
-                registry.lobbyCount()));
+                registry.lobbyCount(), null));
     }
 
     private Member member(Session session) {

@@ -5,6 +5,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 
 import io.smallrye.mutiny.Uni;
@@ -28,7 +29,7 @@ import io.vertx.mutiny.redis.client.Response;
 public final class RedisChannels implements AutoCloseable {
 
     private final Redis redis;
-    private final RedisConnection subscriber;
+    private volatile RedisConnection subscriber;
     private final Duration timeout;
     /** What a probe message starts with; no frame lobbyhub publishes does (they are JSON). */
     private static final String PROBE = "lobbyhub-probe:";
@@ -38,19 +39,41 @@ public final class RedisChannels implements AutoCloseable {
     private final AtomicLong probeCount = new AtomicLong();
     private volatile Runnable onEnd = () -> {
     };
+    private volatile BiConsumer<String, String> otherChannels = (channel, payload) -> {
+    };
 
-    private RedisChannels(Redis redis, RedisConnection subscriber, Duration timeout) {
+    /** Channels over {@code redis}, not connected yet: {@link #connect} opens the subscriber connection. */
+    public RedisChannels(Redis redis, Duration timeout) {
         this.redis = redis;
-        this.subscriber = subscriber;
         this.timeout = timeout;
-        subscriber.handler(this::dispatch);
-        subscriber.endHandler(() -> onEnd.run());
     }
 
     /** Opens the subscriber connection; {@code redis} also publishes (from its pool). */
     public static Uni<RedisChannels> open(Redis redis, Duration timeout) {
-        return redis.connect().ifNoItem().after(timeout).fail()
-                .map(connection -> new RedisChannels(redis, connection, timeout));
+        RedisChannels channels = new RedisChannels(redis, timeout);
+        return channels.connect().replaceWith(channels);
+    }
+
+    /** Opens a new subscriber connection (at start, or after Redis ended the last one); no channel is subscribed then. */
+    public Uni<Void> connect() {
+        return redis.connect().ifNoItem().after(timeout).fail().invoke(connection -> {
+            connection.handler(this::dispatch);
+            connection.endHandler(() -> ended(connection));
+            connection.exceptionHandler(failure -> ended(connection));
+            subscriber = connection;
+        }).replaceWithVoid();
+    }
+
+    /** Whether the subscriber connection is open (as far as the client knows: a frozen Redis needs {@link #probe}). */
+    public boolean isConnected() {
+        return subscriber != null;
+    }
+
+    private void ended(RedisConnection connection) {
+        if (subscriber == connection) {
+            subscriber = null;
+            onEnd.run();
+        }
     }
 
     /** Runs when Redis ends the subscriber connection (a restart): every subscription is gone then. */
@@ -58,15 +81,25 @@ public final class RedisChannels implements AutoCloseable {
         this.onEnd = action;
     }
 
+    /** Receives the messages of channels subscribed without a listener of their own, with the channel's name. */
+    public void onOtherChannels(BiConsumer<String, String> listener) {
+        this.otherChannels = listener;
+    }
+
+    /** Listens to a channel with the {@link #onOtherChannels} listener; completes when Redis confirms. */
+    public Uni<Void> subscribe(String channel) {
+        return bounded(Uni.createFrom().deferred(() -> subscriber().send(Request.cmd(Command.SUBSCRIBE).arg(channel)))).replaceWithVoid();
+    }
+
     /** Listens to a channel; completes when Redis confirms, so nothing published afterwards is missed. */
     public Uni<Void> subscribe(String channel, Consumer<String> listener) {
         listeners.put(channel, listener);
-        return bounded(subscriber.send(Request.cmd(Command.SUBSCRIBE).arg(channel))).replaceWithVoid()
+        return bounded(Uni.createFrom().deferred(() -> subscriber().send(Request.cmd(Command.SUBSCRIBE).arg(channel)))).replaceWithVoid()
                 .onFailure().invoke(() -> listeners.remove(channel, listener));
     }
 
     public Uni<Void> unsubscribe(String channel) {
-        return bounded(subscriber.send(Request.cmd(Command.UNSUBSCRIBE).arg(channel))).replaceWithVoid()
+        return bounded(Uni.createFrom().deferred(() -> subscriber().send(Request.cmd(Command.UNSUBSCRIBE).arg(channel)))).replaceWithVoid()
                 .invoke(() -> listeners.remove(channel));
     }
 
@@ -104,11 +137,22 @@ public final class RedisChannels implements AutoCloseable {
                 probe.run();
                 return;
             }
-            Consumer<String> listener = listeners.get(push.get(1).toString());
+            String channel = push.get(1).toString();
+            Consumer<String> listener = listeners.get(channel);
             if (listener != null) {
                 listener.accept(payload);
+            } else {
+                otherChannels.accept(channel, payload);
             }
         }
+    }
+
+    private RedisConnection subscriber() {
+        RedisConnection connection = subscriber;
+        if (connection == null) {
+            throw new IllegalStateException("not connected to Redis");
+        }
+        return connection;
     }
 
     private <T> Uni<T> bounded(Uni<T> answer) {
@@ -117,6 +161,10 @@ public final class RedisChannels implements AutoCloseable {
 
     @Override
     public void close() {
-        subscriber.closeAndForget();
+        RedisConnection connection = subscriber;
+        subscriber = null;
+        if (connection != null) {
+            connection.closeAndForget();
+        }
     }
 }

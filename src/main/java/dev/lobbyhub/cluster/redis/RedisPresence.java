@@ -66,13 +66,17 @@ public final class RedisPresence implements Presence {
         return scripts.call(CLUSTER_STATS).map(reply -> {
             int connections = 0;
             int maxConnections = 0;
+            List<NodeLoad> nodes = new ArrayList<>();
             for (Response node : reply.get(2)) {
                 if (node.get(5).toInteger() == 1) {
-                    connections += node.get(1).toInteger();
-                    maxConnections += node.get(2).toInteger();
+                    NodeLoad load = new NodeLoad(node.get(0).toString(), node.get(1).toInteger(), node.get(2).toInteger(),
+                            node.get(3).toLong());
+                    nodes.add(load);
+                    connections += load.connections();
+                    maxConnections += load.maxConnections();
                 }
             }
-            return new Totals(connections, maxConnections, reply.get(1).toInteger());
+            return new Totals(connections, maxConnections, reply.get(1).toInteger(), nodes);
         });
     }
 

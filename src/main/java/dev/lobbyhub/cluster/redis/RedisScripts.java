@@ -8,6 +8,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.HexFormat;
+import java.util.function.Function;
 
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.redis.client.Command;
@@ -29,12 +30,18 @@ final class RedisScripts {
     record Script(String name, String text, String sha) {
     }
 
-    private final Redis redis;
+    private final Function<Request, Uni<Response>> sender;
     private final String keyBase;
     private final Duration timeout;
 
+    /** Scripts sent through the client's pool (any free connection). */
     RedisScripts(Redis redis, String keyPrefix, Duration timeout) {
-        this.redis = redis;
+        this(redis::send, keyPrefix, timeout);
+    }
+
+    /** Scripts sent through {@code sender}, e.g. one connection that keeps their order. */
+    RedisScripts(Function<Request, Uni<Response>> sender, String keyPrefix, Duration timeout) {
+        this.sender = sender;
         this.keyBase = keyBase(keyPrefix);
         this.timeout = timeout;
     }
@@ -66,7 +73,7 @@ final class RedisScripts {
         for (Object arg : args) {
             request.arg(String.valueOf(arg));
         }
-        return redis.send(request);
+        return sender.apply(request);
     }
 
     private static boolean isNoScript(Throwable failure) {

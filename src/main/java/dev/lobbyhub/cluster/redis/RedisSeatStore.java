@@ -31,6 +31,11 @@ public final class RedisSeatStore implements SeatStore {
         this.scripts = new RedisScripts(redis, keyPrefix, timeout);
     }
 
+    /** Claims and releases sent on one connection, so Redis runs them in the order they were given. */
+    RedisSeatStore(PinnedConnection connection, String keyPrefix, Duration timeout) {
+        this.scripts = new RedisScripts(connection::send, keyPrefix, timeout);
+    }
+
     @Override
     public Uni<Claim> claim(Seat seat, int maxPerLobby, OnDuplicate onDuplicate) {
         String mode = onDuplicate == OnDuplicate.REJECT ? "reject" : "replace";

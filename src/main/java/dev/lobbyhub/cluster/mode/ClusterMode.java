@@ -1,0 +1,83 @@
+package dev.lobbyhub.cluster.mode;
+
+import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.inject.Instance;
+import jakarta.enterprise.inject.Produces;
+import jakarta.inject.Singleton;
+
+import dev.lobbyhub.cluster.BackplaneHealth;
+import dev.lobbyhub.cluster.Broker;
+import dev.lobbyhub.cluster.LobbyLink;
+import dev.lobbyhub.cluster.Presence;
+import dev.lobbyhub.cluster.local.LocalBroker;
+import dev.lobbyhub.cluster.local.LocalPresence;
+import dev.lobbyhub.cluster.redis.RedisCluster;
+import dev.lobbyhub.config.LobbyhubConfig;
+import dev.lobbyhub.registry.Admitter;
+import dev.lobbyhub.registry.ConnectionRegistry;
+import io.quarkus.runtime.StartupEvent;
+import io.smallrye.mutiny.Uni;
+
+/**
+ * Picks the implementations of the cluster seam at startup from {@code lobbyhub.cluster.enabled}:
+ * this node alone (nothing touches Redis, none is needed), or Redis. The choice is made at run
+ * time, so one build (and one native image) serves both.
+ */
+@Singleton
+public class ClusterMode {
+
+    private final boolean enabled;
+
+    ClusterMode(LobbyhubConfig config) {
+        this.enabled = config.cluster().enabled();
+    }
+
+    void onStart(@Observes StartupEvent event, Instance<RedisCluster> cluster) {
+        if (enabled) {
+            cluster.get().start();
+        }
+    }
+
+    @Produces
+    @Singleton
+    Admitter admitter(ConnectionRegistry registry, Instance<RedisCluster> cluster) {
+        if (enabled) {
+            return cluster.get().admitter();
+        }
+        return (identity, lobby, connectionId, transport) -> Uni.createFrom()
+                .item(registry.admit(identity, lobby, connectionId, transport));
+    }
+
+    @Produces
+    @Singleton
+    Presence presence(LocalPresence local, Instance<RedisCluster> cluster) {
+        return enabled ? cluster.get().presence() : local;
+    }
+
+    @Produces
+    @Singleton
+    Broker broker(LocalBroker local, Instance<RedisCluster> cluster) {
+        return enabled ? cluster.get().broker() : local;
+    }
+
+    @Produces
+    @Singleton
+    LobbyLink lobbyLink(Instance<RedisCluster> cluster) {
+        return enabled ? cluster.get().lobbyLink() : new LobbyLink() {
+            @Override
+            public void toLobby(String lobby, String frame) {
+            }
+
+            @Override
+            public boolean toMember(String lobby, String userId, String frame) {
+                return false;
+            }
+        };
+    }
+
+    @Produces
+    @Singleton
+    BackplaneHealth backplaneHealth(Instance<RedisCluster> cluster) {
+        return enabled ? cluster.get() : () -> true;
+    }
+}

@@ -1,0 +1,61 @@
+package dev.lobbyhub.cluster.redis;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+/**
+ * What nodes publish to each other: a one-line JSON header, a newline, then a body, usually a
+ * client frame serialized once by the sending node and handed on unchanged. Seat events, which
+ * the scripts publish, are one JSON object with no newline (JSON text never has a raw one), so
+ * the two can share a lobby's channel.
+ *
+ * <p>
+ * Header fields: {@code o} the sending node; on a lobby channel {@code to} (a direct message's
+ * user), {@code xu} (a user not to deliver to); for requests {@code r} (request id) and {@code rn}
+ * (the node to answer); on a node channel {@code c} (the command) and {@code u} (its user), or
+ * {@code re} (the id answered) and {@code v} (the answer).
+ */
+record Envelope(JsonNode header, String body) {
+
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+
+    static ObjectNode header(String origin) {
+        return MAPPER.createObjectNode().put("o", origin);
+    }
+
+    static String encode(ObjectNode header, String body) {
+        try {
+            return MAPPER.writeValueAsString(header) + "\n" + body;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** True for an envelope, false for a seat event (or any other one-line payload). */
+    static boolean isEnvelope(String payload) {
+        return payload.indexOf('\n') > 0;
+    }
+
+    static Envelope decode(String payload) {
+        int newline = payload.indexOf('\n');
+        return new Envelope(json(payload.substring(0, newline)), payload.substring(newline + 1));
+    }
+
+    static JsonNode json(String text) {
+        try {
+            return MAPPER.readTree(text);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** A header field as text, or null when absent or JSON null. */
+    String text(String field) {
+        JsonNode value = header.get(field);
+        return value == null || value.isNull() ? null : value.asText();
+    }
+}

@@ -1,0 +1,232 @@
+package dev.lobbyhub.cluster.redis;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BiConsumer;
+
+import org.jboss.logging.Logger;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import dev.lobbyhub.cluster.SeatEvents;
+import dev.lobbyhub.protocol.LeaveReason;
+import dev.lobbyhub.registry.ConnectionRegistry;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.redis.client.Response;
+
+/**
+ * The lobbies this node has members in, each fed by its Redis channel: seat events (published by
+ * the scripts, in commit order) and envelopes from other nodes.
+ *
+ * <p>
+ * A node subscribes to a lobby's channel before it claims a seat there, and waits for Redis to
+ * confirm, then reads the lobby's members and the sequence number of its last seat change. From
+ * then on it applies each seat event with a higher number, in order, to its own copy of the
+ * members (who can be sent a direct message) and, through the registry, to its sessions; so no
+ * change after the claim is missed and none is told twice. Lobbies with no member here and no
+ * admission under way are left within about a second.
+ */
+final class LobbyFeeds {
+
+    private static final Logger LOG = Logger.getLogger(LobbyFeeds.class);
+    private static final RedisScripts.Script LOBBY_MEMBERS = RedisScripts.load("lobby_members");
+
+    /** One lobby as this node follows it. */
+    static final class Feed {
+        final String lobby;
+        /** Completes once subscribed and the members read; shared by every admission meanwhile. */
+        Uni<Void> ready;
+        /** Admissions under way here; guarded by the {@link LobbyFeeds}. */
+        int admitting;
+        /** User id to connection id, cluster-wide, as of {@link #sequence}. */
+        final Map<String, String> members = new ConcurrentHashMap<>();
+        /** The last seat change applied; guarded by {@code this}. */
+        private long sequence;
+        /** Events that arrived before the members were read; null after. Guarded by {@code this}. */
+        private List<JsonNode> early = new ArrayList<>();
+
+        Feed(String lobby) {
+            this.lobby = lobby;
+        }
+    }
+
+    private final RedisChannels channels;
+    private final RedisScripts reads;
+    private final String channelPrefix;
+    private final SeatEvents sessions;
+    private final ConnectionRegistry registry;
+    private final BiConsumer<String, Envelope> envelopes;
+    private final Map<String, Feed> feeds = new ConcurrentHashMap<>();
+
+    LobbyFeeds(RedisChannels channels, RedisScripts reads, String keyBase, SeatEvents sessions,
+            ConnectionRegistry registry, BiConsumer<String, Envelope> envelopes) {
+        this.channels = channels;
+        this.reads = reads;
+        this.channelPrefix = keyBase + "ch:lobby:";
+        this.sessions = sessions;
+        this.registry = registry;
+        this.envelopes = envelopes;
+    }
+
+    String channel(String lobby) {
+        return channelPrefix + lobby;
+    }
+
+    /** Follows the lobby (if not yet) for an admission; pair with {@link #admitted}. */
+    Uni<Feed> acquire(String lobby) {
+        Feed feed;
+        synchronized (this) {
+            feed = feeds.get(lobby);
+            if (feed == null) {
+                feed = open(lobby);
+            }
+            feed.admitting++;
+        }
+        Feed acquired = feed;
+        return feed.ready.replaceWith(acquired);
+    }
+
+    /** The admission that acquired the feed is over, seated or not. */
+    synchronized void admitted(Feed feed) {
+        feed.admitting--;
+    }
+
+    private Feed open(String lobby) {
+        Feed feed = new Feed(lobby);
+        feed.ready = channels.subscribe(channel(lobby))
+                .chain(() -> reads.call(LOBBY_MEMBERS, lobby))
+                .invoke(snapshot -> start(feed, snapshot))
+                .onFailure().invoke(failure -> {
+                    synchronized (this) {
+                        feeds.remove(lobby, feed);
+                    }
+                })
+                .replaceWithVoid()
+                .memoize().indefinitely();
+        feeds.put(lobby, feed);
+        return feed;
+    }
+
+    /** The members as of the lobby's last change; then whatever arrived meanwhile that is newer. */
+    private void start(Feed feed, Response snapshot) {
+        synchronized (feed) {
+            feed.sequence = snapshot.get(0).toLong();
+            for (Response row : snapshot.get(1)) {
+                feed.members.put(row.get(0).toString(), row.get(1).toString());
+            }
+            List<JsonNode> early = feed.early;
+            feed.early = null;
+            for (JsonNode event : early) {
+                apply(feed, event);
+            }
+        }
+    }
+
+    /** Whether a user is seated in a lobby this node follows. */
+    boolean isMember(String lobby, String userId) {
+        Feed feed = feeds.get(lobby);
+        return feed != null && feed.members.containsKey(userId);
+    }
+
+    /** Whether members of the lobby are seated on other nodes too, as far as this node has heard. */
+    boolean hasMembersElsewhere(String lobby) {
+        Feed feed = feeds.get(lobby);
+        return feed == null || feed.members.size() > registry.members(lobby).length;
+    }
+
+    boolean follows(String lobby) {
+        return feeds.containsKey(lobby);
+    }
+
+    /** A message on a lobby channel (the subscriber's thread, in Redis's order). */
+    void onMessage(String channel, String payload) {
+        if (!channel.startsWith(channelPrefix)) {
+            return;
+        }
+        String lobby = channel.substring(channelPrefix.length());
+        Feed feed = feeds.get(lobby);
+        if (feed == null) {
+            return;
+        }
+        if (Envelope.isEnvelope(payload)) {
+            envelopes.accept(lobby, Envelope.decode(payload));
+            return;
+        }
+        JsonNode event = Envelope.json(payload);
+        synchronized (feed) {
+            if (feed.early != null) {
+                feed.early.add(event);
+            } else {
+                apply(feed, event);
+            }
+        }
+    }
+
+    /** Applies one seat event newer than the last one applied; under the feed's lock. */
+    private void apply(Feed feed, JsonNode event) {
+        long sequence = event.path("seq").asLong();
+        if (sequence <= feed.sequence) {
+            return;
+        }
+        long previous = event.path("prev").asLong();
+        if (previous != feed.sequence) {
+            LOG.warnf("lobby %s: seat changes after %d up to %d were not received", feed.lobby, feed.sequence, previous);
+        }
+        feed.sequence = sequence;
+        String user = event.path("user").asText();
+        String connection = event.path("conn").asText();
+        switch (event.path("ev").asText()) {
+            case "joined" -> {
+                feed.members.put(user, connection);
+                sessions.joined(feed.lobby, user, connection, sequence);
+            }
+            case "left" -> {
+                feed.members.remove(user, connection);
+                sessions.left(feed.lobby, user, connection, reason(event.path("reason").asText()), sequence);
+            }
+            case "replaced" -> {
+                feed.members.put(user, connection);
+                sessions.replaced(feed.lobby, user, event.path("old_conn").asText(), connection, sequence);
+            }
+            default -> LOG.debugf("lobby %s: unknown seat event %s", feed.lobby, event);
+        }
+    }
+
+    private static LeaveReason reason(String wire) {
+        try {
+            return LeaveReason.valueOf(wire.toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException unknown) {
+            return LeaveReason.LEFT;
+        }
+    }
+
+    /**
+     * Stops following lobbies with no member on this node and no admission under way. If a new
+     * admission subscribed again meanwhile, its subscription is renewed after the unsubscribe.
+     */
+    void leaveIdle() {
+        for (Feed feed : feeds.values()) {
+            synchronized (this) {
+                if (feed.admitting > 0 || registry.members(feed.lobby).length > 0 || feeds.get(feed.lobby) != feed) {
+                    continue;
+                }
+                feeds.remove(feed.lobby);
+            }
+            String channel = channel(feed.lobby);
+            channels.unsubscribe(channel).subscribe().with(done -> {
+                if (feeds.containsKey(feed.lobby)) {
+                    channels.subscribe(channel).subscribe().with(again -> {
+                    }, failure -> LOG.debugf("re-subscribe %s failed: %s", feed.lobby, failure));
+                }
+            }, failure -> LOG.debugf("unsubscribe %s failed: %s", feed.lobby, failure));
+        }
+    }
+
+    /** Forgets every lobby (the subscriber connection is gone). */
+    void clear() {
+        feeds.clear();
+    }
+}

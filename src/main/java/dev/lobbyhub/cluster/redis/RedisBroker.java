@@ -1,0 +1,246 @@
+package dev.lobbyhub.cluster.redis;
+
+import java.time.Duration;
+
+import org.jboss.logging.Logger;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.BooleanNode;
+import com.fasterxml.jackson.databind.node.IntNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import dev.lobbyhub.cluster.Broker;
+import dev.lobbyhub.cluster.LobbyLink;
+import dev.lobbyhub.cluster.Presence;
+import dev.lobbyhub.cluster.local.LocalBroker;
+import dev.lobbyhub.delivery.Relay;
+import dev.lobbyhub.metrics.BackplaneMeters;
+import dev.lobbyhub.metrics.LobbyhubMetrics;
+import dev.lobbyhub.registry.ConnectionRegistry;
+import dev.lobbyhub.registry.Session;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.redis.client.Command;
+import io.vertx.mutiny.redis.client.Request;
+import io.vertx.mutiny.redis.client.Response;
+
+/**
+ * Carries frames and commands between nodes over Redis pub/sub, in {@link Envelope}s, all
+ * published on this node's {@link PinnedConnection} so one sender's frames keep their order.
+ *
+ * <ul>
+ * <li>Member traffic ({@link LobbyLink}): one {@code PUBLISH} per message on the lobby's channel,
+ * whatever the number of members, skipped when every member is on this node. Receiving nodes hand
+ * the frame text unchanged to their members; a node drops its own echo.</li>
+ * <li>Admin API ({@link Broker}): lobby messages the same way, each node answering how many of its
+ * members got it, summed by the asking node; a user's direct message, kick and ping go to the node
+ * that holds the user (found in Redis), which answers on the asking node's channel.</li>
+ * </ul>
+ */
+final class RedisBroker implements Broker, LobbyLink {
+
+    private static final Logger LOG = Logger.getLogger(RedisBroker.class);
+
+    private final String nodeId;
+    private final String nodeChannelPrefix;
+    private final PinnedConnection pinned;
+    private final LobbyFeeds feeds;
+    private final Requests requests = new Requests();
+    private final ConnectionRegistry registry;
+    private final LocalBroker local;
+    private final Presence presence;
+    private final LobbyhubMetrics metrics;
+    private final BackplaneMeters meters;
+    private final Duration timeout;
+
+    RedisBroker(String nodeId, String keyBase, PinnedConnection pinned, LobbyFeeds feeds, ConnectionRegistry registry,
+            LocalBroker local, Presence presence, LobbyhubMetrics metrics, BackplaneMeters meters, Duration timeout) {
+        this.nodeId = nodeId;
+        this.nodeChannelPrefix = keyBase + "ch:node:";
+        this.pinned = pinned;
+        this.feeds = feeds;
+        this.registry = registry;
+        this.local = local;
+        this.presence = presence;
+        this.metrics = metrics;
+        this.meters = meters;
+        this.timeout = timeout;
+    }
+
+    String nodeChannel(String node) {
+        return nodeChannelPrefix + node;
+    }
+
+    // Member traffic.
+
+    @Override
+    public void toLobby(String lobby, String frame) {
+        if (feeds.hasMembersElsewhere(lobby)) {
+            publish(feeds.channel(lobby), Envelope.encode(Envelope.header(nodeId), frame)).subscribe().with(receivers -> {
+            }, failure -> LOG.debugf("lobby message to %s not published: %s", lobby, failure));
+        }
+    }
+
+    @Override
+    public boolean toMember(String lobby, String userId, String frame) {
+        if (!feeds.isMember(lobby, userId)) {
+            return false;
+        }
+        publish(feeds.channel(lobby), Envelope.encode(Envelope.header(nodeId).put("to", userId), frame)).subscribe()
+                .with(receivers -> {
+                }, failure -> LOG.debugf("direct message in %s not published: %s", lobby, failure));
+        return true;
+    }
+
+    /** An envelope on a lobby channel (the subscriber's thread). */
+    void onLobbyEnvelope(String lobby, Envelope envelope) {
+        if (nodeId.equals(envelope.text("o"))) {
+            return;
+        }
+        meters.received();
+        String to = envelope.text("to");
+        int delivered = 0;
+        if (to != null) {
+            Session member = registry.findUser(to);
+            if (member != null && member.isOpen() && member.lobby().equals(lobby)) {
+                member.send(envelope.body());
+                metrics.delivered(1);
+                delivered = 1;
+            }
+        } else {
+            String excluded = envelope.text("xu");
+            delivered = deliverHere(lobby, envelope.body(), excluded);
+        }
+        String request = envelope.text("r");
+        if (request != null) {
+            answer(envelope.text("rn"), request, IntNode.valueOf(delivered));
+        }
+    }
+
+    private int deliverHere(String lobby, String frame, String excludedUserId) {
+        int delivered = 0;
+        for (Session member : registry.members(lobby)) {
+            if (!member.userId().equals(excludedUserId)) {
+                member.send(frame);
+                delivered++;
+            }
+        }
+        metrics.delivered(delivered);
+        return delivered;
+    }
+
+    // Admin API.
+
+    @Override
+    public Uni<Integer> toLobby(String lobby, JsonNode data, String excludedUserId) {
+        String frame = Relay.frame("lobby_message", null, data);
+        int here = deliverHere(lobby, frame, excludedUserId);
+        String request = requests.open();
+        ObjectNode header = Envelope.header(nodeId).put("r", request).put("rn", nodeId);
+        if (excludedUserId != null) {
+            header.put("xu", excludedUserId);
+        }
+        boolean selfSubscribed = feeds.follows(lobby);
+        return publish(feeds.channel(lobby), Envelope.encode(header, frame))
+                .onFailure().invoke(() -> requests.cancel(request))
+                .chain(receivers -> requests.await(request, (int) (receivers - (selfSubscribed ? 1 : 0)), timeout))
+                .map(answers -> here + answers.stream().mapToInt(JsonNode::asInt).sum());
+    }
+
+    @Override
+    public Uni<Boolean> toUser(String userId, JsonNode data) {
+        if (registry.findUser(userId) != null) {
+            return local.toUser(userId, data);
+        }
+        return ask(userId, "dm", data.toString(), timeout).map(answer -> answer != null && answer.asBoolean());
+    }
+
+    @Override
+    public Uni<Boolean> kick(String userId) {
+        if (registry.findUser(userId) != null) {
+            return local.kick(userId);
+        }
+        return ask(userId, "kick", "", timeout).map(answer -> answer != null && answer.asBoolean());
+    }
+
+    @Override
+    public Uni<PingResult> ping(String userId, long timeoutMillis) {
+        if (registry.findUser(userId) != null) {
+            return local.ping(userId, timeoutMillis);
+        }
+        return ask(userId, "ping", Long.toString(timeoutMillis), timeout.plusMillis(timeoutMillis)).map(answer -> {
+            if (answer == null || !answer.path("c").asBoolean()) {
+                return PingResult.NOT_CONNECTED;
+            }
+            JsonNode latency = answer.get("l");
+            return new PingResult(true, latency == null || latency.isNull() ? null : latency.asLong());
+        });
+    }
+
+    /**
+     * Sends a command about a user to the node that holds the user and waits for its answer; null
+     * when the user is not connected anywhere, or the node did not answer.
+     */
+    private Uni<JsonNode> ask(String userId, String command, String body, Duration wait) {
+        return presence.user(userId).chain(found -> {
+            if (found.isEmpty()) {
+                return Uni.createFrom().nullItem();
+            }
+            String request = requests.open();
+            ObjectNode header = Envelope.header(nodeId).put("c", command).put("u", userId).put("r", request)
+                    .put("rn", nodeId);
+            return publish(nodeChannel(found.get().nodeId()), Envelope.encode(header, body))
+                    .onFailure().invoke(() -> requests.cancel(request))
+                    .chain(receivers -> requests.await(request, receivers.intValue(), wait))
+                    .map(answers -> answers.isEmpty() ? null : answers.get(0));
+        });
+    }
+
+    /** A message on this node's channel (the subscriber's thread): a command to carry out, or an answer. */
+    void onNodeMessage(String payload) {
+        if (!Envelope.isEnvelope(payload)) {
+            return;
+        }
+        Envelope envelope = Envelope.decode(payload);
+        String answered = envelope.text("re");
+        if (answered != null) {
+            requests.answered(answered, envelope.header().get("v"));
+            return;
+        }
+        meters.received();
+        String user = envelope.text("u");
+        String request = envelope.text("r");
+        String replyTo = envelope.text("rn");
+        Uni<JsonNode> result = switch (String.valueOf(envelope.text("c"))) {
+            case "dm" -> local.toUser(user, Envelope.json(envelope.body())).map(BooleanNode::valueOf);
+            case "kick" -> local.kick(user).map(BooleanNode::valueOf);
+            case "ping" -> local.ping(user, Long.parseLong(envelope.body())).map(ping -> {
+                ObjectNode answer = Envelope.header(nodeId).put("c", ping.connected());
+                return ping.latencyMillis() == null ? answer.putNull("l") : answer.put("l", ping.latencyMillis());
+            });
+            default -> Uni.createFrom().nullItem();
+        };
+        result.subscribe().with(value -> {
+            if (value != null && request != null) {
+                answer(replyTo, request, value);
+            }
+        }, failure -> LOG.debugf("command %s failed: %s", envelope.text("c"), failure));
+    }
+
+    private void answer(String node, String request, JsonNode value) {
+        if (node == null) {
+            return;
+        }
+        ObjectNode header = Envelope.header(nodeId).put("re", request);
+        header.set("v", value);
+        publish(nodeChannel(node), Envelope.encode(header, "")).subscribe().with(receivers -> {
+        }, failure -> LOG.debugf("answer to %s not published: %s", node, failure));
+    }
+
+    /** Publishes on the pinned connection; answers how many nodes received it. */
+    private Uni<Long> publish(String channel, String payload) {
+        meters.published();
+        return pinned.send(Request.cmd(Command.PUBLISH).arg(channel).arg(payload))
+                .ifNoItem().after(timeout).fail()
+                .map(Response::toLong);
+    }
+}
