@@ -1,0 +1,269 @@
+package dev.lobbyhub.testing;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
+
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionTimeoutException;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import org.junit.jupiter.api.extension.TestWatcher;
+
+/**
+ * A cluster as an operator runs it (SPEC §9): one real {@code redis-server} on a free port and N
+ * packaged nodes ({@link PackagedApp}, prod profile) sharing it, named {@code node-a},
+ * {@code node-b}, … through {@code HOSTNAME}. {@link Builder#start()} returns once every node answers
+ * 200 on {@code /q/health/ready}. {@link #close()} kills every node by its PID and stops Redis, also
+ * when a start failed half-way; a failed start prints the nodes' output.
+ *
+ * <p>Each node's {@code node_id} is its {@code HOSTNAME} plus a suffix new at every start, so a test
+ * compares ids with {@code startsWith(hostname(i))}, or asks the node itself ({@link #nodeId(int)}).
+ */
+public final class ClusterNodes implements AutoCloseable {
+
+    /** The admin API key of every node. */
+    public static final String API_KEY = "cluster-it-admin-key-0123456789";
+    /** A packaged JVM's startup on a busy 2-core machine, three at once. */
+    public static final Duration STARTUP = Duration.ofSeconds(60);
+
+    private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5)).build();
+    private static final int OUTPUT_TAIL_CHARS = 40_000;
+
+    private final List<PackagedApp> nodes = new ArrayList<>();
+    private final List<String> hostnames = new ArrayList<>();
+    private final Map<Integer, String> nodeIds = new ConcurrentHashMap<>();
+    private final AdminHttp admin = new AdminHttp(API_KEY);
+    private RedisServer redis;
+
+    private ClusterNodes() {
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** How the cluster is configured before it starts. */
+    public static final class Builder {
+        private int size = 3;
+        private final Map<String, String> environment = new LinkedHashMap<>();
+        private final Map<Integer, Map<String, String>> nodeEnvironment = new HashMap<>();
+
+        private Builder() {
+        }
+
+        /** Number of nodes (default 3). */
+        public Builder nodes(int size) {
+            if (size < 1 || size > 26) {
+                throw new IllegalArgumentException("1 to 26 nodes: " + size);
+            }
+            this.size = size;
+            return this;
+        }
+
+        /** {@code cluster.key-prefix} of every node. */
+        public Builder keyPrefix(String prefix) {
+            return env("LOBBYHUB_CLUSTER_KEY_PREFIX", prefix);
+        }
+
+        /** An environment variable of every node (overrides the defaults of this fixture). */
+        public Builder env(String name, String value) {
+            environment.put(name, value);
+            return this;
+        }
+
+        /** An environment variable of node {@code index} only (0 is {@code node-a}). */
+        public Builder nodeEnv(int index, String name, String value) {
+            nodeEnvironment.computeIfAbsent(index, i -> new LinkedHashMap<>()).put(name, value);
+            return this;
+        }
+
+        /** Starts Redis and the nodes and waits until every node is ready; on failure, stops all it started. */
+        public ClusterNodes start() throws IOException {
+            ClusterNodes cluster = new ClusterNodes();
+            try {
+                cluster.redis = RedisServer.start();
+                for (int i = 0; i < size; i++) {
+                    String hostname = "node-" + (char) ('a' + i);
+                    Map<String, String> env = new LinkedHashMap<>();
+                    env.put("LOBBYHUB_CLUSTER_ENABLED", "true");
+                    env.put("QUARKUS_REDIS_HOSTS", cluster.redis.uri());
+                    env.put("LOBBYHUB_AUTH_JWT_SECRET", Tokens.TEST_SECRET);
+                    env.put("LOBBYHUB_API_KEY", API_KEY);
+                    env.put("HOSTNAME", hostname);
+                    env.putAll(environment);
+                    env.putAll(nodeEnvironment.getOrDefault(i, Map.of()));
+                    cluster.hostnames.add(hostname);
+                    cluster.nodes.add(PackagedApp.start(env));
+                }
+                cluster.awaitReady();
+                return cluster;
+            } catch (IOException | RuntimeException | Error e) {
+                String outputs = cluster.outputs();
+                if (!outputs.isEmpty()) {
+                    System.err.println("cluster start failed; node output follows\n" + outputs);
+                }
+                cluster.close();
+                if (e instanceof ConditionTimeoutException || e instanceof NodeExited) {
+                    throw new AssertionError(e.getMessage() + "\n" + outputs, e);
+                }
+                throw e;
+            }
+        }
+    }
+
+    private static final class NodeExited extends IllegalStateException {
+        NodeExited(String message) {
+            super(message);
+        }
+    }
+
+    private void awaitReady() {
+        Awaitility.await("every node ready").atMost(STARTUP).pollInterval(Duration.ofMillis(250)).until(() -> {
+            boolean all = true;
+            for (int i = 0; i < nodes.size(); i++) {
+                if (!nodes.get(i).isAlive()) {
+                    throw new NodeExited(hostnames.get(i) + " exited during startup");
+                }
+                all &= readyStatus(i) == 200;
+            }
+            return all;
+        });
+    }
+
+    /** The status of node {@code index}'s {@code /q/health/ready}, or -1 when it did not answer. */
+    public int readyStatus(int index) {
+        HttpRequest request = HttpRequest.newBuilder(base(index).resolve("q/health/ready"))
+                .timeout(Duration.ofSeconds(5)).GET().build();
+        try {
+            return HTTP.send(request, HttpResponse.BodyHandlers.discarding()).statusCode();
+        } catch (IOException notYet) {
+            return -1;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return -1;
+        }
+    }
+
+    public int size() {
+        return nodes.size();
+    }
+
+    /** {@code http://127.0.0.1:<port>/} of node {@code index}. */
+    public URI base(int index) {
+        return nodes.get(index).base();
+    }
+
+    /** The {@code HOSTNAME} of node {@code index}: {@code node-a}, {@code node-b}, … */
+    public String hostname(int index) {
+        return hostnames.get(index);
+    }
+
+    public PackagedApp node(int index) {
+        return nodes.get(index);
+    }
+
+    public RedisServer redis() {
+        return redis;
+    }
+
+    /** The admin API client, with this cluster's key. */
+    public AdminHttp admin() {
+        return admin;
+    }
+
+    /** Node {@code index}'s own {@code node_id}, as its {@code GET /api/v1/stats} answers it. */
+    public String nodeId(int index) {
+        return nodeIds.computeIfAbsent(index, i -> {
+            String id = admin.get(base(i), "/api/v1/stats").ok().getString("node_id");
+            if (id == null || !id.startsWith(hostname(i))) {
+                throw new AssertionError(hostname(i) + " answers node_id " + id);
+            }
+            return id;
+        });
+    }
+
+    /** The index of the node whose {@code node_id} this is, if any. */
+    public Optional<Integer> indexOf(String nodeId) {
+        for (int i = 0; i < size(); i++) {
+            if (nodeId(i).equals(nodeId)) {
+                return Optional.of(i);
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** The end of every node's output, each under its hostname. */
+    public String outputs() {
+        StringBuilder all = new StringBuilder();
+        for (int i = 0; i < nodes.size(); i++) {
+            String output;
+            try {
+                output = nodes.get(i).output();
+            } catch (RuntimeException unreadable) {
+                output = "(output unreadable: " + unreadable + ")";
+            }
+            if (output.length() > OUTPUT_TAIL_CHARS) {
+                output = "…" + output.substring(output.length() - OUTPUT_TAIL_CHARS);
+            }
+            all.append("===== ").append(hostnames.get(i)).append(" (").append(base(i)).append(nodes.get(i).isAlive()
+                    ? ", running" : ", exited").append(") =====\n").append(output).append('\n');
+        }
+        return all.toString();
+    }
+
+    /** Kills every node (SIGKILL, by PID) and waits for it, then stops Redis. Safe to call twice. */
+    @Override
+    public void close() {
+        for (PackagedApp node : nodes) {
+            try {
+                node.close();
+            } catch (RuntimeException ignored) {
+                // the others still have to go
+            }
+        }
+        for (PackagedApp node : nodes) {
+            try {
+                node.awaitExit(Duration.ofSeconds(20));
+            } catch (AssertionError | RuntimeException stillRunning) {
+                System.err.println("a cluster node did not exit: " + stillRunning.getMessage());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        if (redis != null) {
+            redis.close();
+        }
+    }
+
+    /**
+     * Prints the nodes' output when a test fails, for the cluster a test class shares:
+     * {@code @RegisterExtension static final ClusterNodes.OutputOnFailure LOGS = new ClusterNodes.OutputOnFailure(() -> cluster);}
+     */
+    public static final class OutputOnFailure implements TestWatcher {
+        private final Supplier<ClusterNodes> cluster;
+
+        public OutputOnFailure(Supplier<ClusterNodes> cluster) {
+            this.cluster = cluster;
+        }
+
+        @Override
+        public void testFailed(ExtensionContext context, Throwable cause) {
+            ClusterNodes nodes = cluster.get();
+            if (nodes != null) {
+                System.err.println(context.getDisplayName() + " failed; cluster node output follows\n" + nodes.outputs());
+            }
+        }
+    }
+}
