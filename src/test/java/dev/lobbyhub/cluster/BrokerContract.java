@@ -28,7 +28,7 @@ import io.vertx.core.json.JsonObject;
 public abstract class BrokerContract {
 
     @Inject
-    Broker broker;
+    protected Broker broker;
 
     @TestHTTPResource("/")
     URI base;

@@ -26,7 +26,7 @@ public abstract class PresenceContract {
     private static final Duration WAIT = Duration.ofSeconds(10);
 
     @Inject
-    Presence presence;
+    protected Presence presence;
 
     @Inject
     NodeId nodeId;

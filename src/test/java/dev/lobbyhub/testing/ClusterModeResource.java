@@ -11,8 +11,8 @@ import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 /**
  * Runs every {@code @QuarkusTest} in cluster mode, on a Redis of its own, when the system property
  * {@code test.cluster-mode} is {@code true} (the build's {@code cluster-mode} test run): the
- * same socket tests then check each single-node rule through the Redis path. Otherwise it does
- * nothing.
+ * same socket tests then check each single-node rule through the Redis path. Tests whose profile
+ * is {@link ClusterModeProfile} always run in cluster mode. Otherwise it does nothing.
  */
 @QuarkusTestResource(value = ClusterModeResource.class, restrictToAnnotatedClass = false)
 public final class ClusterModeResource implements QuarkusTestResourceLifecycleManager {
@@ -20,6 +20,13 @@ public final class ClusterModeResource implements QuarkusTestResourceLifecycleMa
     public static final String PROPERTY = "test.cluster-mode";
 
     private RedisServer redis;
+    private boolean forced;
+
+    /** {@code always=true} (from {@link ClusterModeProfile}): cluster mode whatever the property says. */
+    @Override
+    public void init(Map<String, String> initArgs) {
+        forced = Boolean.parseBoolean(initArgs.getOrDefault("always", "false"));
+    }
 
     /** Whether this test run is the cluster-mode one. */
     public static boolean active() {
@@ -28,7 +35,7 @@ public final class ClusterModeResource implements QuarkusTestResourceLifecycleMa
 
     @Override
     public Map<String, String> start() {
-        if (!active()) {
+        if (!active() && !forced) {
             return Map.of();
         }
         try {
