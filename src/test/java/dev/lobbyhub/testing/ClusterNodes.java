@@ -43,6 +43,9 @@ public final class ClusterNodes implements AutoCloseable {
 
     private final List<PackagedApp> nodes = new ArrayList<>();
     private final List<String> hostnames = new ArrayList<>();
+    private final List<Map<String, String>> environments = new ArrayList<>();
+    /** Earlier processes of restarted nodes, each with its hostname, for their output and their cleanup. */
+    private final List<Map.Entry<String, PackagedApp>> retired = new ArrayList<>();
     private final Map<Integer, String> nodeIds = new ConcurrentHashMap<>();
     private final AdminHttp admin = new AdminHttp(API_KEY);
     private RedisServer redis;
@@ -105,6 +108,7 @@ public final class ClusterNodes implements AutoCloseable {
                     env.putAll(environment);
                     env.putAll(nodeEnvironment.getOrDefault(i, Map.of()));
                     cluster.hostnames.add(hostname);
+                    cluster.environments.add(env);
                     cluster.nodes.add(PackagedApp.start(env));
                 }
                 cluster.awaitReady();
@@ -140,6 +144,65 @@ public final class ClusterNodes implements AutoCloseable {
             }
             return all;
         });
+    }
+
+    /** Waits until node {@code index} answers 200 on {@code /q/health/ready}; fails if it exits meanwhile. */
+    public void awaitReady(int index) {
+        Awaitility.await(hostname(index) + " ready").atMost(STARTUP).pollInterval(Duration.ofMillis(250)).until(() -> {
+            if (!nodes.get(index).isAlive()) {
+                throw new NodeExited(hostnames.get(index) + " exited");
+            }
+            return readyStatus(index) == 200;
+        });
+    }
+
+    // ---- faults ----
+
+    /** {@code kill -9} node {@code index} (also when it is stopped) and waits until it is gone. */
+    public void kill(int index) throws InterruptedException {
+        PackagedApp node = nodes.get(index);
+        node.close();
+        node.awaitExit(Duration.ofSeconds(20));
+    }
+
+    /** SIGSTOP to node {@code index}: it keeps its sockets and does nothing, as in a long GC pause. */
+    public void pause(int index) {
+        Signals.send(nodes.get(index).pid(), "STOP");
+    }
+
+    /** SIGCONT to node {@code index}. */
+    public void resume(int index) {
+        Signals.send(nodes.get(index).pid(), "CONT");
+    }
+
+    /** SIGTERM to node {@code index}, as Kubernetes sends it; does not wait. */
+    public void terminate(int index) {
+        nodes.get(index).terminate();
+    }
+
+    /**
+     * Starts node {@code index} again (a new JVM, same environment and port, so a new {@code node_id}) and
+     * waits until it is ready; kills the old process first if it still runs.
+     */
+    public void restart(int index) throws IOException, InterruptedException {
+        PackagedApp old = nodes.get(index);
+        if (old.isAlive()) {
+            kill(index);
+        }
+        retired.add(Map.entry(hostnames.get(index), old));
+        nodeIds.remove(index);
+        nodes.set(index, PackagedApp.start(environments.get(index), old.port()));
+        awaitReady(index);
+    }
+
+    /** {@code kill -9} Redis: every key is lost. The nodes keep running. */
+    public void killRedis() throws InterruptedException {
+        redis.kill();
+    }
+
+    /** Starts an empty Redis on the port of the one killed by {@link #killRedis()}. */
+    public void startRedis() throws IOException {
+        redis = RedisServer.start(redis.port());
     }
 
     /** The status of node {@code index}'s {@code /q/health/ready}, or -1 when it did not answer. */
@@ -207,6 +270,19 @@ public final class ClusterNodes implements AutoCloseable {
     /** The end of every node's output, each under its hostname. */
     public String outputs() {
         StringBuilder all = new StringBuilder();
+        for (Map.Entry<String, PackagedApp> earlier : retired) {
+            String output;
+            try {
+                output = earlier.getValue().output();
+            } catch (RuntimeException unreadable) {
+                output = "(output unreadable: " + unreadable + ")";
+            }
+            if (output.length() > OUTPUT_TAIL_CHARS) {
+                output = "…" + output.substring(output.length() - OUTPUT_TAIL_CHARS);
+            }
+            all.append("===== ").append(earlier.getKey()).append(" (an earlier process, pid ")
+                    .append(earlier.getValue().pid()).append(") =====\n").append(output).append('\n');
+        }
         for (int i = 0; i < nodes.size(); i++) {
             String output;
             try {
@@ -223,9 +299,24 @@ public final class ClusterNodes implements AutoCloseable {
         return all.toString();
     }
 
-    /** Kills every node (SIGKILL, by PID) and waits for it, then stops Redis. Safe to call twice. */
+    /**
+     * Kills every node (SIGKILL, by PID; a stopped one is continued first) and waits for it, then stops
+     * Redis. Safe to call twice.
+     */
     @Override
     public void close() {
+        for (PackagedApp node : nodes) {
+            if (node.isAlive()) {
+                try {
+                    Signals.send(node.pid(), "CONT");
+                } catch (RuntimeException | AssertionError ignored) {
+                    // SIGKILL below ends a stopped process too
+                }
+            }
+        }
+        for (Map.Entry<String, PackagedApp> earlier : retired) {
+            earlier.getValue().close();
+        }
         for (PackagedApp node : nodes) {
             try {
                 node.close();

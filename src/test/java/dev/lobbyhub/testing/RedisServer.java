@@ -28,12 +28,16 @@ public final class RedisServer implements AutoCloseable {
     }
 
     public static RedisServer start() throws IOException {
+        return start(PackagedApp.freePort());
+    }
+
+    /** Starts an empty server on this port, e.g. the port of one that was just killed. */
+    public static RedisServer start(int port) throws IOException {
         boolean installed = Files.isExecutable(Path.of(BINARY));
         if (!installed && Boolean.getBoolean("redis.tests.required")) {
             throw new IllegalStateException("Redis tests need " + BINARY + ": apt-get install redis-server");
         }
         Assumptions.assumeTrue(installed, "no redis-server: apt-get install redis-server to run the Redis tests");
-        int port = PackagedApp.freePort();
         Process process = new ProcessBuilder(BINARY, "--port", Integer.toString(port), "--bind", "127.0.0.1",
                 "--save", "", "--appendonly", "no", "--daemonize", "no")
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
@@ -46,6 +50,22 @@ public final class RedisServer implements AutoCloseable {
             throw notUp;
         }
         return server;
+    }
+
+    public int port() {
+        return port;
+    }
+
+    public long pid() {
+        return process.pid();
+    }
+
+    /** Kills the server (SIGKILL) and waits for it to be gone: every key is lost, as in a crash without persistence. */
+    public void kill() throws InterruptedException {
+        process.destroyForcibly();
+        if (!process.waitFor(10, TimeUnit.SECONDS)) {
+            throw new AssertionError("redis-server " + process.pid() + " still running after SIGKILL");
+        }
     }
 
     public String uri() {
