@@ -303,11 +303,17 @@ class ClusterFaultNodesIT {
                 lobbyMembers(admin(), node(1), filled).size(), Math::max))) {
             // u's older connection on node-c gives way to the newer one, fc finds its lobby full.
             long until = deadline(RECLAIMED_WITHIN);
-            assertEquals(new TestSocket.Close(4005, "replaced"), awaitClose(oldU, until));
-            assertEquals(new TestSocket.Close(4002, "lobby_full"), awaitClose(sfc, until));
+            TestSocket.Close uClose = awaitClose(oldU, until);
+            TestSocket.Close fcClose = awaitClose(sfc, until);
+            Map<String, Object> outcome = new LinkedHashMap<>();
+            outcome.put("u's older connection", uClose);
+            outcome.put("fc", fcClose);
+            outcome.put("pc", spc.isClosed() ? spc.awaitClose() : "open");
+            assertEquals(new TestSocket.Close(4005, "replaced"), uClose, () -> "after SIGCONT: " + outcome);
+            assertEquals(new TestSocket.Close(4002, "lobby_full"), fcClose, () -> "after SIGCONT: " + outcome);
             // pc's seat was still free: it comes back, and p sees it join.
             awaitFrame(sp, until, Frames.joined(pc)::equals, Frames::isChat, "pc joining again");
-            assertFalse(spc.isClosed(), "pc's connection stays open");
+            assertFalse(spc.isClosed(), () -> "pc's connection stays open: " + outcome);
 
             Awaitility.await("presence after the paused node came back").atMost(RECLAIMED_WITHIN)
                     .pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {

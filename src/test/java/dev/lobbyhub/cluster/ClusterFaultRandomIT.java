@@ -1,0 +1,305 @@
+package dev.lobbyhub.cluster;
+
+import static dev.lobbyhub.testing.Frames.isType;
+import static dev.lobbyhub.testing.Frames.lobbyMembers;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
+
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import dev.lobbyhub.testing.AdminHttp;
+import dev.lobbyhub.testing.ClusterNodes;
+import dev.lobbyhub.testing.Frames;
+import dev.lobbyhub.testing.TestSocket;
+import dev.lobbyhub.testing.Tokens;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+/**
+ * Issue 9's randomized fault test: a few hundred client actions (join, leave, reconnect elsewhere) over
+ * three nodes while one node is killed and started again and Redis is frozen and thawed. Afterwards the
+ * presence every open client believes (its welcome, plus joins, minus leaves) equals the admin API's
+ * lobby members on every node, equals the set of open connections, and no lobby is over
+ * {@code max-per-lobby}; outside the Redis outage no lobby was ever over it.
+ *
+ * <p>The choices come from one seed, printed at the start; {@code -Dfault.seed=<seed>} replays them
+ * (the timing of the cluster's answers still varies from run to run).
+ */
+class ClusterFaultRandomIT {
+
+    private static final int MAX_PER_LOBBY = 3;
+    private static final int LOBBIES = 5;
+    private static final int USERS = 24;
+    private static final int ACTIONS = 240;
+    private static final int KILL_AT = ACTIONS / 5;
+    private static final int RESTART_AT = 2 * ACTIONS / 5;
+    private static final int FREEZE_AT = 3 * ACTIONS / 5;
+    private static final int THAW_AT = FREEZE_AT + 25;
+    private static final Duration SETTLED_WITHIN = Duration.ofSeconds(30);
+
+    private static ClusterNodes cluster;
+
+    @RegisterExtension
+    static final ClusterNodes.OutputOnFailure LOGS = new ClusterNodes.OutputOnFailure(() -> cluster);
+
+    @BeforeAll
+    static void startCluster() throws Exception {
+        cluster = ClusterNodes.builder().nodes(3).keyPrefix("faultrandomit")
+                .env("LOBBYHUB_CLUSTER_NODE_TIMEOUT", "3s")
+                .env("LOBBYHUB_CLUSTER_REDIS_TIMEOUT", "1s")
+                .env("LOBBYHUB_LIMITS_MAX_PER_LOBBY", Integer.toString(MAX_PER_LOBBY))
+                .start();
+    }
+
+    @AfterAll
+    static void stopCluster() {
+        if (cluster != null) {
+            cluster.close();
+        }
+    }
+
+    /** One connection the test opened and was welcomed on, and the presence it has been told of. */
+    private static final class Client {
+        final String user;
+        final String lobby;
+        final int node;
+        final String nodeId;
+        final TestSocket socket;
+        final Set<String> believed = new LinkedHashSet<>();
+
+        Client(String user, String lobby, int node, String nodeId, TestSocket socket, JsonObject welcome) {
+            this.user = user;
+            this.lobby = lobby;
+            this.node = node;
+            this.nodeId = nodeId;
+            this.socket = socket;
+            JsonArray members = welcome.getJsonArray("members");
+            for (int i = 0; i < members.size(); i++) {
+                believed.add(members.getString(i));
+            }
+        }
+
+        /** Applies the presence events received so far. */
+        void catchUp() {
+            for (JsonObject frame : Frames.drain(socket)) {
+                if (isType(frame, "member_joined")) {
+                    believed.add(frame.getString("user_id"));
+                } else if (isType(frame, "member_left")) {
+                    believed.remove(frame.getString("user_id"));
+                }
+            }
+        }
+
+        @Override
+        public String toString() {
+            return user + "@" + lobby + "@" + cluster.hostname(node);
+        }
+    }
+
+    private final List<Client> clients = new ArrayList<>();
+    private final List<String> trace = new ArrayList<>();
+
+    private static URI node(int index) {
+        return cluster.base(index);
+    }
+
+    private static AdminHttp admin() {
+        return cluster.admin();
+    }
+
+    @Test
+    void presenceConvergesAfterRandomTrafficThroughNodeDeathAndARedisFreeze() throws Exception {
+        long seed = Long.getLong("fault.seed", System.nanoTime());
+        System.out.println("ClusterFaultRandomIT seed " + seed + " (replay: -Dfault.seed=" + seed + ")");
+        Random random = new Random(seed);
+        List<String> users = new ArrayList<>();
+        for (int i = 0; i < USERS; i++) {
+            users.add(Tokens.unique("r" + i));
+        }
+        List<String> lobbies = new ArrayList<>();
+        for (int i = 0; i < LOBBIES; i++) {
+            lobbies.add(Tokens.unique("rl" + i));
+        }
+        int victim = random.nextInt(cluster.size());
+        boolean frozen = false;
+        boolean outage = false;
+        int welcomed = 0;
+        int refused = 0;
+        int mostSeen = 0;
+        long startedAt = System.nanoTime();
+        try {
+            for (int step = 0; step < ACTIONS; step++) {
+                if (step == KILL_AT) {
+                    trace.add(step + ": kill -9 " + cluster.hostname(victim));
+                    cluster.kill(victim);
+                } else if (step == RESTART_AT) {
+                    trace.add(step + ": restart " + cluster.hostname(victim));
+                    cluster.restart(victim);
+                } else if (step == FREEZE_AT) {
+                    trace.add(step + ": freeze Redis");
+                    cluster.redis().freeze();
+                    frozen = true;
+                    outage = true;
+                } else if (step == THAW_AT) {
+                    trace.add(step + ": thaw Redis");
+                    cluster.redis().thaw();
+                    frozen = false;
+                }
+                double roll = random.nextDouble();
+                List<Client> open = clients.stream().filter(c -> !c.socket.isClosed()).toList();
+                if (roll < 0.55 || open.isEmpty()) {
+                    String user = users.get(random.nextInt(USERS));
+                    String lobby = lobbies.get(random.nextInt(LOBBIES));
+                    int index = random.nextInt(cluster.size());
+                    if (join(step, user, lobby, index)) {
+                        welcomed++;
+                    } else {
+                        refused++;
+                    }
+                } else if (roll < 0.85) {
+                    Client leaving = open.get(random.nextInt(open.size()));
+                    trace.add(step + ": leave " + leaving);
+                    leaving.socket.close();
+                    leaving.socket.awaitClose();
+                } else {
+                    Client moving = open.get(random.nextInt(open.size()));
+                    int index = random.nextInt(cluster.size());
+                    trace.add(step + ": reconnect " + moving + " on " + cluster.hostname(index));
+                    if (join(step, moving.user, moving.lobby, index)) {
+                        welcomed++;
+                    } else {
+                        refused++;
+                    }
+                }
+                // Outside the outage, no lobby is ever over its limit.
+                if (outage && !frozen && everyNodeReady()) {
+                    outage = false;
+                    trace.add(step + ": every node ready again");
+                }
+                if (!outage) {
+                    int alive = step >= KILL_AT && step < RESTART_AT ? (victim + 1) % cluster.size() : 0;
+                    int most = mostMembers(alive);
+                    mostSeen = Math.max(mostSeen, most);
+                    int seenAt = step;
+                    assertTrue(most <= MAX_PER_LOBBY, () -> "a lobby with " + most + " members after step " + seenAt
+                            + "\n" + tail());
+                }
+            }
+        } finally {
+            if (frozen) {
+                cluster.redis().thaw();
+            }
+        }
+        System.out.println("ClusterFaultRandomIT: " + ACTIONS + " actions in " + (System.nanoTime() - startedAt) / 1_000_000
+                + " ms, " + welcomed + " welcomed, " + refused + " refused, at most " + mostSeen + " in a lobby");
+
+        try {
+            for (int i = 0; i < cluster.size(); i++) {
+                cluster.awaitReady(i);
+            }
+            long settling = System.nanoTime();
+            Awaitility.await("presence converged").atMost(SETTLED_WITHIN).pollInterval(Duration.ofMillis(500))
+                    .untilAsserted(() -> {
+                        Map<String, Map<String, String>> expected = openConnectionsByLobby();
+                        for (String lobby : lobbies) {
+                            Map<String, String> want = expected.getOrDefault(lobby, Map.of());
+                            assertTrue(want.size() <= MAX_PER_LOBBY, () -> lobby + " has open connections " + want);
+                            for (int i = 0; i < cluster.size(); i++) {
+                                assertEquals(new TreeMap<>(want), new TreeMap<>(lobbyMembers(admin(), node(i), lobby)),
+                                        lobby + " per the admin API of " + cluster.hostname(i) + " vs open connections");
+                            }
+                        }
+                        for (Client client : clients) {
+                            if (!client.socket.isClosed()) {
+                                client.catchUp();
+                                assertEquals(new TreeMap<>(expected.get(client.lobby)).keySet(),
+                                        new java.util.TreeSet<>(client.believed), client + " believes");
+                            }
+                        }
+                    });
+            System.out.println("ClusterFaultRandomIT: converged " + (System.nanoTime() - settling) / 1_000_000
+                    + " ms after every node was ready");
+        } catch (AssertionError e) {
+            throw new AssertionError(e.getMessage() + "\nseed " + seed + "\n" + tail(), e);
+        } finally {
+            clients.forEach(c -> c.socket.close());
+        }
+    }
+
+    /** Opens a connection; true when welcomed. A refusal must be one a client can meet under these faults. */
+    private boolean join(int step, String user, String lobby, int index) {
+        String what = step + ": join " + user + "@" + lobby + "@" + cluster.hostname(index);
+        TestSocket socket;
+        try {
+            socket = TestSocket.join(node(index), lobby, Tokens.valid(user));
+        } catch (AssertionError handshakeFailed) {
+            trace.add(what + " -> no handshake");
+            return false;
+        }
+        JsonObject first = socket.nextOrClose();
+        if (first == null) {
+            TestSocket.Close close = socket.awaitClose();
+            trace.add(what + " -> " + close.code() + " " + close.reason());
+            assertTrue(Set.of(4002, 1013, 1012, -1, 1006).contains(close.code()), () -> what + " closed " + close);
+            return false;
+        }
+        assertEquals("welcome", first.getString("type"), first::encode);
+        String nodeId = cluster.nodeId(index);
+        clients.add(new Client(user, lobby, index, nodeId, socket, first));
+        trace.add(what + " -> welcome " + first.getJsonArray("members").encode());
+        return true;
+    }
+
+    /** Open connections, lobby to user to node id; a user with two open connections fails. */
+    private Map<String, Map<String, String>> openConnectionsByLobby() {
+        Map<String, Map<String, String>> byLobby = new HashMap<>();
+        Map<String, Client> byUser = new HashMap<>();
+        for (Client client : clients) {
+            if (client.socket.isClosed()) {
+                continue;
+            }
+            Client other = byUser.put(client.user, client);
+            assertTrue(other == null, () -> client.user + " has two open connections: " + other + " and " + client);
+            byLobby.computeIfAbsent(client.lobby, l -> new HashMap<>()).put(client.user, client.nodeId);
+        }
+        return byLobby;
+    }
+
+    private int mostMembers(int asked) {
+        JsonArray lobbies = admin().get(node(asked), "/api/v1/lobbies").ok().getJsonArray("lobbies");
+        int most = 0;
+        for (int i = 0; i < lobbies.size(); i++) {
+            most = Math.max(most, lobbies.getJsonObject(i).getInteger("member_count"));
+        }
+        return most;
+    }
+
+    private boolean everyNodeReady() {
+        for (int i = 0; i < cluster.size(); i++) {
+            if (cluster.readyStatus(i) != 200) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private String tail() {
+        return trace.subList(Math.max(0, trace.size() - 60), trace.size()).stream().collect(Collectors.joining("\n"));
+    }
+}
