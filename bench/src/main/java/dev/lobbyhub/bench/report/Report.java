@@ -317,8 +317,9 @@ public final class Report {
         if (anyShort) {
             md.append("\\* fewer than 99.9 % of the step's messages arrived, even after the drain.\n\n");
         }
-        md.append("Commands other than PUBLISH are the nodes' own background work (leases, node list, seat"
-                + " checks), the same each second whatever the load.\n\n");
+        md.append("Commands other than PUBLISH are the nodes' background work, which does not grow with the"
+                + " message rate: leases, node list, seat checks, and an EXISTS + HSET per connected member every"
+                + " few seconds.\n\n");
         md.append("<details><summary>All figures</summary>\n\n").append(all).append("\n</details>\n\n");
     }
 
