@@ -8,12 +8,14 @@
 #   --force   run even when the machine is busy (the report then says so on top)
 #   --quick   tiny sizes, a minute or two: checks the pipeline, the numbers mean nothing
 #   SERVERS="lobbyhub vertx quarkus-naive node-ws bun"
-#   SCENARIOS="startup idle handshake fanout direct slow sweep"   (sweep runs against lobbyhub only)
+#   SCENARIOS="startup idle handshake fanout direct slow sweep cluster"   (sweep and cluster: lobbyhub only;
+#            cluster runs two lobbyhub nodes and a redis-server, all three on core 0)
 #   LOAD_LIMIT=0.5   highest 1-minute load average, and busiest other-process share of the CPU, to start
 #   OUT=docs/benchmarks.md   LOBBYHUB_JAVA_OPTS="…"   PORT=18100 (first port; each run takes the next)
 #   RESULTS=bench/results/run-<date>.jsonl   add to an earlier run instead of starting a new one:
 #            its lines for the same server and scenario are replaced, its meta line is kept
 #   NOTES="…"   a sentence for the report's header
+#   REDIS_SERVER=/usr/bin/redis-server   for the cluster scenario (skipped when it is missing)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -26,7 +28,8 @@ for arg in "$@"; do
   esac
 done
 servers=${SERVERS:-lobbyhub vertx quarkus-naive node-ws bun}
-scenarios=${SCENARIOS:-startup idle handshake fanout direct slow sweep}
+scenarios=${SCENARIOS:-startup idle handshake fanout direct slow sweep cluster}
+redis_server=${REDIS_SERVER:-/usr/bin/redis-server}
 load_limit=${LOAD_LIMIT:-0.5}
 out=${OUT:-docs/benchmarks.md}
 port=${PORT:-18100}
@@ -94,6 +97,7 @@ done
 
 # --- one server ----------------------------------------------------------------------------------
 server_pid=
+extra_pids=() # the cluster scenario's node B and Redis, stopped after server_pid in this order
 launch_server() { # name port log [lobbyhub env...] → sets server_pid (the server itself: env and taskset exec)
   local name=$1 p=$2 log=$3; shift 3
   case "$name" in
@@ -118,13 +122,42 @@ await_port() {
   done
   return 1
 }
+stop_pid() {
+  kill "$1" 2>/dev/null || true
+  for _ in $(seq 1 60); do kill -0 "$1" 2>/dev/null || break; sleep 0.5; done
+  kill -9 "$1" 2>/dev/null || true
+  wait "$1" 2>/dev/null || true
+}
 stop_server() {
-  [ -n "$server_pid" ] || return 0
-  kill "$server_pid" 2>/dev/null || true
-  for _ in $(seq 1 60); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.5; done
-  kill -9 "$server_pid" 2>/dev/null || true
-  wait "$server_pid" 2>/dev/null || true
+  [ -z "$server_pid" ] || stop_pid "$server_pid"
   server_pid=
+  for pid in "${extra_pids[@]}"; do stop_pid "$pid"; done
+  extra_pids=()
+}
+# Cluster: Redis, then node A (server_pid) and node B on ports a and a+1, Redis on a+2, all on core 0.
+cluster_a_pid= cluster_b_pid= redis_pid=
+launch_cluster() { # port-a log-a log-b log-redis → 0 when both nodes listen
+  local a=$1 b=$(($1 + 1)) r=$(($1 + 2))
+  taskset -c 0 "$redis_server" --port "$r" --bind 127.0.0.1 --save '' --appendonly no --daemonize no > "$4" 2>&1 &
+  redis_pid=$!
+  extra_pids=("$redis_pid")
+  server_pid=$redis_pid; await_port "$r" || return 1
+  local cluster_env=(LOBBYHUB_CLUSTER_ENABLED=true QUARKUS_REDIS_HOSTS="redis://127.0.0.1:$r")
+  launch_server lobbyhub "$b" "$3" "${cluster_env[@]}" HOSTNAME=node-b
+  cluster_b_pid=$server_pid
+  extra_pids=("$cluster_b_pid" "$redis_pid")
+  launch_server lobbyhub "$a" "$2" "${cluster_env[@]}" HOSTNAME=node-a
+  cluster_a_pid=$server_pid
+  await_port "$a" || return 1
+  server_pid=$cluster_b_pid; await_port "$b" || { server_pid=$cluster_a_pid; return 1; }
+  server_pid=$cluster_a_pid
+}
+# What the nodes logged at WARN or above, for the raw output.
+node_warnings() { # name log
+  local n
+  n=$(grep -cE ' (WARN|ERROR) ' "$2" || true)
+  echo "$1 log: $n WARN/ERROR lines"
+  grep -E ' (WARN|ERROR) ' "$2" | head -20 || true
 }
 trap stop_server EXIT
 
@@ -133,15 +166,27 @@ for name in $servers; do
   case "$name" in lobbyhub|vertx|quarkus-naive) jvm=true ;; esac
   for scenario in $scenarios; do
     [ "$scenario" != sweep ] || [ "$name" = lobbyhub ] || continue
+    [ "$scenario" != cluster ] || [ "$name" = lobbyhub ] || continue
+    if [ "$scenario" = cluster ] && [ ! -x "$redis_server" ]; then
+      echo "no $redis_server: cluster scenario skipped (REDIS_SERVER=… to point at one)"; continue
+    fi
     port=$((port + 1))
     quiet_or_mark
     slog=$(mktemp -t "bench-$name.XXXXXX")
     extra_env=()
     [ "$scenario" != sweep ] || extra_env=(LOBBYHUB_HEALTH_PING_INTERVAL=5s LOBBYHUB_HEALTH_STALE_AFTER=15s)
     launched_at=$(date +%s%3N)
-    launch_server "$name" "$port" "$slog" "${extra_env[@]}"
-    if [ "$scenario" != startup ] && ! await_port "$port"; then
-      echo "$name did not start:"; cat "$slog"; stop_server; continue
+    if [ "$scenario" = cluster ]; then
+      slog_b=$(mktemp -t "bench-$name-b.XXXXXX"); rlog=$(mktemp -t "bench-redis.XXXXXX")
+      if ! launch_cluster "$port" "$slog" "$slog_b" "$rlog"; then
+        echo "the cluster did not start:"; cat "$rlog" "$slog_b" "$slog"; stop_server; rm -f "$slog_b" "$rlog"; continue
+      fi
+      cluster_port=$port; port=$((port + 2))
+    else
+      launch_server "$name" "$port" "$slog" "${extra_env[@]}"
+      if [ "$scenario" != startup ] && ! await_port "$port"; then
+        echo "$name did not start:"; cat "$slog"; stop_server; continue
+      fi
     fi
     case "$scenario" in
       startup) cls=StartupScenario; args="--launched-at-ms $launched_at" ;;
@@ -151,6 +196,8 @@ for name in $servers; do
       direct) cls=FanoutScenario; args="--kind direct $fanout_args" ;;
       slow) cls=SlowReadersScenario; args="$slow_args" ;;
       sweep) cls=SweepUnderLoadScenario; args="$sweep_args" ;;
+      cluster) cls=ClusterScenario; args="--ports $cluster_port,$((cluster_port + 1)) --pids $cluster_a_pid,$cluster_b_pid"
+        args="$args --redis-port $((cluster_port + 2)) --redis-pid $redis_pid $fanout_args" ;;
       *) echo "unknown scenario $scenario"; exit 2 ;;
     esac
     echo "== $name $scenario (pid $server_pid, port $port)" | tee -a "$raw"
@@ -158,11 +205,15 @@ for name in $servers; do
     # shellcheck disable=SC2086
     timeout 900 taskset -c 1 java -Xmx2g -cp "$bench" dev.lobbyhub.bench.$cls --port "$port" --pid "$server_pid" \
       --label "$name" --secret "$secret" $args > "$run" 2>&1 || echo "($name $scenario exited with $?)" >> "$run"
+    if [ "$scenario" = cluster ]; then
+      { node_warnings "node a" "$slog"; node_warnings "node b" "$slog_b"; } >> "$run"
+    fi
     cat "$run" >> "$raw"
     grep -v '^RESULT ' "$run" || true
     grep '^RESULT ' "$run" | sed 's/^RESULT //' >> "$new_results" || true
     stop_server
     rm -f "$slog" "$run"
+    [ "$scenario" != cluster ] || rm -f "$slog_b" "$rlog"
   done
 done
 
@@ -173,7 +224,7 @@ cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//' || echo 
 meta=$(printf '{"scenario":"meta","date":"%s","java":"%s","node":"%s","bun":"%s","quarkus":"3.33.2","ulimit_hn":%s,"cores":%s,"cpu":"%s","load_before":%s,"busy":%s,"command":"bench/run.sh %s","notes":"%s"}' \
   "$(date -u '+%Y-%m-%d %H:%M UTC')" "$java_version" "$(node -v 2>/dev/null || echo '?')" "$bun_version" \
   "$(ulimit -Hn)" "$(nproc)" "$cpu" "$load_before" "$busy" "$*" \
-  "servers on core 0, load generator on core 1; $($quick && echo 'QUICK RUN: tiny sizes, the numbers mean nothing' || echo 'full sizes')${NOTES:+; $NOTES}")
+  "servers on core 0, load generator on core 1$(case " $scenarios " in *" cluster "*) echo ' (cluster: both nodes and Redis share core 0)' ;; esac); $($quick && echo 'QUICK RUN: tiny sizes, the numbers mean nothing' || echo 'full sizes')${NOTES:+; $NOTES}")
 if [ -n "${RESULTS:-}" ]; then
   # Later lines win in the report; the earlier run's meta line stays first (written now if it has none).
   echo "== added to $results: $(wc -l < "$new_results") results ($(date -u '+%Y-%m-%d %H:%M UTC'), bench/run.sh $*)" >> "$raw"

@@ -18,7 +18,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 LUA = os.path.join(HERE, "..", "..", "..", "src", "main", "resources", "cluster", "redis")
 PREFIX = "lobbyhub"
 B = f"{PREFIX}:{{{PREFIX}}}:"          # lobbyhub:{lobbyhub}:
-OPS = ["claim", "release", "reap", "renew", "register", "set_rtt",
+OPS = ["claim", "release", "leave", "reap", "renew", "register", "set_rtt",
        "lobby_members", "user_seat", "lobby_page", "cluster_stats"]
 
 passed, failed = 0, 0
@@ -332,6 +332,19 @@ def main():
     check(r == ["duplicate_session"], "reclaim never displaces the user's newer connection")
     r = claim("dl3", "d3", "c-d3", "dead", mode="replace")
     check(r == ["conn_closed", "node_lost"], "a normal claim cannot reuse a reaped connection id")
+    check(invariants() == [], "indexes consistent")
+
+    scenario("restore after Redis lost its data: the lobby's limit is not checked, the leave script")
+    check(register("rs1", timeout=15000)[0] == "registered", "register rs1")
+    for i in range(2):
+        check(claim("rsl", f"rs{i}", f"c-rs{i}", "rs1", mx=2)[0] == "ok", f"seat {i} of 2")
+    check(claim("rsl", "rs8", "c-rs8", "rs1", mx=2, mode="reclaim") == ["lobby_full"], "reclaim into a full lobby: lobby_full")
+    r = claim("rsl", "rs9", "c-rs9", "rs1", mx=2, mode="restore")
+    check(r[0] == "ok" and len(r[2]) == 3, f"restore into a full lobby: seated, 3 members over a limit of 2: {r}")
+    check(claim("rsl", "rs7", "c-rs7", "rs1", mx=2) == ["lobby_full"], "a newcomer is refused while over the limit")
+    check(claim("rsl", "rs0", "c-rs0b", "rs1", mx=2, mode="restore") == ["duplicate_session"], "restore never displaces")
+    check(call("leave", "PUBLISH", "rs1") == 3, "leave frees the node's 3 seats")
+    check(cli("ZSCORE", B + "nodes", "rs1") is None and cli("EXISTS", B + "lobby:rsl") == 0, "node and lobby gone")
     check(invariants() == [], "indexes consistent")
 
     scenario("late renew (no reaper came yet), then a partial reap")

@@ -1,8 +1,12 @@
 -- claim: admit connection `conn` of `user` into `lobby` on `node`, atomically.
 -- ARGV: pub, lobby, user, conn, node, max_per_lobby, mode, name
 --   pub   PUBLISH | SPUBLISH | NONE  (how presence events go out on B.."ch:lobby:"..lobby)
---   mode  replace | reject | reclaim (reclaim = re-registering a live connection after the node
---         was reaped or Redis lost its data: never displaces anyone, may reuse a node_lost id)
+--   mode  replace | reject | reclaim | restore
+--         reclaim = re-registering a live connection after the node was reaped: never displaces
+--         anyone, may reuse a node_lost id, takes the seat only while the lobby has room;
+--         restore = the same after Redis lost its data: the lobby's limit is not checked, because
+--         every node puts back members that were all admitted before (the caller reports a lobby
+--         over its limit; newcomers are refused until it is back under)
 --   name  display name, "" for none
 -- Order of checks = SPEC §1: node lease, duplicate user (reject), lobby capacity.
 -- Replies (first element is the status):
@@ -14,8 +18,8 @@
 local pub, lobby, user, cid, node = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
 local max, mode, name = tonumber(ARGV[6]), ARGV[7], ARGV[8] or ''
 if not check_pub(pub) then return redis.error_reply('ERR lobbyhub: pub must be PUBLISH, SPUBLISH or NONE') end
-if mode ~= 'replace' and mode ~= 'reject' and mode ~= 'reclaim' then
-  return redis.error_reply('ERR lobbyhub: mode must be replace, reject or reclaim')
+if mode ~= 'replace' and mode ~= 'reject' and mode ~= 'reclaim' and mode ~= 'restore' then
+  return redis.error_reply('ERR lobbyhub: mode must be replace, reject, reclaim or restore')
 end
 if not max or max < 1 or lobby == '' or user == '' or cid == '' or node == '' then
   return redis.error_reply('ERR lobbyhub: bad claim arguments')
@@ -25,7 +29,8 @@ local now = now_ms()
 if not node_alive(node, now) then return { 'node_expired' } end
 
 local gone = redis.call('GET', B .. 'gone:' .. cid)
-if gone and not (mode == 'reclaim' and gone == 'node_lost') then return { 'conn_closed', gone } end
+local returning = mode == 'reclaim' or mode == 'restore'
+if gone and not (returning and gone == 'node_lost') then return { 'conn_closed', gone } end
 
 local lk = B .. 'lobby:' .. lobby
 local cur = redis.call('HMGET', B .. 'conn:' .. cid, 'lobby', 'user', 'node', 'connected_at')
@@ -58,7 +63,7 @@ if old and old_alive and mode ~= 'replace' then return { 'duplicate_session' } e
 -- reused (alive: replace) or freed first (dead node), so it does not count.
 local count = redis.call('HLEN', lk)
 if old and old_lobby == lobby then count = count - 1 end
-if count >= max then return { 'lobby_full' } end
+if count >= max and mode ~= 'restore' then return { 'lobby_full' } end
 
 local d_conn, d_node, d_lobby = false, false, false
 local seq

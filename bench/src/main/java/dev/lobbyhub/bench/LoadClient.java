@@ -7,6 +7,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.BiConsumer;
+import java.util.function.IntUnaryOperator;
 
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -23,7 +24,8 @@ import io.vertx.core.json.JsonObject;
  * pending. Every connection answers {@code health_ping} unless it has been made {@link Conn#silent};
  * every frame received is counted by type and handed to the listener. The handshake looks like a
  * browser's: token in the query, {@code Origin}, {@code User-Agent}, a cookie, and the
- * permessage-deflate offer (which the servers under test decline).
+ * permessage-deflate offer (which the servers under test decline). By default every connection goes to
+ * {@link Target#port()}; {@link #across} spreads them over several servers (the nodes of a cluster).
  */
 final class LoadClient {
 
@@ -36,6 +38,8 @@ final class LoadClient {
         final int index;
         final String userId;
         final String lobby;
+        /** Which server it is connected to: an index into the ports given to {@link #across} (0 by default). */
+        final int node;
         volatile WebSocket ws;
         /** When true, the connection answers nothing and sends nothing. */
         volatile boolean silent;
@@ -50,10 +54,11 @@ final class LoadClient {
         volatile long closedNanos;
         volatile Throwable failure;
 
-        Conn(int index, String userId, String lobby) {
+        Conn(int index, String userId, String lobby, int node) {
             this.index = index;
             this.userId = userId;
             this.lobby = lobby;
+            this.node = node;
         }
 
         boolean isClosed() {
@@ -85,6 +90,8 @@ final class LoadClient {
     private final Map<Integer, LongAdder> closesByCode = new ConcurrentHashMap<>();
     private final LongAdder failed = new LongAdder();
     private final LongAdder compressed = new LongAdder();
+    private int[] ports;
+    private IntUnaryOperator nodeOf = index -> 0;
     private volatile BiConsumer<Conn, JsonObject> listener = (conn, frame) -> {
     };
 
@@ -100,6 +107,7 @@ final class LoadClient {
         this.lobbySize = lobbySize;
         this.inFlight = inFlight;
         this.tokens = new Tokens(target.secret());
+        this.ports = new int[] { target.port() };
         WebSocketClientOptions options = new WebSocketClientOptions()
                 .setMaxConnections(Integer.MAX_VALUE)
                 .setConnectTimeout(10_000)
@@ -109,6 +117,16 @@ final class LoadClient {
             options.setReceiveBufferSize(receiveBufferBytes);
         }
         this.client = vertx.createWebSocketClient(options);
+    }
+
+    /**
+     * Connections added from now on go to {@code ports[nodeOf(index)]} instead of the target's port
+     * (one lobby's members may then be on different servers).
+     */
+    LoadClient across(int[] ports, IntUnaryOperator nodeOf) {
+        this.ports = ports.clone();
+        this.nodeOf = nodeOf;
+        return this;
     }
 
     /** Called on the connection's event loop for every frame, after the built-in handling. */
@@ -123,7 +141,11 @@ final class LoadClient {
     Future<Void> connect(int count) {
         int first = conns.size();
         for (int i = first; i < first + count; i++) {
-            conns.add(new Conn(i, lobbyPrefix + "-u" + i, lobbyPrefix + "-" + (i / lobbySize)));
+            int node = nodeOf.applyAsInt(i);
+            if (node < 0 || node >= ports.length) {
+                throw new IllegalArgumentException("connection " + i + " routed to node " + node + " of " + ports.length);
+            }
+            conns.add(new Conn(i, lobbyPrefix + "-u" + i, lobbyPrefix + "-" + (i / lobbySize), node));
         }
         Promise<Void> all = Promise.promise();
         if (count == 0) {
@@ -155,11 +177,12 @@ final class LoadClient {
 
     private void open(Conn conn, int attempt, Runnable settled) {
         int address = 1 + conn.index / target.perAddress();
+        int port = ports[conn.node];
         WebSocketConnectOptions options = new WebSocketConnectOptions()
                 .setHost("127.0.0." + address)
-                .setPort(target.port())
+                .setPort(port)
                 .setURI("/ws/" + conn.lobby + "?token=" + tokens.forUser(conn.userId))
-                .addHeader("Origin", "http://127.0.0.1:" + target.port())
+                .addHeader("Origin", "http://127.0.0.1:" + port)
                 .addHeader("User-Agent", USER_AGENT)
                 .addHeader("Cookie", "game_session=s" + conn.index + "; theme=dark");
         conn.lastSentNanos = System.nanoTime();

@@ -19,7 +19,9 @@ import io.vertx.core.json.JsonObject;
  * other members) or {@code direct_message}s (each to one member, rotating). Message <em>i</em> is due
  * at {@code start + i / sendRate} and carries that intended time and its step number, so a late sender
  * (client or server stall) shows as latency, not as a lower rate (no coordinated omission). Register
- * {@link #onFrame} as (part of) the load client's frame listener.
+ * {@link #onFrame} as (part of) the load client's frame listener. When the members are spread over
+ * several servers ({@link LoadClient#across}), each step also counts deliveries per receiving server
+ * and keeps the latency of deliveries to a receiver on another server than its sender apart.
  */
 final class Traffic {
 
@@ -36,10 +38,16 @@ final class Traffic {
 
     /** One step's outcome. CPU figures are -1 when the server's pid is unknown. */
     record Step(int rate, double seconds, long sent, long expected, long delivered, boolean drained,
-            Histogram latency, long serverCpuMicros, long clientCpuMicros, double elapsedSeconds) {
+            Histogram latency, long serverCpuMicros, long clientCpuMicros, double elapsedSeconds,
+            long[] deliveredByNode, Histogram crossNodeLatency, Histogram sameNodeLatency) {
+
+        /** A percentile of {@code h} in ms, -1 when it is empty. */
+        static double p(Histogram h, double percentile) {
+            return h.getTotalCount() == 0 ? -1 : h.getValueAtPercentile(percentile) / 1000.0;
+        }
 
         double p(double percentile) {
-            return latency.getTotalCount() == 0 ? -1 : latency.getValueAtPercentile(percentile) / 1000.0;
+            return p(latency, percentile);
         }
 
         double maxMs() {
@@ -95,6 +103,11 @@ final class Traffic {
     private final boolean[][] countedReceiver;
     private final Map<Integer, LongAdder> delivered = new ConcurrentHashMap<>();
     private final Map<Integer, Histogram> latency = new ConcurrentHashMap<>();
+    /** Per step: deliveries by the receiver's server, latency to receivers on another server than the sender's, and on the same. */
+    private final Map<Integer, LongAdder[]> deliveredByNode = new ConcurrentHashMap<>();
+    private final Map<Integer, Histogram> crossNode = new ConcurrentHashMap<>();
+    private final Map<Integer, Histogram> sameNode = new ConcurrentHashMap<>();
+    private final int nodes;
     private int step;
 
     /**
@@ -110,6 +123,7 @@ final class Traffic {
         this.counted = counted;
         this.pad = "x".repeat(Math.max(0, size - data(0, 100_000, System.nanoTime(), "").length()));
         this.senders = conns.stream().filter(c -> c.index % lobbySize == 0).toList();
+        this.nodes = 1 + conns.stream().mapToInt(c -> c.node).max().orElse(0);
         this.countedReceiver = new boolean[senders.size()][lobbySize];
         for (int s = 0; s < senders.size(); s++) {
             int first = senders.get(s).index;
@@ -129,9 +143,20 @@ final class Traffic {
             long now = System.nanoTime();
             JsonObject data = frame.getJsonObject("data");
             int k = data.getInteger("k");
+            long micros = Math.min(MAX_MICROS, Math.max(0, (now - data.getLong("t")) / 1000));
             delivered.computeIfAbsent(k, x -> new LongAdder()).increment();
-            latency.computeIfAbsent(k, x -> new ConcurrentHistogram(MAX_MICROS, 3))
-                    .recordValue(Math.min(MAX_MICROS, Math.max(0, (now - data.getLong("t")) / 1000)));
+            latency.computeIfAbsent(k, x -> new ConcurrentHistogram(MAX_MICROS, 3)).recordValue(micros);
+            if (nodes > 1) {
+                LongAdder[] byNode = deliveredByNode.get(k);
+                if (byNode != null) {
+                    byNode[receiver.node].increment();
+                }
+                boolean cross = senders.get(receiver.index / lobbySize).node != receiver.node;
+                Histogram h = (cross ? crossNode : sameNode).get(k);
+                if (h != null) {
+                    h.recordValue(micros);
+                }
+            }
         }
     }
 
@@ -143,6 +168,13 @@ final class Traffic {
         int k = ++step;
         delivered.put(k, new LongAdder());
         latency.put(k, new ConcurrentHistogram(MAX_MICROS, 3));
+        LongAdder[] byNode = new LongAdder[nodes];
+        for (int n = 0; n < nodes; n++) {
+            byNode[n] = new LongAdder();
+        }
+        deliveredByNode.put(k, byNode);
+        crossNode.put(k, new ConcurrentHistogram(MAX_MICROS, 3));
+        sameNode.put(k, new ConcurrentHistogram(MAX_MICROS, 3));
         double sendRate = kind == Kind.LOBBY ? rate / (double) (lobbySize - 1) : rate;
         long serverCpu0 = ProcStat.cpuMicros(pid);
         long clientCpu0 = ProcStat.cpuMicros(0);
@@ -153,8 +185,13 @@ final class Traffic {
         double elapsed = (System.nanoTime() - t0) / 1e9;
         long serverCpu = pid > 0 ? ProcStat.cpuMicros(pid) - serverCpu0 : -1;
         long clientCpu = ProcStat.cpuMicros(0) - clientCpu0;
+        long[] perNode = new long[nodes];
+        for (int n = 0; n < nodes; n++) {
+            perNode[n] = byNode[n].sum();
+        }
         return new Step(rate, length.toMillis() / 1000.0, sent, expected.get(), delivered.get(k).sum(), drained,
-                latency.get(k).copy(), serverCpu, clientCpu, elapsed);
+                latency.get(k).copy(), serverCpu, clientCpu, elapsed, perNode, crossNode.get(k).copy(),
+                sameNode.get(k).copy());
     }
 
     private long sendOpenLoop(int k, double rate, Duration length, AtomicLong expected) {

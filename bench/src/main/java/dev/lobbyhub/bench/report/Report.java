@@ -110,6 +110,9 @@ public final class Report {
         if (!r.slow.isEmpty()) {
             slow();
         }
+        if (!r.cluster.isEmpty()) {
+            cluster();
+        }
         if (!charts.isEmpty()) {
             md.append("## Charts\n\n");
             charts.forEach((link, title) -> md.append("![").append(title).append("](").append(link).append(")\n\n"));
@@ -269,6 +272,55 @@ public final class Report {
         section("S7 slow readers under load", "Some members stop reading while their lobbies keep sending: how"
                 + " soon the server closes them, how much memory it holds meanwhile, and the healthy members'"
                 + " p99 against a run without slow readers.", t);
+    }
+
+    /** The cluster steps beside single-node lobbyhub's S3 step of the same rate. */
+    private void cluster() {
+        Table summary = new Table("deliveries/s", "per node", "single p50 ms", "single p99 ms", "cross-node p50 ms",
+                "cross-node p99 ms", "p99 ÷ single", "single µs/delivery", "node A µs/delivery", "node B µs/delivery",
+                "both nodes µs/delivery", "worse node ÷ single", "Redis µs/message", "Redis commands/message", "PUBLISH/message");
+        Table all = new Table("server", "deliveries/s", "delivered/s", "delivered", "p50 ms", "p99 ms",
+                "same-node p99 ms", "cross-node p99.9 ms", "max ms", "node A CPU %",
+                "node B CPU %", "Redis CPU %", "published/message", "received/message", "client CPU %");
+        boolean anyShort = false;
+        for (RunResults.Cluster c : r.sorted(r.cluster)) {
+            Optional<Step> single = RunResults.find(r.fanout, c.server(), c.rate());
+            anyShort |= c.shortOfDelivery() || single.filter(Step::shortOfDelivery).isPresent();
+            String mark = c.shortOfDelivery() ? "*" : "";
+            summary.row(count(c.rate()), count(c.rate() / 2),
+                    single.map(s -> number(s.p50Ms())).orElse(NONE),
+                    single.map(s -> number(s.p99Ms()) + (s.shortOfDelivery() ? "*" : "")).orElse(NONE),
+                    number(c.crossP50Ms()), number(c.crossP99Ms()) + mark,
+                    ratio(divide(c.crossP99Ms(), single.map(Step::p99Ms).orElse(null))),
+                    single.map(s -> number(s.cpuUs())).orElse(NONE), number(c.nodeACpuUs()), number(c.nodeBCpuUs()),
+                    number(c.cpuUs()),
+                    ratio(divide(c.worseNodeCpuUs(), single.map(Step::cpuUs).orElse(null))),
+                    number(c.redisCpuUsPerMessage()), number(c.redisCommandsPerMessage()),
+                    number(c.redisPublishPerMessage()));
+            all.row(c.server(), count(c.rate()), number(c.achievedPerS()), percent(c.deliveredRatio()) + mark,
+                    number(c.p50Ms()), number(c.p99Ms()), number(c.sameP99Ms()), number(c.crossP999Ms()),
+                    number(c.maxMs()), number(c.nodeACpuPct()), number(c.nodeBCpuPct()),
+                    number(c.redisCpuPct()), number(c.publishedPerMessage()), number(c.receivedPerMessage()),
+                    number(c.clientCpuPct()));
+        }
+        section("Cluster: 2 nodes + Redis", "The S3 fan-out against two lobbyhub nodes in cluster mode sharing one"
+                + " Redis: lobbies of 10 with 5 members on each node; the sender (member 0) is on node A in even"
+                + " lobbies and on node B in odd ones. Each lobby message is published once to Redis and every node"
+                + " delivers it to its own members, so about half the deliveries cross from one node to the other."
+                + " Rates are deliveries/s over the whole cluster (each node delivers half: \"per node\"), compared"
+                + " with single-node lobbyhub's S3 step of the same total rate from this run. **Both nodes and Redis"
+                + " share core 0** (the machine has two cores; the load generator keeps core 1), so at the same"
+                + " total rate they have the core budget the single node had alone. CPU per delivery on a node counts"
+                + " the deliveries to that node's members (both nodes: their CPU over all deliveries); Redis CPU (utime + stime of redis-server) and Redis"
+                + " commands (`INFO commandstats`, INFO itself left out) are per lobby message sent; cross-node"
+                + " latency covers the deliveries to members on the other node than the sender.", summary);
+        if (anyShort) {
+            md.append("\\* fewer than 99.9 % of the step's messages arrived, even after the drain.\n\n");
+        }
+        md.append("Commands other than PUBLISH are the nodes' background work, which does not grow with the"
+                + " message rate: leases, node list, seat checks, and an EXISTS + HSET per connected member every"
+                + " few seconds.\n\n");
+        md.append("<details><summary>All figures</summary>\n\n").append(all).append("\n</details>\n\n");
     }
 
     private void section(String heading, String intro, Object table) {

@@ -54,6 +54,30 @@ final class RunResults {
     record Startup(String server, Double startupMs, Double idleRssMb) {
     }
 
+    /**
+     * One rate step of "cluster": the fan-out over two nodes and one Redis. {@code rate} and the
+     * latencies are over the whole cluster; CPU per delivery per node counts that node's deliveries.
+     */
+    record Cluster(String server, long rate, Double achievedPerS, Double deliveredRatio, Double p50Ms, Double p99Ms,
+                   Double crossP50Ms, Double crossP99Ms, Double crossP999Ms, Double sameP99Ms, Double maxMs,
+                   Double cpuUs, Double nodeACpuUs, Double nodeBCpuUs, Double nodeACpuPct, Double nodeBCpuPct,
+                   Double redisCpuUsPerMessage, Double redisCpuPct, Double redisCommandsPerMessage,
+                   Double redisPublishPerMessage, Double publishedPerMessage, Double receivedPerMessage,
+                   Double clientCpuPct) {
+        boolean fullyDelivered() {
+            return deliveredRatio != null && deliveredRatio >= 0.999;
+        }
+
+        boolean shortOfDelivery() {
+            return deliveredRatio != null && deliveredRatio < 0.999;
+        }
+
+        /** The busier node's CPU per delivery. */
+        Double worseNodeCpuUs() {
+            return nodeACpuUs == null || nodeBCpuUs == null ? null : Math.max(nodeACpuUs, nodeBCpuUs);
+        }
+    }
+
     record Sweep(String server, long connections, Double silent, Double evictedInTime, Double falseEvictions,
                  Double maxStallMs, Double baselineP99Ms, Double duringP99Ms, Double sweepMaxMs) {
     }
@@ -76,6 +100,7 @@ final class RunResults {
     final Map<Key, Startup> startup = new LinkedHashMap<>();
     final Map<Key, Sweep> sweep = new LinkedHashMap<>();
     final Map<Key, Slow> slow = new LinkedHashMap<>();
+    final Map<Key, Cluster> cluster = new LinkedHashMap<>();
     private final Set<String> servers = new LinkedHashSet<>();
 
     /** Reads a JSONL file; blank lines are ignored, a line that does not parse is skipped with a warning. */
@@ -125,6 +150,14 @@ final class RunResults {
             case "slow" -> put(slow, server, connections(j), new Slow(server, connections(j), figure(j, "slow_readers"),
                     figure(j, "slow_closed"), figure(j, "max_close_s"), figure(j, "memory_growth_mb"),
                     figure(j, "baseline_p99_ms"), figure(j, "healthy_p99_ms")));
+            case "cluster" -> put(cluster, server, rate(j), new Cluster(server, rate(j), figure(j, "achieved_per_s"),
+                    figure(j, "delivered_ratio"), figure(j, "p50_ms"), figure(j, "p99_ms"), figure(j, "cross_p50_ms"),
+                    figure(j, "cross_p99_ms"), figure(j, "cross_p999_ms"), figure(j, "same_p99_ms"), figure(j, "max_ms"),
+                    figure(j, "cpu_us_per_delivery"), figure(j, "node_a_cpu_us_per_delivery"),
+                    figure(j, "node_b_cpu_us_per_delivery"), figure(j, "node_a_cpu_pct"), figure(j, "node_b_cpu_pct"),
+                    figure(j, "redis_cpu_us_per_message"), figure(j, "redis_cpu_pct"),
+                    figure(j, "redis_commands_per_message"), figure(j, "redis_publish_per_message"),
+                    figure(j, "published_per_message"), figure(j, "received_per_message"), figure(j, "client_cpu_pct")));
             default -> throw new IllegalArgumentException("unknown scenario '" + scenario + "'");
         }
         servers.add(server);

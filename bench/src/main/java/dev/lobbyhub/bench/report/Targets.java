@@ -53,7 +53,7 @@ final class Targets {
 
     static Table table(RunResults r) {
         Table table = new Table("target", "measured", "ratio", "met?");
-        Stream.of(idleMemory(r), cpuPerDelivery(r), knee(r), sweep(r), slowReaders(r))
+        Stream.of(idleMemory(r), cpuPerDelivery(r), knee(r), sweep(r), slowReaders(r), clusterCpu(r), clusterP99(r))
                 .forEach(t -> table.row(t.target(), t.measured(), t.ratio(), t.met()));
         return table;
     }
@@ -156,6 +156,55 @@ final class Targets {
         boolean allClosed = s.slowClosed() == null || s.slowReaders() == null || s.slowClosed() >= s.slowReaders();
         return new Row(target, measured, ratio(x), met(allClosed && s.maxCloseS() != null && s.maxCloseS() <= 5
                 && s.memoryGrowthMb() <= 50 && x <= 1.2));
+    }
+
+    /** Cluster rates (deliveries/s over both nodes) the cluster targets cover: up to this per node. */
+    static final long CLUSTER_TARGET_PER_NODE = 40_000;
+
+    /**
+     * Cluster steps with the single-node S3 step of the same total rate, both fully delivered, up to
+     * {@link #CLUSTER_TARGET_PER_NODE} per node.
+     */
+    static List<RunResults.Cluster> clusterComparable(RunResults r) {
+        return RunResults.of(r.cluster, LOBBYHUB).stream()
+                .filter(c -> c.rate() <= 2 * CLUSTER_TARGET_PER_NODE && c.fullyDelivered())
+                .filter(c -> RunResults.find(r.fanout, LOBBYHUB, c.rate()).filter(Step::fullyDelivered).isPresent())
+                .toList();
+    }
+
+    private static Row clusterCpu(RunResults r) {
+        String target = "cluster (2 nodes + Redis): CPU per delivery on each node ≤ 1.5 × single node (same total rate)";
+        List<String> perRate = new ArrayList<>();
+        double worst = 0;
+        for (RunResults.Cluster c : clusterComparable(r)) {
+            Double x = divide(c.worseNodeCpuUs(), RunResults.find(r.fanout, LOBBYHUB, c.rate()).get().cpuUs());
+            if (x != null) {
+                perRate.add(ratio(x) + " @ " + count(c.rate()));
+                worst = Math.max(worst, x);
+            }
+        }
+        if (perRate.isEmpty()) {
+            return notMeasured(target);
+        }
+        return new Row(target, String.join(", ", perRate), ratio(worst), met(worst <= 1.5));
+    }
+
+    private static Row clusterP99(RunResults r) {
+        String target = "cluster: cross-node p99 ≤ 2 × single-node p99 up to " + count(CLUSTER_TARGET_PER_NODE)
+                + " deliveries/s per node";
+        List<String> perRate = new ArrayList<>();
+        double worst = 0;
+        for (RunResults.Cluster c : clusterComparable(r)) {
+            Double x = divide(c.crossP99Ms(), RunResults.find(r.fanout, LOBBYHUB, c.rate()).get().p99Ms());
+            if (x != null) {
+                perRate.add(ratio(x) + " @ " + count(c.rate()));
+                worst = Math.max(worst, x);
+            }
+        }
+        if (perRate.isEmpty()) {
+            return notMeasured(target);
+        }
+        return new Row(target, String.join(", ", perRate), ratio(worst), met(worst <= 2));
     }
 
     private static Row notMeasured(String target) {
