@@ -33,10 +33,11 @@ import io.vertx.core.json.JsonObject;
 
 /**
  * Issue 9's randomized fault test: a few hundred client actions (join, leave, reconnect elsewhere) over
- * three nodes while one node is killed and started again and Redis is frozen and thawed. Afterwards the
+ * three nodes while one node is killed and started again, Redis is frozen and thawed, and later killed and
+ * replaced by an empty one. Afterwards the
  * presence every open client believes (its welcome, plus joins, minus leaves) equals the admin API's
  * lobby members on every node, equals the set of open connections, and no lobby is over
- * {@code max-per-lobby}; outside the Redis outage no lobby was ever over it.
+ * {@code max-per-lobby}; outside the Redis outages no lobby was ever over it.
  *
  * <p>The choices come from one seed, printed at the start; {@code -Dfault.seed=<seed>} replays them
  * (the timing of the cluster's answers still varies from run to run).
@@ -51,6 +52,8 @@ class ClusterFaultRandomIT {
     private static final int RESTART_AT = 2 * ACTIONS / 5;
     private static final int FREEZE_AT = 3 * ACTIONS / 5;
     private static final int THAW_AT = FREEZE_AT + 25;
+    private static final int REDIS_KILL_AT = 4 * ACTIONS / 5;
+    private static final int REDIS_START_AT = REDIS_KILL_AT + 15;
     private static final Duration SETTLED_WITHIN = Duration.ofSeconds(30);
 
     private static ClusterNodes cluster;
@@ -138,6 +141,7 @@ class ClusterFaultRandomIT {
         }
         int victim = random.nextInt(cluster.size());
         boolean frozen = false;
+        boolean redisDown = false;
         boolean outage = false;
         int welcomed = 0;
         int refused = 0;
@@ -160,6 +164,15 @@ class ClusterFaultRandomIT {
                     trace.add(step + ": thaw Redis");
                     cluster.redis().thaw();
                     frozen = false;
+                } else if (step == REDIS_KILL_AT) {
+                    trace.add(step + ": kill -9 Redis");
+                    cluster.killRedis();
+                    redisDown = true;
+                    outage = true;
+                } else if (step == REDIS_START_AT) {
+                    trace.add(step + ": start an empty Redis");
+                    cluster.startRedis();
+                    redisDown = false;
                 }
                 double roll = random.nextDouble();
                 List<Client> open = clients.stream().filter(c -> !c.socket.isClosed()).toList();
@@ -188,7 +201,7 @@ class ClusterFaultRandomIT {
                     }
                 }
                 // Outside the outage, no lobby is ever over its limit.
-                if (outage && !frozen && everyNodeReady()) {
+                if (outage && !frozen && !redisDown && everyNodeReady()) {
                     outage = false;
                     trace.add(step + ": every node ready again");
                 }
@@ -204,6 +217,9 @@ class ClusterFaultRandomIT {
         } finally {
             if (frozen) {
                 cluster.redis().thaw();
+            }
+            if (redisDown) {
+                cluster.startRedis();
             }
         }
         System.out.println("ClusterFaultRandomIT: " + ACTIONS + " actions in " + (System.nanoTime() - startedAt) / 1_000_000

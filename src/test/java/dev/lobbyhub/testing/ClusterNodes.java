@@ -138,7 +138,7 @@ public final class ClusterNodes implements AutoCloseable {
             boolean all = true;
             for (int i = 0; i < nodes.size(); i++) {
                 if (!nodes.get(i).isAlive()) {
-                    throw new NodeExited(hostnames.get(i) + " exited during startup");
+                    throw new NodeExited(hostnames.get(i) + " exited during startup" + exitCode(i));
                 }
                 all &= readyStatus(i) == 200;
             }
@@ -146,11 +146,20 @@ public final class ClusterNodes implements AutoCloseable {
         });
     }
 
+    /** ", exit code N" of a node that has exited (137: killed by SIGKILL, e.g. the kernel's OOM killer). */
+    private String exitCode(int index) {
+        try {
+            return ", exit code " + nodes.get(index).awaitExit(Duration.ZERO);
+        } catch (AssertionError | InterruptedException unknown) {
+            return "";
+        }
+    }
+
     /** Waits until node {@code index} answers 200 on {@code /q/health/ready}; fails if it exits meanwhile. */
     public void awaitReady(int index) {
         Awaitility.await(hostname(index) + " ready").atMost(STARTUP).pollInterval(Duration.ofMillis(250)).until(() -> {
             if (!nodes.get(index).isAlive()) {
-                throw new NodeExited(hostnames.get(index) + " exited");
+                throw new NodeExited(hostnames.get(index) + " exited" + exitCode(index));
             }
             return readyStatus(index) == 200;
         });
