@@ -222,6 +222,8 @@ class ClusterFaultRandomIT {
                 cluster.startRedis();
             }
         }
+        trace.stream().filter(line -> !line.contains(": join ") && !line.contains(": leave ")
+                && !line.contains(": reconnect ")).forEach(line -> System.out.println("ClusterFaultRandomIT step " + line));
         System.out.println("ClusterFaultRandomIT: " + ACTIONS + " actions in " + (System.nanoTime() - startedAt) / 1_000_000
                 + " ms, " + welcomed + " welcomed, " + refused + " refused, at most " + mostSeen + " in a lobby");
 

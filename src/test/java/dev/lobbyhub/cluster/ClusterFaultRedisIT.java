@@ -247,6 +247,7 @@ class ClusterFaultRedisIT {
         long startedAt = System.nanoTime();
         // Until every node is ready again, nobody gets into the full lobby (1013 or 4002, never a welcome).
         int attempts = 0;
+        List<String> overAdmitted = new ArrayList<>();
         long until = deadline(RECOVERED_WITHIN);
         while (!everyNodeReady200()) {
             if (System.nanoTime() > until) {
@@ -256,7 +257,10 @@ class ClusterFaultRedisIT {
             try (TestSocket contender = TestSocket.join(node(index), full, Tokens.valid(Tokens.unique("contender")))) {
                 JsonObject first = contender.nextOrClose();
                 if (first != null) {
-                    fail("a contender got into the full lobby on " + cluster.hostname(index) + ": " + first.encode());
+                    // Recorded and left at once; the checks below still run, this fails the test at the end.
+                    overAdmitted.add(cluster.hostname(index) + " at " + (System.nanoTime() - startedAt) / 1_000_000
+                            + " ms: " + first.encode());
+                    continue;
                 }
                 TestSocket.Close close = contender.awaitClose();
                 assertTrue(close.equals(new TestSocket.Close(1013, "backplane_unavailable"))
@@ -301,6 +305,8 @@ class ClusterFaultRedisIT {
         TestSocket sn = TestSocket.join(node(2), lobby, Tokens.valid(n));
         sockets.add(sn);
         assertEquals(Set.of(ya, yb, n), members(sn.expect("welcome")));
+        assertTrue(overAdmitted.isEmpty(), () -> overAdmitted.size() + " contenders got into the full lobby before every"
+                + " node was ready again:\n" + String.join("\n", overAdmitted));
     }
 
     private static boolean everyNodeReady200() {
