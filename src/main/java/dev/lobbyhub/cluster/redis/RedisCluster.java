@@ -3,6 +3,8 @@ package dev.lobbyhub.cluster.redis;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import jakarta.enterprise.inject.Instance;
@@ -272,9 +274,12 @@ public class RedisCluster implements BackplaneHealth {
             renew();
         }
         membership.reap(REAP_BATCH).subscribe().with(lost -> {
-            if (!lost.isEmpty()) {
-                LOG.infof("cluster: freed %d seats of nodes whose lease ran out", lost.size());
+            Map<String, Long> perNode = new TreeMap<>();
+            for (NodeMembership.LostSeat seat : lost) {
+                perNode.merge(seat.nodeId(), 1L, Long::sum);
             }
+            perNode.forEach((node, seats) -> LOG.warnf(
+                    "cluster: node %s lost (its lease ran out): %d seats freed, its members left as node_lost", node, seats));
         }, failure -> LOG.debugf("cluster: reap failed: %s", failure));
         feeds.leaveIdle();
         presence.totals().subscribe().with(totals -> liveNodes = totals.nodes().size(), failure -> {
