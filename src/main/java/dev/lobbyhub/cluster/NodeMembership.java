@@ -18,8 +18,10 @@ public interface NodeMembership {
         ACTIVE,
         /** Renewed after its deadline, but nobody had freed any of its seats yet: nothing was lost. */
         LATE,
-        /** Not renewed: the node was (being) reaped, or the store does not know it; register and re-claim. */
-        LOST
+        /** Not renewed: the node was (being) reaped; its seats were freed: register and re-claim. */
+        LOST,
+        /** The store has no record of the node (it lost its data): register and put every seat back. */
+        UNKNOWN
     }
 
     /** A seat freed because its node's lease ran out; its lobby hears {@code member_left} {@code node_lost} once. */
@@ -30,6 +32,9 @@ public interface NodeMembership {
     Uni<Void> register();
 
     Uni<Lease> renew();
+
+    /** A draining node's goodbye: frees whatever seat it still holds and removes its lease. */
+    Uni<Void> leave();
 
     /**
      * Frees up to {@code limit} seats of nodes whose lease ran out. Safe to run on every node at

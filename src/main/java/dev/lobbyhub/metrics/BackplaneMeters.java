@@ -14,6 +14,7 @@ public final class BackplaneMeters {
     private final Counter published;
     private final Counter received;
     private final Timer latency;
+    private final Counter overLimit;
 
     BackplaneMeters(MeterRegistry registry, Supplier<Number> liveNodes, Supplier<Number> up) {
         Gauge.builder(MeterNames.CLUSTER_NODES, liveNodes).description("Nodes whose lease is live").register(registry);
@@ -25,6 +26,13 @@ public final class BackplaneMeters {
                 .tag(MeterNames.TAG_DIRECTION, "published").register(registry);
         received = Counter.builder(MeterNames.BACKPLANE_MESSAGES).description("Envelopes sent to or received from other nodes")
                 .tag(MeterNames.TAG_DIRECTION, "received").register(registry);
+        overLimit = Counter.builder(MeterNames.CLUSTER_OVER_LIMIT)
+                .description("Lobbies found over max-per-lobby when members were put back after Redis lost its data")
+                .register(registry);
+    }
+
+    public void overLimit() {
+        overLimit.increment();
     }
 
     public void published() {

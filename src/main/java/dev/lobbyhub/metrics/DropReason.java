@@ -11,7 +11,9 @@ public enum DropReason {
     /** A direct message to a user who is not in the sender's lobby. */
     USER_NOT_FOUND,
     /** An outbound frame to a client over its outbound byte limit, or whose write failed. */
-    SEND_FAILED;
+    SEND_FAILED,
+    /** Cluster mode: a message for members on other nodes while Redis could not be reached. */
+    BACKPLANE_UNAVAILABLE;
 
     private final String tag = name().toLowerCase(Locale.ROOT);
 

@@ -37,6 +37,9 @@ public final class MeterNames {
     /** Counter (cluster mode), tag {@code direction} ({@code published}, {@code received}): envelopes between nodes. */
     public static final String BACKPLANE_MESSAGES = "lobbyhub.backplane.messages";
 
+    /** Counter (cluster mode): lobbies over {@code max-per-lobby} after members were put back into a Redis that lost its data. */
+    public static final String CLUSTER_OVER_LIMIT = "lobbyhub.cluster.over.limit";
+
     public static final String TAG_REASON = "reason";
     public static final String TAG_DIRECTION = "direction";
     public static final String TAG_TYPE = "type";

@@ -3,8 +3,10 @@ package dev.lobbyhub.registry;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
@@ -88,6 +90,13 @@ public class ConnectionRegistry {
     private volatile SeatStore sharedSeats;
     /** Cluster mode: connections with a place reserved here, waiting for their seat; written under the lock. */
     private final Map<String, Reserved> reserved = new ConcurrentHashMap<>();
+    /**
+     * Cluster mode: seats whose release could not reach the store, by connection id, with the reason
+     * their lobby was told here; released again when the store is back.
+     */
+    private final Map<String, LeaveReason> unreleased = new ConcurrentHashMap<>();
+    /** Cluster mode: connections whose leaving this node's members were told already; their store event is not told twice. */
+    private final Set<String> announcedHere = ConcurrentHashMap.newKeySet();
     private final ConcurrentSkipListMap<String, Lobby> lobbies = new ConcurrentSkipListMap<>();
     /** Admitted sessions still in the indexes; written under the lock. */
     private volatile int connectionCount;
@@ -310,6 +319,15 @@ public class ConnectionRegistry {
         return settings;
     }
 
+    /** Hands one finished frame to each member but {@code except} (may be null). */
+    private static void broadcastExcept(Session[] members, Session except, String text) {
+        for (Session member : members) {
+            if (member != except) {
+                member.send(text);
+            }
+        }
+    }
+
     /** Hands one finished frame to each member; the same text for all of them. */
     private static void broadcast(Session[] members, String text) {
         for (Session member : members) {
@@ -437,6 +455,8 @@ public class ConnectionRegistry {
         sharedSeats.release(session.connectionId(), reason).subscribe().with(freed -> {
         }, unreachable -> {
             LOG.debugf("release conn=%s failed, removed on this node only: %s", session.connectionId(), unreachable);
+            unreleased.put(session.connectionId(), reason);
+            announcedHere.add(session.connectionId());
             boolean removed;
             synchronized (lock) {
                 reserved.remove(session.connectionId());
@@ -446,6 +466,41 @@ public class ConnectionRegistry {
                 departed(session, reason);
             }
         });
+    }
+
+    /** Cluster mode: whether this node holds the connection (admitted, or its seat being claimed). */
+    public boolean holds(String connectionId) {
+        return byConnection.containsKey(connectionId) || reserved.containsKey(connectionId);
+    }
+
+    /** Cluster mode: the seats whose release did not reach the store, handed over (and forgotten) for another try. */
+    public Map<String, LeaveReason> takeUnreleased() {
+        Map<String, LeaveReason> taken = new HashMap<>();
+        for (String connectionId : unreleased.keySet()) {
+            LeaveReason reason = unreleased.remove(connectionId);
+            if (reason != null) {
+                taken.put(connectionId, reason);
+            }
+        }
+        return taken;
+    }
+
+    /**
+     * Cluster mode: closes a session whose seat could not be taken back after an outage (a newer
+     * connection of its user, or a lobby filled meanwhile) and removes it here, telling this
+     * node's members; the store holds no seat of it, so nothing else is announced.
+     */
+    public void dropHere(Session session, CloseCode code, LeaveReason reason) {
+        if (session.beginClose(code)) {
+            session.transport().close(code);
+        }
+        boolean removed;
+        synchronized (lock) {
+            removed = unindexLocked(session, reason);
+        }
+        if (removed) {
+            departed(session, reason);
+        }
     }
 
     /** Cluster mode: a connection with a place here, and the signal that its seat reached the indexes. */
@@ -468,7 +523,8 @@ public class ConnectionRegistry {
                 if (place != null) {
                     indexLocked(place.session, true);
                 } else {
-                    broadcast(members(lobby), ServerMessages.memberJoined(userId));
+                    // Another node's member, or one of ours taking its seat back after an outage.
+                    broadcastExcept(members(lobby), byConnection.get(connectionId), ServerMessages.memberJoined(userId));
                 }
             }
             if (place != null) {
@@ -483,7 +539,16 @@ public class ConnectionRegistry {
             synchronized (lock) {
                 session = byConnection.get(connectionId);
                 if (session == null) {
-                    broadcast(members(lobby), ServerMessages.memberLeft(userId, reason.wire()));
+                    if (!announcedHere.remove(connectionId)) {
+                        broadcast(members(lobby), ServerMessages.memberLeft(userId, reason.wire()));
+                    }
+                    return;
+                }
+                if (reason == LeaveReason.NODE_LOST && session.isOpen()) {
+                    // This node was taken for dead while it paused: the cluster saw the member leave,
+                    // so this node's members hear it too; the connection stays open and takes its
+                    // seat back when the node registers again (a joined event follows).
+                    broadcastExcept(members(lobby), session, ServerMessages.memberLeft(userId, reason.wire()));
                     return;
                 }
                 removed = unindexLocked(session, reason);

@@ -1,9 +1,11 @@
 package dev.lobbyhub.cluster.mode;
 
+import jakarta.annotation.Priority;
 import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.inject.Instance;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
+import jakarta.interceptor.Interceptor;
 
 import dev.lobbyhub.cluster.BackplaneHealth;
 import dev.lobbyhub.cluster.Broker;
@@ -15,6 +17,7 @@ import dev.lobbyhub.cluster.redis.RedisCluster;
 import dev.lobbyhub.config.LobbyhubConfig;
 import dev.lobbyhub.registry.Admitter;
 import dev.lobbyhub.registry.ConnectionRegistry;
+import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.mutiny.Uni;
 
@@ -35,6 +38,14 @@ public class ClusterMode {
     void onStart(@Observes StartupEvent event, Instance<RedisCluster> cluster) {
         if (enabled) {
             cluster.get().start();
+        }
+    }
+
+    /** After the drain (which observes the same event at the default priority): the node leaves the cluster. */
+    void onStop(@Observes @Priority(Interceptor.Priority.APPLICATION + 1000) ShutdownEvent event,
+            Instance<RedisCluster> cluster) {
+        if (enabled) {
+            cluster.get().leave();
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.lobbyhub.cluster.redis;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -59,10 +60,14 @@ final class LobbyFeeds {
     private final SeatEvents sessions;
     private final ConnectionRegistry registry;
     private final BiConsumer<String, Envelope> envelopes;
+    private final String nodeId;
+    private final Runnable ownSeatLost;
     private final Map<String, Feed> feeds = new ConcurrentHashMap<>();
 
     LobbyFeeds(RedisChannels channels, RedisScripts reads, String keyBase, SeatEvents sessions,
-            ConnectionRegistry registry, BiConsumer<String, Envelope> envelopes) {
+            ConnectionRegistry registry, BiConsumer<String, Envelope> envelopes, String nodeId, Runnable ownSeatLost) {
+        this.nodeId = nodeId;
+        this.ownSeatLost = ownSeatLost;
         this.channels = channels;
         this.reads = reads;
         this.channelPrefix = keyBase + "ch:lobby:";
@@ -117,11 +122,76 @@ final class LobbyFeeds {
             for (Response row : snapshot.get(1)) {
                 feed.members.put(row.get(0).toString(), row.get(1).toString());
             }
-            List<JsonNode> early = feed.early;
-            feed.early = null;
-            for (JsonNode event : early) {
-                apply(feed, event);
+            replayEarly(feed);
+        }
+    }
+
+    private void replayEarly(Feed feed) {
+        List<JsonNode> early = feed.early;
+        feed.early = null;
+        for (JsonNode event : early) {
+            apply(feed, event);
+        }
+    }
+
+    /**
+     * After an outage: follows every lobby with members here again (subscribes, confirmed), reads
+     * each one's members and tells this node's members what changed meanwhile, as if the changes
+     * had been seen: who joined, who was replaced, and with {@code tellLeaves} who left
+     * ({@code member_left} {@code left}). Events that arrive meanwhile wait, and those newer than
+     * the members read follow. Leaves are told only in a second pass, once the other nodes had the
+     * time to put their members back, so that a member is not seen leaving and coming back.
+     */
+    Uni<Void> resync(List<String> lobbiesHere, boolean tellLeaves) {
+        List<Uni<Void>> all = new ArrayList<>();
+        for (String lobby : lobbiesHere) {
+            Feed feed;
+            synchronized (this) {
+                feed = feeds.computeIfAbsent(lobby, code -> {
+                    Feed created = new Feed(code);
+                    created.ready = Uni.createFrom().voidItem();
+                    return created;
+                });
             }
+            synchronized (feed) {
+                if (feed.early == null) {
+                    feed.early = new ArrayList<>();
+                }
+            }
+            all.add(channels.subscribe(channel(lobby)).chain(() -> reads.call(LOBBY_MEMBERS, lobby))
+                    .invoke(snapshot -> catchUp(feed, snapshot, tellLeaves)).replaceWithVoid());
+        }
+        return all.isEmpty() ? Uni.createFrom().voidItem() : Uni.join().all(all).andFailFast().replaceWithVoid();
+    }
+
+    private void catchUp(Feed feed, Response snapshot, boolean tellLeaves) {
+        synchronized (feed) {
+            long sequence = snapshot.get(0).toLong();
+            Map<String, String> now = new LinkedHashMap<>();
+            for (Response row : snapshot.get(1)) {
+                now.put(row.get(0).toString(), row.get(1).toString());
+            }
+            for (Map.Entry<String, String> known : List.copyOf(feed.members.entrySet())) {
+                String user = known.getKey();
+                String current = now.get(user);
+                if (current == null) {
+                    if (!tellLeaves) {
+                        continue;
+                    }
+                    feed.members.remove(user);
+                    sessions.left(feed.lobby, user, known.getValue(), LeaveReason.LEFT, sequence);
+                } else if (!current.equals(known.getValue())) {
+                    feed.members.put(user, current);
+                    sessions.replaced(feed.lobby, user, known.getValue(), current, sequence);
+                }
+            }
+            for (Map.Entry<String, String> member : now.entrySet()) {
+                if (feed.members.putIfAbsent(member.getKey(), member.getValue()) == null) {
+                    sessions.joined(feed.lobby, member.getKey(), member.getValue(), sequence);
+                }
+            }
+            feed.sequence = sequence;
+            replayEarly(feed);
         }
     }
 
@@ -178,14 +248,21 @@ final class LobbyFeeds {
         feed.sequence = sequence;
         String user = event.path("user").asText();
         String connection = event.path("conn").asText();
+        // A change this node's view already has (a member put back after an outage) is not news.
         switch (event.path("ev").asText()) {
             case "joined" -> {
-                feed.members.put(user, connection);
-                sessions.joined(feed.lobby, user, connection, sequence);
+                if (!connection.equals(feed.members.put(user, connection))) {
+                    sessions.joined(feed.lobby, user, connection, sequence);
+                }
             }
             case "left" -> {
-                feed.members.remove(user, connection);
-                sessions.left(feed.lobby, user, connection, reason(event.path("reason").asText()), sequence);
+                LeaveReason reason = reason(event.path("reason").asText());
+                if (feed.members.remove(user, connection)) {
+                    sessions.left(feed.lobby, user, connection, reason, sequence);
+                }
+                if (reason == LeaveReason.NODE_LOST && nodeId.equals(event.path("node").asText())) {
+                    ownSeatLost.run();
+                }
             }
             case "replaced" -> {
                 feed.members.put(user, connection);
@@ -225,8 +302,4 @@ final class LobbyFeeds {
         }
     }
 
-    /** Forgets every lobby (the subscriber connection is gone). */
-    void clear() {
-        feeds.clear();
-    }
 }

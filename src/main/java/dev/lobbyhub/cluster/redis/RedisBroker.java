@@ -1,6 +1,7 @@
 package dev.lobbyhub.cluster.redis;
 
 import java.time.Duration;
+import java.util.function.BooleanSupplier;
 
 import org.jboss.logging.Logger;
 
@@ -15,6 +16,7 @@ import dev.lobbyhub.cluster.Presence;
 import dev.lobbyhub.cluster.local.LocalBroker;
 import dev.lobbyhub.delivery.Relay;
 import dev.lobbyhub.metrics.BackplaneMeters;
+import dev.lobbyhub.metrics.DropReason;
 import dev.lobbyhub.metrics.LobbyhubMetrics;
 import dev.lobbyhub.registry.ConnectionRegistry;
 import dev.lobbyhub.registry.Session;
@@ -51,9 +53,12 @@ final class RedisBroker implements Broker, LobbyLink {
     private final LobbyhubMetrics metrics;
     private final BackplaneMeters meters;
     private final Duration timeout;
+    private final BooleanSupplier up;
 
     RedisBroker(String nodeId, String keyBase, PinnedConnection pinned, LobbyFeeds feeds, ConnectionRegistry registry,
-            LocalBroker local, Presence presence, LobbyhubMetrics metrics, BackplaneMeters meters, Duration timeout) {
+            LocalBroker local, Presence presence, LobbyhubMetrics metrics, BackplaneMeters meters, Duration timeout,
+            BooleanSupplier up) {
+        this.up = up;
         this.nodeId = nodeId;
         this.nodeChannelPrefix = keyBase + "ch:node:";
         this.pinned = pinned;
@@ -75,8 +80,7 @@ final class RedisBroker implements Broker, LobbyLink {
     @Override
     public void toLobby(String lobby, String frame) {
         if (feeds.hasMembersElsewhere(lobby)) {
-            publish(feeds.channel(lobby), Envelope.encode(Envelope.header(nodeId), frame)).subscribe().with(receivers -> {
-            }, failure -> LOG.debugf("lobby message to %s not published: %s", lobby, failure));
+            memberTraffic(lobby, Envelope.encode(Envelope.header(nodeId), frame));
         }
     }
 
@@ -85,10 +89,21 @@ final class RedisBroker implements Broker, LobbyLink {
         if (!feeds.isMember(lobby, userId)) {
             return false;
         }
-        publish(feeds.channel(lobby), Envelope.encode(Envelope.header(nodeId).put("to", userId), frame)).subscribe()
-                .with(receivers -> {
-                }, failure -> LOG.debugf("direct message in %s not published: %s", lobby, failure));
+        memberTraffic(lobby, Envelope.encode(Envelope.header(nodeId).put("to", userId), frame));
         return true;
+    }
+
+    /** Publishes a member's frame; while Redis is unreachable it is dropped (and counted), never delivered late. */
+    private void memberTraffic(String lobby, String envelope) {
+        if (!up.getAsBoolean()) {
+            metrics.dropped(DropReason.BACKPLANE_UNAVAILABLE);
+            return;
+        }
+        publish(feeds.channel(lobby), envelope).subscribe().with(receivers -> {
+        }, failure -> {
+            metrics.dropped(DropReason.BACKPLANE_UNAVAILABLE);
+            LOG.debugf("message to lobby %s not published: %s", lobby, failure);
+        });
     }
 
     /** An envelope on a lobby channel (the subscriber's thread). */

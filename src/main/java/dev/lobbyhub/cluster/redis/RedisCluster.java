@@ -3,9 +3,10 @@ package dev.lobbyhub.cluster.redis;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 
-import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.inject.Instance;
 import jakarta.enterprise.inject.Typed;
 import jakarta.inject.Singleton;
@@ -19,10 +20,13 @@ import dev.lobbyhub.cluster.NodeId;
 import dev.lobbyhub.cluster.NodeMembership;
 import dev.lobbyhub.cluster.Presence;
 import dev.lobbyhub.cluster.SeatEvents;
+import dev.lobbyhub.cluster.SeatStore;
 import dev.lobbyhub.cluster.local.LocalBroker;
 import dev.lobbyhub.config.LobbyhubConfig;
 import dev.lobbyhub.metrics.BackplaneMeters;
 import dev.lobbyhub.metrics.LobbyhubMetrics;
+import dev.lobbyhub.protocol.CloseCode;
+import dev.lobbyhub.protocol.LeaveReason;
 import dev.lobbyhub.registry.Admitter;
 import dev.lobbyhub.registry.ConnectionRegistry;
 import dev.lobbyhub.registry.Session;
@@ -60,6 +64,7 @@ public class RedisCluster implements BackplaneHealth {
     private final String nodeChannel;
     private final Duration timeout;
     private final long renewEveryTicks;
+    private final long nodeTimeoutMillis;
     private final long rttEveryTicks;
     private final PinnedConnection pinned;
     private final RedisChannels channels;
@@ -69,12 +74,15 @@ public class RedisCluster implements BackplaneHealth {
     private final LobbyFeeds feeds;
     private final RedisBroker broker;
     private final RedisAdmitter admitter;
+    private final RedisSeatStore seats;
+    private final BackplaneMeters meters;
 
     private volatile boolean stopping;
     private volatile boolean registered;
     private volatile boolean probeAnswered;
     private volatile int liveNodes;
-    private final AtomicBoolean connecting = new AtomicBoolean();
+    private volatile boolean needsReconcile;
+    private final AtomicBoolean reconciling = new AtomicBoolean();
     private long ticks;
     private long timer = -1;
 
@@ -87,31 +95,32 @@ public class RedisCluster implements BackplaneHealth {
         this.nodeId = nodeId.value();
         this.timeout = cluster.redisTimeout();
         this.renewEveryTicks = Math.max(1, cluster.nodeTimeout().toMillis() / 3 / TICK_MS);
+        this.nodeTimeoutMillis = cluster.nodeTimeout().toMillis();
         this.rttEveryTicks = Math.max(1, config.health().pingInterval().toMillis() / TICK_MS);
         String keyBase = RedisScripts.keyBase(cluster.keyPrefix());
-        BackplaneMeters meters = metrics.backplane(() -> liveNodes, () -> isUp() ? 1 : 0);
+        this.meters = metrics.backplane(() -> liveNodes, () -> isUp() ? 1 : 0);
         this.pinned = new PinnedConnection(redis, timeout);
         this.channels = new RedisChannels(redis, timeout);
         this.reads = new RedisScripts(redis, cluster.keyPrefix(), timeout);
         this.membership = new RedisNodeMembership(redis, cluster.keyPrefix(), timeout, this.nodeId,
                 cluster.nodeTimeout(), config.limits().maxConnections());
         this.presence = new RedisPresence(redis, cluster.keyPrefix(), timeout);
-        RedisSeatStore seats = new RedisSeatStore(pinned, cluster.keyPrefix(), timeout);
+        this.seats = new RedisSeatStore(pinned, cluster.keyPrefix(), timeout);
         SeatEvents sessions = registry.joinCluster(seats);
         RedisBroker[] brokerRef = new RedisBroker[1];
         this.feeds = new LobbyFeeds(channels, reads, keyBase, sessions, registry,
-                (lobby, envelope) -> brokerRef[0].onLobbyEnvelope(lobby, envelope));
+                (lobby, envelope) -> brokerRef[0].onLobbyEnvelope(lobby, envelope), this.nodeId,
+                () -> reconcileSoon("this node's seats were freed as node_lost"));
         this.broker = new RedisBroker(this.nodeId, keyBase, pinned, feeds, registry, local, presence, metrics, meters,
-                timeout);
+                timeout, this::isUp);
         brokerRef[0] = broker;
         this.nodeChannel = broker.nodeChannel(this.nodeId);
         this.admitter = new RedisAdmitter(registry, feeds, seats, this, meters, this.nodeId, timeout);
         channels.onOtherChannels(feeds::onMessage);
         channels.onEnd(() -> {
             probeAnswered = false;
-            feeds.clear();
             if (!stopping) {
-                LOG.warn("cluster: the Redis subscription ended; new connections get 1013 until it is back");
+                reconcileSoon("the Redis subscription ended");
             }
         });
     }
@@ -119,50 +128,158 @@ public class RedisCluster implements BackplaneHealth {
     /** Connects, registers this node and starts the schedule; waits up to a few Redis timeouts. */
     public void start() {
         try {
-            connect().await().atMost(timeout.multipliedBy(4));
+            reconcile().await().atMost(timeout.multipliedBy(4));
         } catch (RuntimeException unreachable) {
-            LOG.warnf("Redis is not reachable yet (%s): new connections get 1013 and readiness is DOWN until it is",
-                    unreachable.toString());
+            LOG.warnf("cluster: Redis is not reachable yet (%s): new connections get 1013 and readiness is DOWN"
+                    + " until it is", unreachable.toString());
         }
         timer = vertx.setPeriodic(TICK_MS, id -> tick());
     }
 
-    private Uni<Void> connect() {
-        if (!connecting.compareAndSet(false, true)) {
-            return Uni.createFrom().voidItem();
+    /**
+     * Asks for a reconciliation at the next tick: this node stops admitting and reports not ready
+     * until it is done. Called when the subscription ended, a probe went unanswered, the lease was
+     * lost, or this node's seats were freed as {@code node_lost}.
+     */
+    void reconcileSoon(String why) {
+        if (!needsReconcile && !stopping) {
+            LOG.warnf("cluster: %s; new connections get 1013 until this node has reconciled with Redis", why);
         }
-        return Uni.createFrom().deferred(() -> channels.isConnected() ? Uni.createFrom().voidItem() : channels.connect()
-                .chain(() -> channels.subscribe(nodeChannel, broker::onNodeMessage)))
-                .chain(membership::register)
-                .invoke(() -> {
-                    registered = true;
-                    probeAnswered = true;
-                    LOG.infof("cluster: node %s registered", nodeId);
+        needsReconcile = true;
+    }
+
+    /**
+     * Brings Redis back in line with this node (SPEC §9, "when Redis returns"): connects and
+     * subscribes again if needed, renews the lease or registers again, releases the seats whose
+     * release did not get through and any seat Redis still lists for this node without a live
+     * connection, takes back the seat of every open connection (a newer connection of its user wins:
+     * closed 4005; a lobby filled meanwhile: closed 4002; after Redis lost its data every member
+     * comes back, even over a lobby's limit), then re-reads every lobby it hosts. Admission resumes
+     * only once all of it is done. Safe to run again after a failure.
+     */
+    private Uni<Void> reconcile() {
+        registered = false;
+        long started = System.nanoTime();
+        int[] counts = new int[4]; // released, taken back, closed, lobbies
+        return Uni.createFrom().deferred(() -> channels.isConnected() ? Uni.createFrom().voidItem()
+                : channels.connect().chain(() -> channels.subscribe(nodeChannel, broker::onNodeMessage)))
+                .chain(membership::renew)
+                .chain(lease -> switch (lease) {
+                    case ACTIVE, LATE -> Uni.createFrom().item(false);
+                    case LOST -> membership.register().replaceWith(false);
+                    case UNKNOWN -> membership.register().replaceWith(true);
                 })
-                .onTermination().invoke(() -> connecting.set(false));
+                .chain(restore -> releaseLeftovers(counts).chain(() -> takeBackSeats(restore, counts)))
+                .chain(() -> {
+                    List<String> lobbies = lobbiesHere();
+                    counts[3] = lobbies.size();
+                    return feeds.resync(lobbies, false);
+                })
+                .invoke(() -> {
+                    needsReconcile = false;
+                    probeAnswered = true;
+                    registered = true;
+                    if (counts[3] > 0) {
+                        // Members that left during the outage, once the other nodes had a lease's time to come back.
+                        vertx.setTimer(nodeTimeoutMillis, id -> feeds.resync(lobbiesHere(), true).subscribe().with(
+                                done -> {
+                                }, failure -> LOG.debugf("cluster: second re-read failed: %s", failure)));
+                    }
+                    if (counts[0] + counts[1] + counts[2] + counts[3] > 0) {
+                        LOG.infof("cluster: reconciled in %d ms: %d seats released, %d taken back, %d connections closed,"
+                                + " %d lobbies re-read", (System.nanoTime() - started) / 1_000_000, counts[0], counts[1],
+                                counts[2], counts[3]);
+                    } else {
+                        LOG.infof("cluster: node %s registered", nodeId);
+                    }
+                });
+    }
+
+    /** Releases what the store still holds for this node without a live connection. */
+    private Uni<Void> releaseLeftovers(int[] counts) {
+        List<Uni<Boolean>> releases = new ArrayList<>();
+        registry.takeUnreleased().forEach((connectionId, reason) -> releases.add(seats.release(connectionId, reason)));
+        return all(releases).chain(() -> reads.smembers("nconns:" + nodeId)).chain(held -> {
+            List<Uni<Boolean>> strays = new ArrayList<>();
+            for (String connectionId : held) {
+                if (!registry.holds(connectionId)) {
+                    strays.add(seats.release(connectionId, LeaveReason.LEFT));
+                }
+            }
+            counts[0] = releases.size() + strays.size();
+            return all(strays);
+        });
+    }
+
+    /** Claims again, without displacing anyone, the seat of every open connection of this node. */
+    private Uni<Void> takeBackSeats(boolean restore, int[] counts) {
+        List<Uni<Void>> claims = new ArrayList<>();
+        int maxPerLobby = registry.settings().maxPerLobby();
+        for (Session session : registry.sessions()) {
+            if (!session.isOpen()) {
+                continue;
+            }
+            SeatStore.Seat seat = new SeatStore.Seat(session.lobby(), session.userId(), session.connectionId(), nodeId,
+                    session.name());
+            claims.add(seats.reclaim(seat, maxPerLobby, restore).invoke(claim -> {
+                if (claim instanceof SeatStore.Seated seated) {
+                    counts[1]++;
+                    if (seated.members().size() > maxPerLobby) {
+                        meters.overLimit();
+                        LOG.warnf("cluster: lobby %s has %d members after Redis lost its data, over max-per-lobby %d;"
+                                + " nobody new is admitted until it is back under", session.lobby(),
+                                seated.members().size(), maxPerLobby);
+                    }
+                    return;
+                }
+                CloseCode code = ((SeatStore.Refused) claim).code();
+                if (code == CloseCode.BACKPLANE_UNAVAILABLE) {
+                    throw new IllegalStateException("lease lost again while taking seats back");
+                }
+                counts[2]++;
+                switch (code) {
+                    case DUPLICATE_SESSION -> registry.dropHere(session, CloseCode.REPLACED, LeaveReason.REPLACED);
+                    case LOBBY_FULL -> registry.dropHere(session, CloseCode.LOBBY_FULL, LeaveReason.NODE_LOST);
+                    default -> registry.dropHere(session, CloseCode.BACKPLANE_UNAVAILABLE, LeaveReason.NODE_LOST);
+                }
+            }).replaceWithVoid());
+        }
+        return all(claims);
+    }
+
+    private List<String> lobbiesHere() {
+        List<String> lobbies = new ArrayList<>();
+        for (ConnectionRegistry.LobbySummary lobby : registry.lobbies(null, Integer.MAX_VALUE)) {
+            lobbies.add(lobby.code());
+        }
+        return lobbies;
+    }
+
+    private static <T> Uni<Void> all(List<Uni<T>> unis) {
+        return unis.isEmpty() ? Uni.createFrom().voidItem() : Uni.join().all(unis).andFailFast().replaceWithVoid();
     }
 
     private void tick() {
         ticks++;
-        if (!channels.isConnected() || !registered) {
-            connect().subscribe().with(done -> {
-            }, failure -> LOG.debugf("cluster: connecting to Redis failed: %s", failure));
+        if (needsReconcile || !registered) {
+            if (reconciling.compareAndSet(false, true)) {
+                reconcile().onTermination().invoke(() -> reconciling.set(false)).subscribe().with(done -> {
+                }, failure -> LOG.debugf("cluster: reconciling failed, trying again: %s", failure));
+            }
             return;
         }
-        channels.probe(nodeChannel).subscribe().with(done -> probeAnswered = true, failure -> {
-            if (probeAnswered) {
-                LOG.warnf("cluster: Redis did not answer a probe within %d ms: new connections get 1013",
-                        timeout.toMillis());
-            }
-            probeAnswered = false;
-        });
+        channels.probe(nodeChannel).subscribe().with(done -> {
+        }, failure -> reconcileSoon("Redis did not answer a probe within " + timeout.toMillis() + " ms"));
         if (ticks % renewEveryTicks == 0) {
             renew();
         }
         membership.reap(REAP_BATCH).subscribe().with(lost -> {
-            if (!lost.isEmpty()) {
-                LOG.infof("cluster: freed %d seats of nodes whose lease ran out", lost.size());
+            Map<String, Long> perNode = new TreeMap<>();
+            for (NodeMembership.LostSeat seat : lost) {
+                perNode.merge(seat.nodeId(), 1L, Long::sum);
             }
+            perNode.forEach((node, seats) -> LOG.warnf(
+                    "cluster: node %s lost (its lease ran out): %d seats freed, its members left as node_lost", node, seats));
         }, failure -> LOG.debugf("cluster: reap failed: %s", failure));
         feeds.leaveIdle();
         presence.totals().subscribe().with(totals -> liveNodes = totals.nodes().size(), failure -> {
@@ -174,20 +291,18 @@ public class RedisCluster implements BackplaneHealth {
 
     private void renew() {
         membership.renew().subscribe().with(lease -> {
-            if (lease == NodeMembership.Lease.LOST) {
-                leaseLost();
+            if (lease == NodeMembership.Lease.LOST || lease == NodeMembership.Lease.UNKNOWN) {
+                reconcileSoon(lease == NodeMembership.Lease.LOST ? "this node's lease ran out"
+                        : "Redis no longer knows this node (it lost its data)");
             } else if (lease == NodeMembership.Lease.LATE) {
                 LOG.warn("cluster: this node renewed its lease late (nothing was lost)");
             }
         }, failure -> LOG.debugf("cluster: renew failed: %s", failure));
     }
 
-    /** The store no longer knows this node (its lease ran out): it registers again before admitting anyone. */
+    /** A claim found this node's lease gone. */
     void leaseLost() {
-        if (registered) {
-            LOG.warn("cluster: this node's lease was lost; registering again");
-        }
-        registered = false;
+        reconcileSoon("this node's lease ran out");
     }
 
     private void writeRoundTripTimes() {
@@ -215,7 +330,7 @@ public class RedisCluster implements BackplaneHealth {
 
     @Override
     public boolean isUp() {
-        return registered && probeAnswered && channels.isConnected();
+        return registered && !needsReconcile && probeAnswered && channels.isConnected();
     }
 
     boolean admits() {
@@ -238,11 +353,24 @@ public class RedisCluster implements BackplaneHealth {
         return broker;
     }
 
-    @PreDestroy
-    void stop() {
+    /**
+     * The end of a drain: frees whatever seat this node still holds and removes its lease, so it
+     * leaves the stats at once; then closes the connections. Called after the drain, while Redis
+     * is still open.
+     */
+    public void leave() {
         stopping = true;
         if (timer >= 0) {
             vertx.cancelTimer(timer);
+        }
+        if (registered) {
+            // Every release of the drain was sent before this, on the same connection.
+            try {
+                membership.leave().await().atMost(timeout);
+                LOG.infof("cluster: node %s left the cluster", nodeId);
+            } catch (RuntimeException unreachable) {
+                LOG.warnf("cluster: could not leave the cluster (%s): the others will reap this node", unreachable.toString());
+            }
         }
         channels.close();
         pinned.close();

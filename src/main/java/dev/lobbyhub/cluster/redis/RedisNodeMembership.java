@@ -19,6 +19,7 @@ public final class RedisNodeMembership implements NodeMembership {
     private static final RedisScripts.Script REGISTER = RedisScripts.load("register");
     private static final RedisScripts.Script RENEW = RedisScripts.load("renew");
     private static final RedisScripts.Script REAP = RedisScripts.load("reap");
+    private static final RedisScripts.Script LEAVE = RedisScripts.load("leave");
     private static final String PUBLISH = "PUBLISH";
     /** Reap any node whose deadline passed, not one named. */
     private static final String ANY_NODE = "";
@@ -50,8 +51,14 @@ public final class RedisNodeMembership implements NodeMembership {
         return scripts.call(RENEW, nodeId, leaseMillis, maxConnections).map(reply -> switch (reply.get(0).toString()) {
             case "ok" -> Lease.ACTIVE;
             case "late" -> Lease.LATE;
-            default -> Lease.LOST; // expired, reaped, unknown
+            case "unknown" -> Lease.UNKNOWN;
+            default -> Lease.LOST; // expired, reaped
         });
+    }
+
+    @Override
+    public Uni<Void> leave() {
+        return scripts.call(LEAVE, PUBLISH, nodeId).replaceWithVoid();
     }
 
     @Override

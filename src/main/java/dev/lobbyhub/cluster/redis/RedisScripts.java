@@ -7,7 +7,9 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.function.Function;
 
 import io.smallrye.mutiny.Uni;
@@ -66,6 +68,19 @@ final class RedisScripts {
         return send(Command.EVALSHA, script.sha(), args)
                 .onFailure(RedisScripts::isNoScript).recoverWithUni(() -> send(Command.EVAL, script.text(), args))
                 .ifNoItem().after(timeout).failWith(() -> new BackplaneTimeout(script.name(), timeout));
+    }
+
+    /** The members of a set under the key base ({@code name} after {@code <prefix>:{<prefix>}:}). */
+    Uni<List<String>> smembers(String name) {
+        return sender.apply(Request.cmd(Command.SMEMBERS).arg(keyBase + name))
+                .ifNoItem().after(timeout).failWith(() -> new BackplaneTimeout("smembers", timeout))
+                .map(reply -> {
+                    List<String> members = new ArrayList<>(reply.size());
+                    for (Response member : reply) {
+                        members.add(member.toString());
+                    }
+                    return members;
+                });
     }
 
     private Uni<Response> send(Command command, String shaOrText, Object[] args) {

@@ -43,6 +43,17 @@ public final class RedisSeatStore implements SeatStore {
                 maxPerLobby, mode, seat.name() == null ? "" : seat.name()).map(RedisSeatStore::claimed);
     }
 
+    /**
+     * Takes back the seat of a connection that stayed open while this node lost its place (its lease
+     * ran out, or Redis lost its data: {@code restore}, which does not check the lobby's limit). Never
+     * displaces a newer connection of the user ({@link CloseCode#DUPLICATE_SESSION}).
+     */
+    Uni<Claim> reclaim(Seat seat, int maxPerLobby, boolean restore) {
+        return scripts.call(CLAIM, PUBLISH, seat.lobby(), seat.userId(), seat.connectionId(), seat.nodeId(),
+                maxPerLobby, restore ? "restore" : "reclaim", seat.name() == null ? "" : seat.name())
+                .map(RedisSeatStore::claimed);
+    }
+
     @Override
     public Uni<Boolean> release(String connectionId, LeaveReason reason) {
         return scripts.call(RELEASE, PUBLISH, connectionId, reason.wire()).map(reply -> reply.get(0).toLong() == 1L);
