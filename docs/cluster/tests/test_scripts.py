@@ -343,6 +343,13 @@ def main():
     check(r[0] == "ok" and len(r[2]) == 3, f"restore into a full lobby: seated, 3 members over a limit of 2: {r}")
     check(claim("rsl", "rs7", "c-rs7", "rs1", mx=2) == ["lobby_full"], "a newcomer is refused while over the limit")
     check(claim("rsl", "rs0", "c-rs0b", "rs1", mx=2, mode="restore") == ["duplicate_session"], "restore never displaces")
+    check(call("register", "PUBLISH", "rs2", 15000, 100, "1")[0] == "registered", "register rs2 as restoring")
+    row = [r for r in call("cluster_stats")[2] if r[0] == "rs2"][0]
+    check(row[6] == 1, f"cluster_stats shows rs2 restoring: {row}")
+    cli("HDEL", B + "node:rs2", "restoring")
+    row = [r for r in call("cluster_stats")[2] if r[0] == "rs2"][0]
+    check(row[6] == 0, f"restored once the flag is cleared: {row}")
+    check(call("leave", "PUBLISH", "rs2") == 0, "leave of a node with no seats")
     check(call("leave", "PUBLISH", "rs1") == 3, "leave frees the node's 3 seats")
     check(cli("ZSCORE", B + "nodes", "rs1") is None and cli("EXISTS", B + "lobby:rsl") == 0, "node and lobby gone")
     check(invariants() == [], "indexes consistent")

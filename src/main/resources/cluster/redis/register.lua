@@ -1,5 +1,6 @@
 -- register: create (or re-create) a node's lease: deadline = TIME + timeout_ms.
--- ARGV: pub, node, timeout_ms, max_connections
+-- ARGV: pub, node, timeout_ms, max_connections, restoring ("1" while the node puts its members back
+--       into a Redis that lost its data: others wait for it before admitting; cleared with HDEL)
 -- Reply: {status, deadline, now, freed}
 --   status "registered" (new entry) or "renewed" (it was there and no reaping had begun:
 --          same as renew, its seats are kept)
@@ -7,6 +8,7 @@
 -- Use at start-up, and after renew answered expired/reaped/unknown; then reclaim each live
 -- connection with claim(mode = "reclaim") before admitting new ones.
 local pub, node, timeout, maxc = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4] or '0'
+local restoring = ARGV[5] == '1'
 if not check_pub(pub) then return redis.error_reply('ERR lobbyhub: pub must be PUBLISH, SPUBLISH or NONE') end
 if not node or node == '' or not timeout or timeout < 1 then
   return redis.error_reply('ERR lobbyhub: bad register arguments')
@@ -29,4 +31,5 @@ redis.call('ZREM', B .. 'reaped', node)
 local hk = B .. 'node:' .. node
 redis.call('HSET', hk, 'seen', now, 'max_connections', maxc)
 redis.call('HSETNX', hk, 'registered_at', now)
+if restoring then redis.call('HSET', hk, 'restoring', now) else redis.call('HDEL', hk, 'restoring') end
 return { status, now + timeout, now, freed }

@@ -207,6 +207,11 @@ final class LobbyFeeds {
         return feed == null || feed.members.size() > registry.members(lobby).length;
     }
 
+    /** The lobbies followed now. */
+    List<String> followed() {
+        return new ArrayList<>(feeds.keySet());
+    }
+
     boolean follows(String lobby) {
         return feeds.containsKey(lobby);
     }

@@ -2,9 +2,12 @@ package dev.lobbyhub.cluster.redis;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import jakarta.enterprise.inject.Instance;
@@ -32,7 +35,10 @@ import dev.lobbyhub.registry.ConnectionRegistry;
 import dev.lobbyhub.registry.Session;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.Vertx;
+import io.vertx.mutiny.redis.client.Command;
 import io.vertx.mutiny.redis.client.Redis;
+import io.vertx.mutiny.redis.client.Request;
+import io.vertx.mutiny.redis.client.Response;
 
 /**
  * This node in cluster mode (SPEC §9): its Redis connections (a pool for reads, one pinned
@@ -52,6 +58,9 @@ public class RedisCluster implements BackplaneHealth {
 
     private static final Logger LOG = Logger.getLogger(RedisCluster.class);
     private static final RedisScripts.Script SET_RTT = RedisScripts.load("set_rtt");
+    private static final RedisScripts.Script CLUSTER_STATS = RedisScripts.load("cluster_stats");
+    /** How often a node that restored its members checks whether the others have restored theirs. */
+    private static final Duration PEER_POLL = Duration.ofMillis(200);
     /** Seats one reap call frees at most; the next tick goes on. */
     private static final int REAP_BATCH = 500;
     /** Round-trip times written per script call. */
@@ -81,6 +90,9 @@ public class RedisCluster implements BackplaneHealth {
     private volatile boolean registered;
     private volatile boolean probeAnswered;
     private volatile int liveNodes;
+    /** The other nodes alive at the last look: after Redis lost its data, admission waits for them to be back. */
+    private volatile Set<String> knownPeers = Set.of();
+    private final String keyBase;
     private volatile boolean needsReconcile;
     private final AtomicBoolean reconciling = new AtomicBoolean();
     private long ticks;
@@ -97,7 +109,7 @@ public class RedisCluster implements BackplaneHealth {
         this.renewEveryTicks = Math.max(1, cluster.nodeTimeout().toMillis() / 3 / TICK_MS);
         this.nodeTimeoutMillis = cluster.nodeTimeout().toMillis();
         this.rttEveryTicks = Math.max(1, config.health().pingInterval().toMillis() / TICK_MS);
-        String keyBase = RedisScripts.keyBase(cluster.keyPrefix());
+        this.keyBase = RedisScripts.keyBase(cluster.keyPrefix());
         this.meters = metrics.backplane(() -> liveNodes, () -> isUp() ? 1 : 0);
         this.pinned = new PinnedConnection(redis, timeout);
         this.channels = new RedisChannels(redis, timeout);
@@ -160,6 +172,7 @@ public class RedisCluster implements BackplaneHealth {
     private Uni<Void> reconcile() {
         registered = false;
         long started = System.nanoTime();
+        Set<String> peersBefore = knownPeers;
         int[] counts = new int[4]; // released, taken back, closed, lobbies
         return Uni.createFrom().deferred(() -> channels.isConnected() ? Uni.createFrom().voidItem()
                 : channels.connect().chain(() -> channels.subscribe(nodeChannel, broker::onNodeMessage)))
@@ -167,11 +180,13 @@ public class RedisCluster implements BackplaneHealth {
                 .chain(lease -> switch (lease) {
                     case ACTIVE, LATE -> Uni.createFrom().item(false);
                     case LOST -> membership.register().replaceWith(false);
-                    case UNKNOWN -> membership.register().replaceWith(true);
+                    case UNKNOWN -> membership.registerRestoring().replaceWith(true);
                 })
-                .chain(restore -> releaseLeftovers(counts).chain(() -> takeBackSeats(restore, counts)))
+                .chain(restore -> releaseLeftovers(counts).chain(() -> takeBackSeats(restore, counts))
+                        .chain(() -> restore ? restored().chain(() -> awaitPeers(peersBefore,
+                                System.nanoTime() + nodeTimeoutMillis * 1_000_000)) : Uni.createFrom().voidItem()))
                 .chain(() -> {
-                    List<String> lobbies = lobbiesHere();
+                    List<String> lobbies = lobbiesToReread();
                     counts[3] = lobbies.size();
                     return feeds.resync(lobbies, false);
                 })
@@ -247,6 +262,49 @@ public class RedisCluster implements BackplaneHealth {
         return all(claims);
     }
 
+    /** Every lobby followed (its subscription may be gone with the old connection) and every lobby with members here. */
+    private List<String> lobbiesToReread() {
+        Set<String> lobbies = new TreeSet<>(feeds.followed());
+        lobbies.addAll(lobbiesHere());
+        return new ArrayList<>(lobbies);
+    }
+
+    /** This node has put its members back: sent after its claims, on the same connection, so they all ran before. */
+    private Uni<Void> restored() {
+        return pinned.send(Request.cmd(Command.HDEL).arg(keyBase + "node:" + nodeId).arg("restoring"))
+                .ifNoItem().after(timeout).fail().replaceWithVoid();
+    }
+
+    /**
+     * After Redis lost its data: waits until every node that was alive before has registered again
+     * and put its members back, or one {@code node-timeout} has passed (a node that died meanwhile
+     * does not come back), so that no seat of theirs is given to a newcomer here meanwhile.
+     */
+    private Uni<Void> awaitPeers(Set<String> peers, long deadlineNanos) {
+        if (peers.isEmpty()) {
+            return Uni.createFrom().voidItem();
+        }
+        return reads.call(CLUSTER_STATS).chain(reply -> {
+            Set<String> back = new HashSet<>();
+            for (Response row : reply.get(2)) {
+                if (row.get(5).toInteger() == 1 && row.get(6).toInteger() == 0) {
+                    back.add(row.get(0).toString());
+                }
+            }
+            if (back.containsAll(peers)) {
+                return Uni.createFrom().voidItem();
+            }
+            if (System.nanoTime() > deadlineNanos) {
+                Set<String> missing = new TreeSet<>(peers);
+                missing.removeAll(back);
+                LOG.warnf("cluster: admitting again without nodes %s: not back within node-timeout", missing);
+                return Uni.createFrom().voidItem();
+            }
+            return Uni.createFrom().voidItem().onItem().delayIt().by(PEER_POLL)
+                    .chain(() -> awaitPeers(peers, deadlineNanos));
+        });
+    }
+
     private List<String> lobbiesHere() {
         List<String> lobbies = new ArrayList<>();
         for (ConnectionRegistry.LobbySummary lobby : registry.lobbies(null, Integer.MAX_VALUE)) {
@@ -282,7 +340,16 @@ public class RedisCluster implements BackplaneHealth {
                     "cluster: node %s lost (its lease ran out): %d seats freed, its members left as node_lost", node, seats));
         }, failure -> LOG.debugf("cluster: reap failed: %s", failure));
         feeds.leaveIdle();
-        presence.totals().subscribe().with(totals -> liveNodes = totals.nodes().size(), failure -> {
+        presence.totals().subscribe().with(totals -> {
+            liveNodes = totals.nodes().size();
+            Set<String> peers = new HashSet<>();
+            for (Presence.NodeLoad node : totals.nodes()) {
+                if (!node.nodeId().equals(nodeId)) {
+                    peers.add(node.nodeId());
+                }
+            }
+            knownPeers = peers;
+        }, failure -> {
         });
         if (ticks % rttEveryTicks == 0) {
             writeRoundTripTimes();

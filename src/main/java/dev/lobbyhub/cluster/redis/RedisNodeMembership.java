@@ -43,7 +43,15 @@ public final class RedisNodeMembership implements NodeMembership {
 
     @Override
     public Uni<Void> register() {
-        return scripts.call(REGISTER, PUBLISH, nodeId, leaseMillis, maxConnections).replaceWithVoid();
+        return scripts.call(REGISTER, PUBLISH, nodeId, leaseMillis, maxConnections, 0).replaceWithVoid();
+    }
+
+    /**
+     * Registers into a Redis that lost its data, marked as restoring until {@link #restored}: other
+     * nodes wait for it before they admit anyone, so its members' seats are not given away meanwhile.
+     */
+    Uni<Void> registerRestoring() {
+        return scripts.call(REGISTER, PUBLISH, nodeId, leaseMillis, maxConnections, 1).replaceWithVoid();
     }
 
     @Override
