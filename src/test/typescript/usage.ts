@@ -1,6 +1,6 @@
 // Compile-only check that the published declarations describe a usable API (run by .ci/run).
-import { LobbyClient, closeDecision, backoffDelay, BoundedQueue } from '../../main/resources/META-INF/resources/lobbyhub-client.js';
-import type { LobbyMessage, StateChange, Welcome } from '../../main/resources/META-INF/resources/lobbyhub-client.js';
+import { LobbyClient, closeDecision, backoffDelay, BoundedQueue } from '../../main/resources/client/lobbyhub-client.js';
+import type { LobbyMessage, StateChange, Welcome } from '../../main/resources/client/lobbyhub-client.js';
 
 const client = new LobbyClient({
   lobby: 'room-42',
