@@ -1,6 +1,6 @@
 // Compile-only check that the published declarations describe a usable API (run by .ci/run).
-import { LobbyClient, closeDecision, backoffDelay, BoundedQueue } from '../../main/resources/META-INF/resources/lobbyhub-client.js';
-import type { LobbyMessage, StateChange, Welcome } from '../../main/resources/META-INF/resources/lobbyhub-client.js';
+import { LobbyClient, closeDecision, backoffDelay, BoundedQueue, CLOSE_ADVICE } from '../../main/resources/client/lobbyhub-client.js';
+import type { LobbyMessage, RetryWait, StateChange, TokenError, Welcome } from '../../main/resources/client/lobbyhub-client.js';
 
 const client = new LobbyClient({
   lobby: 'room-42',
@@ -24,3 +24,6 @@ const delay: number = backoffDelay(2, 500, 30000, Math.random);
 const queue = new BoundedQueue<string>(2);
 const kept: boolean = queue.push('a');
 console.log(delay, kept, queue.size, client.state, client.rttMs);
+client.on('token_error', (e: TokenError) => console.log(e.error, e.retryInMs));
+const advice: { code: number; wait: RetryWait | null } | undefined = CLOSE_ADVICE['lobby_full'];
+console.log(advice?.code);

@@ -19,11 +19,6 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.Response.Status;
 
-import org.eclipse.microprofile.openapi.annotations.Operation;
-import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement;
-import org.eclipse.microprofile.openapi.annotations.security.SecurityScheme;
-import org.eclipse.microprofile.openapi.annotations.enums.SecuritySchemeType;
-
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.JsonNode;
 
@@ -42,13 +37,12 @@ import io.vertx.ext.web.RoutingContext;
 /**
  * The admin API for game backends. Every answer is JSON. Before a method runs, {@link AdminKeyFilter} checks the
  * key and {@link AdminBodyFilter} the declared size and type of a body; user ids go through
- * {@link DotSegmentUserIds}, which keeps "." and ".." from being normalised away. Answer records are registered
+ * {@link DotSegmentUserIds}, which keeps "." and ".." from being normalised away. The API is described in
+ * {@code META-INF/openapi.yaml}: a change to an answer here changes it there. Answer records are registered
  * for reflection: several travel inside a {@code Response}, where the native build cannot see their type.
  */
 @Path("/api/v1")
 @Produces(MediaType.APPLICATION_JSON)
-@SecurityScheme(securitySchemeName = "apiKey", type = SecuritySchemeType.HTTP, scheme = "bearer")
-@SecurityRequirement(name = "apiKey")
 @RegisterForReflection(targets = { AdminResource.Stats.class, AdminResource.LobbyLine.class,
         AdminResource.LobbyPage.class, AdminResource.Member.class, AdminResource.LobbyDetail.class,
         AdminResource.LobbyDelivery.class, AdminResource.UserDelivery.class, AdminResource.PingResult.class,
@@ -111,7 +105,6 @@ public class AdminResource {
 
     @GET
     @Path("/stats")
-    @Operation(summary = "Connection and lobby counts: this node's, or in cluster mode the cluster's and each node's")
     public Uni<Stats> stats() {
         return presence.totals().map(totals -> new Stats(totals.connections(), totals.maxConnections(),
                 Capacity.percent(totals.connections(), totals.maxConnections()), totals.activeLobbies(), maxPerLobby,
@@ -123,7 +116,6 @@ public class AdminResource {
 
     @GET
     @Path("/lobbies")
-    @Operation(summary = "Lobbies with members, in code order, a page at a time")
     public Uni<Response> lobbies(@QueryParam("limit") @DefaultValue("100") String limitText,
             @QueryParam("cursor") String cursor) {
         int limit;
@@ -151,7 +143,6 @@ public class AdminResource {
 
     @GET
     @Path("/lobbies/{code}")
-    @Operation(summary = "Members of one lobby; 404 when nobody is in it")
     public Uni<Response> lobby(@PathParam("code") String code) {
         return presence.lobbyMembers(code).map(members -> {
             if (members.isEmpty()) {
@@ -168,7 +159,6 @@ public class AdminResource {
 
     @GET
     @Path("/users/{id}")
-    @Operation(summary = "Whether a user is connected, and where")
     public Uni<Map<String, Object>> user(@PathParam("id") String id, @Context RoutingContext routing) {
         String userId = DotSegmentUserIds.userId(routing, id);
         return presence.user(userId).map(found -> {
@@ -188,7 +178,6 @@ public class AdminResource {
     @POST
     @Path("/lobbies/{code}/messages")
     @Consumes(MediaType.WILDCARD) // so that AdminBodyFilter, after the key check, is what answers 415
-    @Operation(summary = "Send lobby_message (from null) to every member, or all but exclude_user_id")
     public Uni<Response> sendToLobby(@PathParam("code") String code, String body) {
         if (!LobbyCode.isValid(code)) {
             return answer(ApiError.response(Status.BAD_REQUEST, "invalid_lobby", "lobby must be 1 to 64 of A-Z a-z 0-9 _ -"));
@@ -212,7 +201,6 @@ public class AdminResource {
     @POST
     @Path("/users/{id}/messages")
     @Consumes(MediaType.WILDCARD) // so that AdminBodyFilter, after the key check, is what answers 415
-    @Operation(summary = "Send direct_message (from null) to one user; 404 when not connected")
     public Uni<Response> sendToUser(@PathParam("id") String id, @Context RoutingContext routing, String body) {
         String userId = DotSegmentUserIds.userId(routing, id);
         if (tooLarge(body)) {
@@ -228,7 +216,6 @@ public class AdminResource {
 
     @POST
     @Path("/users/{id}/ping")
-    @Operation(summary = "Send health_ping and wait up to timeout_ms for the pong")
     public Uni<Response> ping(@PathParam("id") String id, @Context RoutingContext routing,
             @QueryParam("timeout_ms") @DefaultValue("2000") String timeoutText) {
         String userId = DotSegmentUserIds.userId(routing, id);
@@ -249,7 +236,6 @@ public class AdminResource {
 
     @DELETE
     @Path("/users/{id}/connection")
-    @Operation(summary = "Close the user's connection with 4006 kicked")
     public Uni<Response> kick(@PathParam("id") String id, @Context RoutingContext routing) {
         String userId = DotSegmentUserIds.userId(routing, id);
         return broker.kick(userId).map(kicked -> kicked ? Response.noContent().build() : userNotFound(userId));

@@ -25,7 +25,8 @@ import io.quarkus.arc.profile.IfBuildProfile;
 
 /**
  * Mints tokens signed with the configured secret, so a newcomer can connect without an identity
- * provider. Built into dev and test builds only: a production build has no such path (404).
+ * provider. Built into dev and test builds only: a production build has no such path (404). Any origin may
+ * read its answers, so a game served by its own dev server (say Vite on :5173) can fetch tokens from here.
  */
 @Path("/dev/token")
 @IfBuildProfile(anyOf = { "dev", "test" })
@@ -43,6 +44,10 @@ public class DevTokenResource {
     @Produces(MediaType.APPLICATION_JSON)
     public Response mint(@QueryParam("user") String user, @QueryParam("lobby") String lobby,
             @QueryParam("name") String name) throws JoseException {
+        return Response.fromResponse(token(user, lobby, name)).header("Access-Control-Allow-Origin", "*").build();
+    }
+
+    private Response token(String user, String lobby, String name) throws JoseException {
         if (user == null || user.isEmpty() || user.length() > TokenVerifier.MAX_USER_ID_LENGTH) {
             return error("invalid_user", "user must be 1 to " + TokenVerifier.MAX_USER_ID_LENGTH + " characters");
         }

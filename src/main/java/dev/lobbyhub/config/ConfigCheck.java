@@ -55,14 +55,14 @@ public class ConfigCheck {
         LobbyhubConfig.Health health = config.health();
         if (health.pingInterval().toMillis() < 1000) {
             // The scheduler that runs the health sweep ticks once a second.
-            problems.add("lobbyhub.health.ping-interval must be at least 1s (was " + health.pingInterval() + ")");
+            problems.add("lobbyhub.health.ping-interval must be at least 1s (was " + written(health.pingInterval()) + ")");
         }
         if (health.staleAfter().compareTo(health.pingInterval()) <= 0) {
             problems.add("lobbyhub.health.stale-after must be longer than lobbyhub.health.ping-interval (was "
-                    + health.staleAfter() + " against " + health.pingInterval() + ")");
+                    + written(health.staleAfter()) + " against " + written(health.pingInterval()) + ")");
         }
         if (config.shutdown().drainPeriod().isNegative()) {
-            problems.add("lobbyhub.shutdown.drain-period must not be negative (was " + config.shutdown().drainPeriod() + ")");
+            problems.add("lobbyhub.shutdown.drain-period must not be negative (was " + written(config.shutdown().drainPeriod()) + ")");
         }
 
         LobbyhubConfig.Jwt jwt = config.auth().jwt();
@@ -90,16 +90,31 @@ public class ConfigCheck {
                     + config.cluster().keyPrefix() + "')");
         }
         if (config.cluster().redisTimeout().toMillis() < 1) {
-            problems.add("lobbyhub.cluster.redis-timeout must be positive (was " + config.cluster().redisTimeout() + ")");
+            problems.add("lobbyhub.cluster.redis-timeout must be positive (was " + written(config.cluster().redisTimeout()) + ")");
         }
         if (config.cluster().enabled() && !redisConfigured) {
             problems.add("lobbyhub.cluster.enabled=true needs Redis: set QUARKUS_REDIS_HOSTS (quarkus.redis.hosts),"
                     + " e.g. redis://redis:6379");
         }
         if (config.cluster().nodeTimeout().toMillis() < 3000) {
-            problems.add("lobbyhub.cluster.node-timeout must be at least 3s (was " + config.cluster().nodeTimeout() + ")");
+            problems.add("lobbyhub.cluster.node-timeout must be at least 3s (was " + written(config.cluster().nodeTimeout()) + ")");
         }
         return problems;
+    }
+
+    /** A duration the way a setting writes it: {@code 5s}, {@code 500ms}, {@code 2m}, {@code 1h}; not {@code PT5S}. */
+    static String written(java.time.Duration duration) {
+        long millis = duration.toMillis();
+        if (millis != 0 && millis % 3_600_000 == 0) {
+            return millis / 3_600_000 + "h";
+        }
+        if (millis != 0 && millis % 60_000 == 0) {
+            return millis / 60_000 + "m";
+        }
+        if (millis % 1000 == 0) {
+            return millis / 1000 + "s";
+        }
+        return millis + "ms";
     }
 
     private static void atLeast(List<String> problems, String key, long value, long min) {

@@ -2,7 +2,9 @@ package dev.lobbyhub.browser;
 
 import static io.restassured.RestAssured.given;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.URI;
 
@@ -65,10 +67,40 @@ class BrowserLobbyTest {
                     .delete("/api/v1/users/" + carol + "/connection").then().statusCode(204);
             c.awaitState("closed");
             c.awaitText(By.id("state"), "4006 kicked");
-            c.awaitText(By.id("log"), "kicked through the admin API");
+            c.awaitText(By.id("log"), "kicked through the admin API: will not reconnect");
             assertNull(c.script("return window.lobby.retryTimer;"));
             given().header("Authorization", "Bearer test-admin-key").get("/api/v1/users/" + carol)
                     .then().statusCode(200).body("connected", org.hamcrest.Matchers.equalTo(false));
+
+            // A final state: said so, play disabled, and a way back in.
+            c.awaitText(By.id("final-why"), "kicked through the admin API");
+            assertTrue(c.driver().findElement(By.id("final")).isDisplayed());
+            assertFalse(c.driver().findElement(By.id("chat-input")).isEnabled());
+            assertTrue(c.driver().findElement(By.id("notice")).isDisplayed());
+            c.driver().findElement(By.id("rejoin")).click();
+            c.awaitState("open");
+            assertFalse(c.driver().findElement(By.id("final")).isDisplayed());
+            assertTrue(c.driver().findElement(By.id("chat-input")).isEnabled());
+            given().header("Authorization", "Bearer test-admin-key").get("/api/v1/users/" + carol)
+                    .then().statusCode(200).body("connected", org.hamcrest.Matchers.equalTo(true));
+        }
+    }
+
+    @Test
+    void lateJoinerGetsTheBoardFromAMember() {
+        String lobby = Tokens.unique("browser");
+        String frank = Tokens.unique("frank");
+        String gina = Tokens.unique("gina");
+        try (Browser f = Browser.open(); Browser g = Browser.open()) {
+            f.get(page(frank, lobby)).awaitState("open");
+            f.driver().findElement(By.cssSelector("#board [data-cell='7']")).click();
+            String painted = (String) f.script("return document.querySelector('#board [data-cell=\"7\"]').style.background;");
+            assertFalse(painted.isEmpty());
+
+            g.get(page(gina, lobby)).awaitState("open");
+            g.await(d -> painted.equals(g.script(
+                    "return document.querySelector('#board [data-cell=\"7\"]').style.background;")));
+            g.awaitText(By.id("log"), "board copied from " + frank);
         }
     }
 
@@ -81,19 +113,20 @@ class BrowserLobbyTest {
             d.get(page(dave, lobby)).awaitState("open");
             assertEquals(dave, watcher.expect("member_joined").getString("user_id"));
             d.driver().findElement(By.id("hang")).click();
-            // Until the freeze the page reports its RTT to the lobby; skip those.
+            // The page asks the watcher for the board, and until the freeze reports its RTT to the lobby; skip those.
             assertEquals(new JsonObject().put("type", "member_left").put("user_id", dave).put("reason", "stale"),
-                    watcher.expectSkipping("member_left", BrowserLobbyTest::isLobbyMessage));
+                    watcher.expectSkipping("member_left", BrowserLobbyTest::isGameMessage));
             d.awaitText(By.id("log"), "4004 stale");
-            d.driver().findElement(By.id("hang")).click();
-            assertEquals(dave, watcher.expectSkipping("member_joined", BrowserLobbyTest::isLobbyMessage)
+            // One eviction is the demonstration: the tab answers pings again and stays.
+            d.awaitText(By.id("log"), "evicted once as stale: answering health pings again");
+            assertEquals(dave, watcher.expectSkipping("member_joined", BrowserLobbyTest::isGameMessage)
                     .getString("user_id"));
             d.awaitState("open");
         }
     }
 
-    private static boolean isLobbyMessage(JsonObject frame) {
-        return "lobby_message".equals(frame.getString("type"));
+    private static boolean isGameMessage(JsonObject frame) {
+        return "lobby_message".equals(frame.getString("type")) || "direct_message".equals(frame.getString("type"));
     }
 
     @Test

@@ -13,6 +13,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import dev.lobbyhub.protocol.CloseCode;
 import dev.lobbyhub.testing.Browser;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -45,11 +46,63 @@ class ClientLibraryTest {
     }
 
     @Test
-    void libraryAndTypesAreServed() {
-        given().get("/lobbyhub-client.js").then().statusCode(200).contentType(containsString("javascript"))
+    void libraryAndTypesAreServedToAnyOrigin() {
+        String etag = given().header("Origin", "http://localhost:5173").get("/lobbyhub-client.js").then()
+                .statusCode(200).contentType("text/javascript; charset=utf-8")
+                .header("Access-Control-Allow-Origin", "*").header("Cache-Control", "no-cache")
+                .header("X-TypeScript-Types", "/lobbyhub-client.d.ts")
+                .body(containsString("export class LobbyClient")).extract().header("ETag");
+        given().header("Origin", "http://localhost:5173").get("/lobbyhub-client.d.ts").then().statusCode(200)
+                .contentType("application/typescript; charset=utf-8").header("Access-Control-Allow-Origin", "*")
                 .body(containsString("export class LobbyClient"));
-        given().get("/lobbyhub-client.d.ts").then().statusCode(200)
-                .body(containsString("export class LobbyClient"));
+        // Unchanged since the last load: a 304, so a new release is fetched as soon as it is deployed.
+        given().header("If-None-Match", etag).get("/lobbyhub-client.js").then().statusCode(304)
+                .header("ETag", etag);
+        given().header("If-None-Match", "\"an-older-release\"").get("/lobbyhub-client.js").then().statusCode(200);
+    }
+
+    @Test
+    void devTokensCanBeFetchedFromAnotherOrigin() {
+        given().header("Origin", "http://localhost:5173").queryParam("user", "vite").get("/dev/token").then()
+                .statusCode(200).header("Access-Control-Allow-Origin", "*");
+    }
+
+    @Test
+    void closeAdviceIsTheServersCloseCodeTable() {
+        @SuppressWarnings("unchecked")
+        Map<String, Object> table = (Map<String, Object>) run("done(m.CLOSE_ADVICE);");
+        assertEquals(CloseCode.values().length, table.size(), () -> "client table " + table.keySet());
+        for (CloseCode close : CloseCode.values()) {
+            @SuppressWarnings("unchecked")
+            Map<String, Object> advice = (Map<String, Object>) table.get(close.reason());
+            assertEquals(close.code(), ((Number) advice.get("code")).intValue(), close.reason());
+            assertEquals(close.advice().clientWait(), advice.get("wait"), close.reason());
+            @SuppressWarnings("unchecked")
+            Map<String, Object> decision = (Map<String, Object>) run("done(m.closeDecision(" + close.code() + ", '"
+                    + close.reason() + "'));");
+            assertEquals(close.clientShouldRetry(), decision.get("retry"), close.reason());
+            assertEquals(close.advice().clientWait(), decision.get("wait"), close.reason());
+        }
+    }
+
+    @Test
+    void failingTokenFunctionIsReportedAndRetried() {
+        @SuppressWarnings("unchecked")
+        Map<String, Object> result = (Map<String, Object>) run("const states = [];"
+                + "const c = new m.LobbyClient({lobby: 'x', backoffBaseMs: 20, backoffMaxMs: 20,"
+                + " token: () => Promise.reject(new Error('game backend down'))});"
+                + "c.on('state', s => states.push(s));"
+                + "const errors = []; c.on('token_error', e => { errors.push(e.error.message + ' ' + typeof e.retryInMs);"
+                + " if (errors.length === 3) { c.close(); done({errors, states, lastClose: c.lastClose}); } });"
+                + "c.connect();");
+        assertEquals(List.of("game backend down number", "game backend down number", "game backend down number"),
+                result.get("errors"));
+        @SuppressWarnings("unchecked")
+        List<Map<String, Object>> states = (List<Map<String, Object>>) result.get("states");
+        assertTrue(states.stream().noneMatch(s -> s.containsKey("code") && !Long.valueOf(1000).equals(s.get("code"))),
+                () -> "a token failure is not a close: " + states);
+        assertTrue(states.stream().anyMatch(s -> "reconnecting".equals(s.get("state"))), states::toString);
+        assertEquals(null, result.get("lastClose"));
     }
 
     @Test

@@ -50,6 +50,19 @@ class ConfigCheckTest {
     }
 
     @Test
+    void durationsAreShownAsTheyAreWrittenInSettings() {
+        assertOneProblemMentioning(ConfigCheck.problems(withSecret("lobbyhub.health.ping-interval", "5s",
+                "lobbyhub.health.stale-after", "5s"), false), "(was 5s against 5s)");
+        assertOneProblemMentioning(ConfigCheck.problems(withSecret("lobbyhub.cluster.node-timeout", "2500ms"), false),
+                "(was 2500ms)");
+        assertEquals("2m", ConfigCheck.written(java.time.Duration.ofMinutes(2)));
+        assertEquals("1h", ConfigCheck.written(java.time.Duration.ofHours(1)));
+        assertEquals("90s", ConfigCheck.written(java.time.Duration.ofSeconds(90)));
+        assertEquals("0s", ConfigCheck.written(java.time.Duration.ZERO));
+        assertEquals("-1s", ConfigCheck.written(java.time.Duration.ofSeconds(-1)));
+    }
+
+    @Test
     void defaultsPlusAPublicKeyHaveNoProblems() {
         LobbyhubConfig config = config(Map.of("lobbyhub.auth.jwt.public-key", rsaPublicKeyPem()));
 

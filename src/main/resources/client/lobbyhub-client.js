@@ -10,22 +10,47 @@
  *   | { retry: true, wait: 'backoff' | 'hint' | 'pause' | 'new_token' }} CloseDecision
  */
 
-/** Close codes after which reconnecting cannot help (§2 of the lobbyhub contract). */
-const FINAL_CODES = new Set([1000, 1002, 1007, 1009, 4000, 4003, 4005, 4006, 4011]);
+/**
+ * What to do after each close the server sends (§2 of the lobbyhub contract), by reason word: the close
+ * code, and how to wait before reconnecting (`null`: do not reconnect). The server's `CloseCode` enum
+ * holds the same table; a test compares the two.
+ * @type {Readonly<Record<string, {code: number, wait: null | 'backoff' | 'hint' | 'pause' | 'new_token'}>>}
+ */
+export const CLOSE_ADVICE = Object.freeze({
+  normal: { code: 1000, wait: null },
+  protocol_error: { code: 1002, wait: null },
+  invalid_payload: { code: 1007, wait: null },
+  message_too_big: { code: 1009, wait: null },
+  internal_error: { code: 1011, wait: 'backoff' },
+  server_shutdown: { code: 1012, wait: 'hint' },
+  backplane_unavailable: { code: 1013, wait: 'backoff' },
+  invalid_lobby: { code: 4000, wait: null },
+  unauthorized: { code: 4001, wait: 'new_token' },
+  server_full: { code: 4002, wait: 'backoff' },
+  lobby_full: { code: 4002, wait: null },
+  forbidden: { code: 4003, wait: null },
+  origin_not_allowed: { code: 4003, wait: null },
+  stale: { code: 4004, wait: 'backoff' },
+  replaced: { code: 4005, wait: null },
+  kicked: { code: 4006, wait: null },
+  rate_limited: { code: 4008, wait: 'pause' },
+  slow_consumer: { code: 4009, wait: 'backoff' },
+  duplicate_session: { code: 4011, wait: null },
+});
 
 /**
- * Decides, from a close code and reason, whether and how to reconnect.
+ * Decides, from a close code and reason, whether and how to reconnect. A close that is not in
+ * `CLOSE_ADVICE` (a dropped connection, 1006, or an unknown reason) is retried with backoff, unless
+ * every reason the server has for that code is final.
  * @param {number} code
  * @param {string} reason
  * @returns {CloseDecision}
  */
 export function closeDecision(code, reason) {
-  if (FINAL_CODES.has(code)) return { retry: false };
-  if (code === 4002) return reason === 'lobby_full' ? { retry: false } : { retry: true, wait: 'backoff' };
-  if (code === 4001) return { retry: true, wait: 'new_token' };
-  if (code === 1012) return { retry: true, wait: 'hint' };
-  if (code === 4008) return { retry: true, wait: 'pause' };
-  // 1006 (dropped), 1011, 1013, 4004 stale, 4009 slow_consumer, anything unknown.
+  const known = Object.prototype.hasOwnProperty.call(CLOSE_ADVICE, reason) ? CLOSE_ADVICE[reason] : undefined;
+  if (known && known.code === code) return known.wait === null ? { retry: false } : { retry: true, wait: known.wait };
+  const sameCode = Object.values(CLOSE_ADVICE).filter((advice) => advice.code === code);
+  if (sameCode.length > 0 && sameCode.every((advice) => advice.wait === null)) return { retry: false };
   return { retry: true, wait: 'backoff' };
 }
 
@@ -90,7 +115,8 @@ export class BoundedQueue {
  * @typedef {object} LobbyClientOptions
  * @property {string} lobby lobby code: 1 to 64 of A-Z a-z 0-9 _ -
  * @property {string | (() => string | Promise<string>)} token a JWT, or a function returning one;
- *   a function is called again for every connection attempt after a 4001 close
+ *   a function is called again for every connection attempt after a 4001 close; when it throws or
+ *   rejects, a `token_error` event carries the cause and the client tries again after a backoff
  * @property {string} [url] WebSocket base, default `ws(s)://<this page's host>`; the lobby path is appended
  * @property {number} [backoffBaseMs] first backoff ceiling, default 500
  * @property {number} [backoffMaxMs] largest backoff ceiling, default 30000
@@ -105,7 +131,8 @@ export class BoundedQueue {
  *
  * Events (listen with `on(type, handler)`): `welcome`, `member_joined`, `member_left`,
  * `lobby_message`, `direct_message`, `error`, `pong`, `server_shutdown` (each with the server's
- * frame), `members` (the current member list), `state` ({state, code?, reason?, retryInMs?}).
+ * frame), `members` (the current member list), `state` ({state, code?, reason?, retryInMs?}),
+ * `token_error` ({error, retryInMs}: the token function threw or rejected; the client backs off and asks again).
  */
 export class LobbyClient {
   /** @param {LobbyClientOptions} options */
@@ -231,8 +258,12 @@ export class LobbyClient {
     let token;
     try {
       token = typeof this.options.token === 'function' ? await this.options.token() : this.options.token;
-    } catch (e) {
-      this.scheduleRetry('backoff', { code: 4001, reason: 'unauthorized' });
+      if (typeof token !== 'string' || token === '') throw new TypeError('the token function gave no token');
+    } catch (error) {
+      if (this.stopped) return;
+      // The game backend could not give a token: nothing was refused by lobbyhub, so say what failed.
+      const retryInMs = this.scheduleRetry('backoff', {});
+      this.emit('token_error', { type: 'token_error', error, retryInMs });
       return;
     }
     if (this.stopped) return;
@@ -334,7 +365,8 @@ export class LobbyClient {
 
   /**
    * @param {'backoff' | 'hint' | 'pause' | 'new_token'} wait
-   * @param {{code: number, reason: string}} close
+   * @param {{code?: number, reason?: string}} close
+   * @returns {number} the wait in ms
    */
   scheduleRetry(wait, close) {
     const { backoffBaseMs, backoffMaxMs, rateLimitPauseMs } = this.options;
@@ -348,6 +380,7 @@ export class LobbyClient {
       this.retryTimer = null;
       if (!this.stopped) this.open();
     }, delay);
+    return delay;
   }
 
   clearRetry() {

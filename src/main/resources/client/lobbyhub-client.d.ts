@@ -2,7 +2,14 @@
 
 export type ClientState = 'idle' | 'connecting' | 'open' | 'reconnecting' | 'closed';
 
-export type CloseDecision = { retry: false } | { retry: true; wait: 'backoff' | 'hint' | 'pause' | 'new_token' };
+export type RetryWait = 'backoff' | 'hint' | 'pause' | 'new_token';
+export type CloseDecision = { retry: false } | { retry: true; wait: RetryWait };
+
+/**
+ * What to do after each close the server sends, by reason word: its code and how to wait before
+ * reconnecting (null: do not reconnect). The same table as the server's close codes.
+ */
+export const CLOSE_ADVICE: Readonly<Record<string, { code: number; wait: RetryWait | null }>>;
 
 /** Whether and how to reconnect after the server closed with this code and reason. */
 export function closeDecision(code: number, reason: string): CloseDecision;
@@ -25,7 +32,11 @@ export class BoundedQueue<T> {
 export interface LobbyClientOptions {
   /** Lobby code: 1 to 64 of A-Z a-z 0-9 _ - */
   lobby: string;
-  /** A JWT, or a function returning one; a function is asked again after a 4001 close. */
+  /**
+   * A JWT, or a function returning one; a function is asked again after a 4001 close. When the function
+   * throws or rejects (your backend is down), the client emits `token_error` with the cause and asks
+   * again after a backoff; it keeps trying until `close()`.
+   */
   token: string | (() => string | Promise<string>);
   /** WebSocket base such as `wss://lobbies.example.com`; default: this page's host. */
   url?: string;
@@ -68,6 +79,8 @@ export interface ErrorFrame {
   message: string;
   ref?: string | number;
 }
+/** The token function threw or rejected; the client asks again in `retryInMs`. */
+export interface TokenError { type: 'token_error'; error: unknown; retryInMs: number }
 export interface StateChange { state: ClientState; code?: number; reason?: string; retryInMs?: number }
 
 export interface LobbyClientEvents {
@@ -81,6 +94,7 @@ export interface LobbyClientEvents {
   server_shutdown: ServerShutdown;
   error: ErrorFrame;
   state: StateChange;
+  token_error: TokenError;
 }
 
 export class LobbyClient {

@@ -1,0 +1,245 @@
+// The demo lobby page. Everything that arrives from the network (user ids, reasons, chat text, board
+// colours, numbers) is written with textContent or checked against a strict pattern: no value from
+// another player ever reaches an HTML sink. The page's Content-Security-Policy backs that up.
+import { LobbyClient, closeDecision } from '/lobbyhub-client.js';
+
+const $ = (id) => document.getElementById(id);
+const params = new URLSearchParams(location.search);
+const colors = ['#5b8cff', '#3ccf8e', '#f5b74e', '#ff6b6b', '#c77dff', '#4cc9f0', '#ff8fab', '#a3e635', '#f97316', '#94a3b8'];
+const colorOf = (id) => colors[[...String(id)].reduce((h, c) => (h * 31 + c.charCodeAt(0)) >>> 0, 7) % colors.length];
+const COLOR = /^#[0-9a-f]{6}$/i;
+const CELLS = 100;
+const DEV_ADMIN_KEY = 'dev-admin-key';
+
+/** What each close means to a player; whether the client retries comes from the client library itself. */
+const meaning = {
+  normal: 'closed normally', protocol_error: 'the client broke the WebSocket protocol',
+  invalid_payload: 'a message was not valid UTF-8', message_too_big: 'a message was too big',
+  internal_error: 'server fault', server_shutdown: 'the server is restarting',
+  backplane_unavailable: 'the cluster backplane is down', invalid_lobby: 'invalid lobby code',
+  unauthorized: 'token refused', server_full: 'the server is full', lobby_full: 'the lobby is full',
+  forbidden: 'this token may not join this lobby', origin_not_allowed: 'this page\'s origin is not allowed',
+  stale: 'evicted as stale (no answer to health pings)',
+  replaced: 'replaced by a newer connection of the same player (another tab?)',
+  kicked: 'kicked through the admin API', rate_limited: 'rate limited', slow_consumer: 'too slow to read',
+  duplicate_session: 'already connected elsewhere',
+};
+const plan = { backoff: 'reconnecting', hint: 'reconnecting after the server\'s hint', pause: 'pausing, then reconnecting',
+  new_token: 'getting a new token' };
+
+/** Why a close happened and what the client does next, in words. */
+function explainClose(code, reason) {
+  const decision = closeDecision(code, reason);
+  const what = Object.prototype.hasOwnProperty.call(meaning, reason) ? meaning[reason] : 'connection lost';
+  return `${what}: ${decision.retry ? plan[decision.wait] : 'will not reconnect'}`;
+}
+
+/** An element with text content only. */
+function el(tag, text, className) {
+  const node = document.createElement(tag);
+  if (text !== undefined) node.textContent = String(text);
+  if (className) node.className = className;
+  return node;
+}
+
+/** Adds a line to "What happened"; parts are strings (plain text) or [text] (shown in bold). */
+function log(...parts) {
+  const li = el('li');
+  li.append(el('small', new Date().toLocaleTimeString()), ' ');
+  for (const part of parts) li.append(Array.isArray(part) ? el('strong', part[0]) : String(part));
+  $('log').prepend(li);
+}
+
+/** The latest thing worth knowing, pinned under the header so a phone shows it without scrolling. */
+function notice(text) {
+  $('notice').textContent = text;
+  $('notice').classList.toggle('hidden', !text);
+}
+
+class NoDevTokens extends Error {}
+
+async function devToken(user) {
+  const answer = await fetch(`/dev/token?user=${encodeURIComponent(user)}`);
+  if (answer.status === 404) throw new NoDevTokens('this server has no dev tokens');
+  if (!answer.ok) throw new Error(`dev token endpoint answered ${answer.status}`);
+  if (!$('admin-key').value) $('admin-key').value = DEV_ADMIN_KEY; // dev tokens mean a dev build and its key
+  return (await answer.json()).token;
+}
+
+function pageUrl(user, lobby, token) {
+  const query = new URLSearchParams({ user, lobby });
+  if (token) query.set('token', token);
+  return `/?${query}`;
+}
+
+function start(user, lobby, token) {
+  $('join').classList.add('hidden');
+  $('game').classList.remove('hidden');
+  $('who').textContent = `${user} in ${lobby}`;
+  // A given token stays in the address: a reload or a new tab needs it where there are no dev tokens.
+  $('replace').href = pageUrl(user, lobby, token);
+  history.replaceState(null, '', $('replace').href);
+
+  const client = new LobbyClient({ lobby, token: token ? () => token : () => devToken(user) });
+  window.lobby = client;
+  const rtts = new Map();
+  const cells = new Array(CELLS).fill(null);
+  let me = user;
+  let synced = false;
+
+  client.on('state', (s) => {
+    const pill = $('state');
+    pill.className = `pill ${s.state}`;
+    pill.textContent = s.code ? `${s.state} · ${s.code} ${s.reason}` : s.state;
+    pill.dataset.state = s.state;
+    pill.dataset.code = s.code ?? '';
+    if (s.code) {
+      const why = explainClose(s.code, s.reason || '');
+      log([`${s.code} ${s.reason || ''}`], ` ${why}`, s.retryInMs != null ? ` (in ${s.retryInMs} ms)` : '');
+      notice(`${s.code} ${s.reason || ''}: ${why}`);
+      if (s.code === 4004 && !client.answerHealthPings) unfreeze('evicted once as stale: answering health pings again');
+    }
+    if (s.state === 'open') notice('');
+    if (s.state === 'closed') ended(s.code ? explainClose(s.code, s.reason || '') : 'you left');
+  });
+  client.on('token_error', (e) => {
+    if (e.error instanceof NoDevTokens) {
+      client.close();
+      ended('this server has no dev tokens (a production build). Open this page as '
+        + '/?user=<name>&lobby=<code>&token=<a JWT signed by your backend>, or paste a token in the form.');
+      return;
+    }
+    log(['token error'], ` ${e.error instanceof Error ? e.error.message : String(e.error)}; trying again in ${e.retryInMs} ms`);
+    notice(`could not get a token: trying again in ${e.retryInMs} ms`);
+  });
+  client.on('welcome', (w) => {
+    me = w.user_id;
+    log(['welcome'], ` as ${w.user_id}; ${w.members.length} in the lobby`);
+    // lobbyhub keeps no game state: a late joiner asks a member for the board, as a real game would.
+    synced = false;
+    const other = w.members.find((id) => id !== me);
+    if (other !== undefined) client.sendDirect(other, { kind: 'state_request' });
+  });
+  client.on('members', renderMembers);
+  client.on('member_joined', (m) => log([m.user_id], ' joined'));
+  client.on('member_left', (m) => { rtts.delete(m.user_id); log([m.user_id], ` left (${m.reason})`); });
+  client.on('server_shutdown', (s) => log(['server_shutdown'], ` reconnecting after ${Number(s.reconnect_after_ms)} ms`));
+  client.on('error', (e) => log([`error ${e.code}`], ` ${e.message}`));
+  client.on('lobby_message', (m) => onData(m.from, m.data, false));
+  client.on('direct_message', (m) => onData(m.from, m.data, true));
+  client.connect();
+
+  const board = $('board');
+  board.replaceChildren();
+  for (let i = 0; i < CELLS; i++) {
+    const cell = el('div');
+    cell.dataset.cell = String(i);
+    cell.setAttribute('role', 'gridcell');
+    cell.addEventListener('click', () => {
+      if (client.state !== 'open') return;
+      paint(i, colorOf(me));
+      client.sendLobby({ kind: 'paint', cell: i, color: colorOf(me) });
+    });
+    board.append(cell);
+  }
+  $('chat-form').addEventListener('submit', (e) => {
+    e.preventDefault();
+    const text = $('chat-input').value.trim();
+    if (!text || client.state === 'closed') return;
+    client.sendLobby({ kind: 'chat', text });
+    say(me, text);
+    $('chat-input').value = '';
+  });
+  const measure = async () => {
+    if (client.state !== 'open' || !client.answerHealthPings) return;
+    const rtt = await client.ping();
+    rtts.set(me, rtt);
+    client.sendLobby({ kind: 'rtt', ms: rtt });
+    renderMembers(client.members);
+  };
+  $('measure').addEventListener('click', measure);
+  setInterval(measure, 3000);
+  $('hang').addEventListener('click', () => {
+    if (client.answerHealthPings) {
+      client.answerHealthPings = false;
+      $('hang').textContent = 'Unfreeze';
+      log(['frozen'], ': sending nothing, not even health pongs; expect one stale eviction');
+    } else {
+      unfreeze('answering health pings again');
+    }
+  });
+  function unfreeze(why) {
+    client.answerHealthPings = true;
+    $('hang').textContent = 'Freeze this tab';
+    log(why);
+  }
+  $('kick').addEventListener('click', async () => {
+    const target = $('kick-user').value.trim();
+    if (!target) return;
+    const answer = await fetch(`/api/v1/users/${encodeURIComponent(target)}/connection`, {
+      method: 'DELETE', headers: { Authorization: `Bearer ${$('admin-key').value}` } });
+    log(`kick ${target}: HTTP ${answer.status}`);
+  });
+  $('rejoin').addEventListener('click', () => {
+    $('final').classList.add('hidden');
+    $('game').classList.remove('ended');
+    setPlayable(true);
+    notice('');
+    client.connect();
+  });
+
+  function ended(why) {
+    $('final-why').textContent = `This tab is disconnected and will not reconnect: ${why}.`;
+    $('final').classList.remove('hidden');
+    $('game').classList.add('ended');
+    setPlayable(false);
+    notice(`disconnected: ${why}`);
+  }
+  function setPlayable(on) {
+    for (const id of ['chat-input', 'chat-send', 'measure', 'hang']) $(id).disabled = !on;
+    $('board').setAttribute('aria-disabled', String(!on));
+  }
+
+  function onData(from, data, direct) {
+    if (!data || typeof data !== 'object') return;
+    if (data.kind === 'chat' && typeof data.text === 'string') say(from ?? 'server', data.text);
+    if (data.kind === 'paint') paint(data.cell, data.color);
+    if (data.kind === 'rtt' && from && Number.isFinite(data.ms)) { rtts.set(from, Math.round(data.ms)); renderMembers(client.members); }
+    if (direct && from && data.kind === 'state_request') client.sendDirect(from, { kind: 'state', cells });
+    if (direct && from && data.kind === 'state' && !synced && Array.isArray(data.cells) && data.cells.length === CELLS) {
+      synced = true;
+      data.cells.forEach((color, i) => { if (color !== null) paint(i, color); });
+      log(['board'], ` copied from ${from}`);
+    }
+  }
+  function paint(i, color) {
+    if (!Number.isInteger(i) || i < 0 || i >= CELLS || typeof color !== 'string' || !COLOR.test(color)) return;
+    cells[i] = color;
+    board.children[i].style.background = color;
+  }
+  function renderMembers(members) {
+    $('members').replaceChildren(...members.map((id) => {
+      const li = el('li');
+      li.dataset.user = id;
+      const dot = el('span', undefined, 'dot');
+      dot.style.background = colorOf(id);
+      li.append(dot, el('span', id === me ? `${id} (you)` : id, 'name'), el('span', rtts.has(id) ? `${rtts.get(id)} ms` : '', 'rtt'));
+      return li;
+    }));
+  }
+}
+
+function say(from, text) {
+  const p = el('p');
+  const name = el('b', from);
+  name.style.color = colorOf(from);
+  p.append(name, ' ', text);
+  $('chat').append(p);
+  $('chat').scrollTop = $('chat').scrollHeight;
+}
+
+$('join-form').addEventListener('submit', (e) => {
+  e.preventDefault();
+  start($('join-user').value.trim(), $('join-lobby').value.trim(), $('join-token').value.trim());
+});
+if (params.get('user') && params.get('lobby')) start(params.get('user'), params.get('lobby'), params.get('token') || '');
