@@ -35,7 +35,9 @@ public class ClusterMode {
         this.enabled = config.cluster().enabled();
     }
 
-    void onStart(@Observes StartupEvent event, Instance<RedisCluster> cluster) {
+    /** After the configuration check (default priority), so a bad setting stops startup with its one line first. */
+    void onStart(@Observes @Priority(Interceptor.Priority.APPLICATION + 900) StartupEvent event,
+            Instance<RedisCluster> cluster) {
         if (enabled) {
             cluster.get().start();
         }
