@@ -189,7 +189,7 @@ function start(user, lobby, token) {
   });
 
   function ended(why) {
-    $('final-why').textContent = `This tab is disconnected and will not reconnect: ${why}.`;
+    $('final-why').textContent = `This tab will not reconnect (${why.replace(/: will not reconnect$/, '')}).`;
     $('final').classList.remove('hidden');
     $('game').classList.add('ended');
     setPlayable(false);
