@@ -175,7 +175,8 @@ final class LobbyFeeds {
                 String user = known.getKey();
                 String current = now.get(user);
                 if (current == null) {
-                    if (!tellLeaves) {
+                    // A member of this node is not gone: it takes its seat back when this node reconciles.
+                    if (!tellLeaves || registry.holds(known.getValue())) {
                         continue;
                     }
                     feed.members.remove(user);

@@ -196,9 +196,12 @@ public class RedisCluster implements BackplaneHealth {
                     registered = true;
                     if (counts[3] > 0) {
                         // Members that left during the outage, once the other nodes had a lease's time to come back.
-                        vertx.setTimer(nodeTimeoutMillis, id -> feeds.resync(lobbiesHere(), true).subscribe().with(
-                                done -> {
-                                }, failure -> LOG.debugf("cluster: second re-read failed: %s", failure)));
+                        vertx.setTimer(nodeTimeoutMillis, id -> {
+                            if (isUp()) { // else another reconciliation is due, and schedules its own
+                                feeds.resync(lobbiesHere(), true).subscribe().with(done -> {
+                                }, failure -> LOG.debugf("cluster: second re-read failed: %s", failure));
+                            }
+                        });
                     }
                     if (counts[0] + counts[1] + counts[2] + counts[3] > 0) {
                         LOG.infof("cluster: reconciled in %d ms: %d seats released, %d taken back, %d connections closed,"
