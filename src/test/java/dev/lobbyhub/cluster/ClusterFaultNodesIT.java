@@ -69,8 +69,7 @@ class ClusterFaultNodesIT {
     @BeforeAll
     static void startCluster() throws Exception {
         cluster = ClusterNodes.builder().nodes(3).keyPrefix("faultnodesit")
-                .env("LOBBYHUB_CLUSTER_NODE_TIMEOUT", "3s")
-                .env("LOBBYHUB_CLUSTER_REDIS_TIMEOUT", "1s")
+                .faultTimeouts()
                 .env("LOBBYHUB_LIMITS_MAX_PER_LOBBY", Integer.toString(MAX_PER_LOBBY))
                 .env("QUARKUS_SHUTDOWN_DELAY", "2s")
                 .env("LOBBYHUB_SHUTDOWN_DRAIN_PERIOD", "1s")
@@ -86,9 +85,7 @@ class ClusterFaultNodesIT {
 
     @BeforeEach
     void everyNodeReady() {
-        for (int i = 0; i < cluster.size(); i++) {
-            cluster.awaitReady(i);
-        }
+        cluster.awaitAllReady();
     }
 
     @AfterEach

@@ -64,8 +64,7 @@ class ClusterFaultRandomIT {
     @BeforeAll
     static void startCluster() throws Exception {
         cluster = ClusterNodes.builder().nodes(3).keyPrefix("faultrandomit")
-                .env("LOBBYHUB_CLUSTER_NODE_TIMEOUT", "3s")
-                .env("LOBBYHUB_CLUSTER_REDIS_TIMEOUT", "1s")
+                .faultTimeouts()
                 .env("LOBBYHUB_LIMITS_MAX_PER_LOBBY", Integer.toString(MAX_PER_LOBBY))
                 .start();
     }
@@ -228,9 +227,7 @@ class ClusterFaultRandomIT {
                 + " ms, " + welcomed + " welcomed, " + refused + " refused, at most " + mostSeen + " in a lobby");
 
         try {
-            for (int i = 0; i < cluster.size(); i++) {
-                cluster.awaitReady(i);
-            }
+            cluster.awaitAllReady();
             long settling = System.nanoTime();
             Awaitility.await("presence converged").atMost(SETTLED_WITHIN).pollInterval(Duration.ofMillis(500))
                     .untilAsserted(() -> {

@@ -64,8 +64,7 @@ class ClusterFaultRedisIT {
     @BeforeAll
     static void startCluster() throws Exception {
         cluster = ClusterNodes.builder().nodes(3).keyPrefix("faultredisit")
-                .env("LOBBYHUB_CLUSTER_NODE_TIMEOUT", "3s")
-                .env("LOBBYHUB_CLUSTER_REDIS_TIMEOUT", "1s")
+                .faultTimeouts()
                 .env("LOBBYHUB_LIMITS_MAX_PER_LOBBY", Integer.toString(MAX_PER_LOBBY))
                 .start();
     }
@@ -79,9 +78,7 @@ class ClusterFaultRedisIT {
 
     @BeforeEach
     void everyNodeReady() {
-        for (int i = 0; i < cluster.size(); i++) {
-            cluster.awaitReady(i);
-        }
+        cluster.awaitAllReady();
     }
 
     @AfterEach

@@ -80,6 +80,11 @@ public final class ClusterNodes implements AutoCloseable {
             return env("LOBBYHUB_CLUSTER_KEY_PREFIX", prefix);
         }
 
+        /** The short timeouts of the fault tests: a node is gone after 3 s, Redis after 1 s of silence. */
+        public Builder faultTimeouts() {
+            return env("LOBBYHUB_CLUSTER_NODE_TIMEOUT", "3s").env("LOBBYHUB_CLUSTER_REDIS_TIMEOUT", "1s");
+        }
+
         /** An environment variable of every node (overrides the defaults of this fixture). */
         public Builder env(String name, String value) {
             environment.put(name, value);
@@ -163,6 +168,13 @@ public final class ClusterNodes implements AutoCloseable {
             }
             return readyStatus(index) == 200;
         });
+    }
+
+    /** Waits until every node is ready. */
+    public void awaitAllReady() {
+        for (int i = 0; i < nodes.size(); i++) {
+            awaitReady(i);
+        }
     }
 
     // ---- faults ----
