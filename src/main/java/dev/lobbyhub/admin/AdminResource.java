@@ -43,7 +43,7 @@ import io.vertx.ext.web.RoutingContext;
  */
 @Path("/api/v1")
 @Produces(MediaType.APPLICATION_JSON)
-@RegisterForReflection(targets = { AdminResource.Stats.class, AdminResource.LobbyLine.class,
+@RegisterForReflection(targets = { AdminResource.Stats.class, AdminResource.NodeStats.class, AdminResource.LobbyLine.class,
         AdminResource.LobbyPage.class, AdminResource.Member.class, AdminResource.LobbyDetail.class,
         AdminResource.LobbyDelivery.class, AdminResource.UserDelivery.class, AdminResource.PingResult.class,
         ApiError.class })
