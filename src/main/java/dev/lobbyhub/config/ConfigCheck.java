@@ -52,6 +52,11 @@ public class ConfigCheck {
         atLeast(problems, "lobbyhub.limits.burst", limits.burst(), 1);
         atLeast(problems, "lobbyhub.limits.max-outbound-bytes", limits.maxOutboundBytes(), limits.maxMessageBytes());
 
+        if (limits.writeTimeout().toMillis() < 1000) {
+            // The health sweep, which looks for stalled writes, ticks once a second.
+            problems.add("lobbyhub.limits.write-timeout must be at least 1s (was " + written(limits.writeTimeout()) + ")");
+        }
+
         LobbyhubConfig.Health health = config.health();
         if (health.pingInterval().toMillis() < 1000) {
             // The scheduler that runs the health sweep ticks once a second.

@@ -60,9 +60,16 @@ public interface LobbyhubConfig {
         @WithDefault("100")
         int burst();
 
-        /** Bytes queued to one client and not yet written; over it the connection is closed 4009. */
+        /** UTF-8 bytes queued to one client and not yet written; over it the connection is closed 4009. */
         @WithDefault("1048576")
         long maxOutboundBytes();
+
+        /**
+         * A connection with frames waiting that accepts no bytes for this long is closed 4009, however
+         * small its backlog: kernel buffers can hold megabytes before {@link #maxOutboundBytes} is reached.
+         */
+        @WithDefault("10s")
+        Duration writeTimeout();
     }
 
     interface Health {

@@ -10,6 +10,7 @@ import org.jboss.logging.Logger;
 import dev.lobbyhub.metrics.DropReason;
 import dev.lobbyhub.metrics.LobbyhubMetrics;
 import dev.lobbyhub.protocol.CloseCode;
+import dev.lobbyhub.protocol.Utf8;
 import dev.lobbyhub.registry.ConnectionRegistry;
 import dev.lobbyhub.registry.Session;
 import dev.lobbyhub.registry.Transport;
@@ -25,9 +26,11 @@ import io.vertx.core.http.ServerWebSocket;
  *
  * <p>
  * Two backlogs are watched. Frames handed to the socket and not yet written mean the client is
- * not reading: over {@code max-outbound-bytes} it is closed {@code slow_consumer}. Frames still
- * waiting in the queue mean this node is behind, which is not the client's fault, so they are
- * allowed {@link #QUEUE_FACTOR} times as much before the same close protects the node's memory.
+ * not reading: over {@code max-outbound-bytes} (UTF-8 bytes) it is closed {@code slow_consumer},
+ * and so it is when it accepts no bytes at all for {@code write-timeout} (the health sweep asks
+ * {@link #writeStalled}). Frames still waiting in the queue mean this node is behind, which is not
+ * the client's fault, so they are allowed {@link #QUEUE_FACTOR} times as much (counted in characters,
+ * their size in memory) before the same close protects the node's memory.
  */
 final class WebSocketTransport implements Transport {
 
@@ -47,6 +50,11 @@ final class WebSocketTransport implements Transport {
     private final AtomicBoolean drainScheduled = new AtomicBoolean();
     private final AtomicLong queued = new AtomicLong();
     private final AtomicLong unwritten = new AtomicLong();
+    /** Bytes the socket has written in all; only the event loop adds to it. */
+    private volatile long written;
+    /** {@link #written} when the sweep first saw the current backlog, or -1 with none; sweep only. */
+    private long stallMark = -1;
+    private long stallSinceNanos;
     private volatile boolean closing;
     /** The code of the close once {@link #close} was called: queued behind the frames, or sent at once. */
     private volatile CloseCode closeCode;
@@ -126,8 +134,8 @@ final class WebSocketTransport implements Transport {
                 return;
             }
             String text = (String) item;
-            long size = text.length();
-            queued.addAndGet(-size);
+            queued.addAndGet(-text.length());
+            long size = Utf8.length(text);
             if (unwritten.addAndGet(size) > maxUnwritten) {
                 metrics.dropped(DropReason.SEND_FAILED);
                 if (closing) {
@@ -140,18 +148,39 @@ final class WebSocketTransport implements Transport {
                 return;
             }
             if (socket != null) {
-                socket.writeTextMessage(text).onComplete(written -> {
-                    if (written.succeeded()) {
-                        unwritten.addAndGet(-size);
+                socket.writeTextMessage(text).onComplete(result -> {
+                    if (result.succeeded()) {
+                        wrote(size);
                     } else {
-                        sendFailed(size, written.cause());
+                        sendFailed(size, result.cause());
                     }
                 });
             } else {
-                connection.sendText(text).subscribe().with(written -> unwritten.addAndGet(-size),
-                        failure -> sendFailed(size, failure));
+                connection.sendText(text).subscribe().with(done -> wrote(size), failure -> sendFailed(size, failure));
             }
         }
+    }
+
+    /** On the event loop, when the socket has written a frame. */
+    private void wrote(long size) {
+        unwritten.addAndGet(-size);
+        written += size;
+    }
+
+    @Override
+    public boolean writeStalled(long nowNanos, long timeoutNanos) {
+        long progress = written;
+        if (unwritten.get() <= 0 || closing) {
+            stallMark = -1;
+            return false;
+        }
+        if (progress != stallMark) {
+            // A new backlog, or the old one moved: the clock starts (again) now.
+            stallMark = progress;
+            stallSinceNanos = nowNanos;
+            return false;
+        }
+        return nowNanos - stallSinceNanos >= timeoutNanos;
     }
 
     private void sendFailed(long size, Throwable failure) {

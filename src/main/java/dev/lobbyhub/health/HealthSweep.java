@@ -10,6 +10,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import org.jboss.logging.Logger;
 
 import dev.lobbyhub.config.LobbyhubConfig;
+import dev.lobbyhub.metrics.DropReason;
 import dev.lobbyhub.metrics.LobbyhubMetrics;
 import dev.lobbyhub.protocol.CloseCode;
 import dev.lobbyhub.protocol.ServerMessages;
@@ -20,7 +21,9 @@ import io.vertx.core.Vertx;
 
 /**
  * The health sweep. Every second it evicts connections silent for longer than {@code stale-after}
- * (4004 {@code stale}); every {@code ping-interval} it also pings the others. Checking each second
+ * (4004 {@code stale}) and closes those whose frames have waited {@code write-timeout} without the
+ * client accepting a byte (4009 {@code slow_consumer}); every {@code ping-interval} it also pings
+ * the others. Checking each second
  * keeps eviction within {@code stale-after + ping-interval} of the last frame even when the
  * scheduler fires a little late.
  *
@@ -44,6 +47,7 @@ public class HealthSweep {
     private final LobbyhubMetrics metrics;
     private final Vertx vertx;
     private final long staleAfterNanos;
+    private final long writeTimeoutNanos;
     private final long pingIntervalNanos;
     /** A ping round is due when this close to a full interval since the last one (ticks are not exact). */
     private final long pingToleranceNanos;
@@ -55,6 +59,7 @@ public class HealthSweep {
         this.metrics = metrics;
         this.vertx = vertx;
         this.staleAfterNanos = config.health().staleAfter().toNanos();
+        this.writeTimeoutNanos = config.limits().writeTimeout().toNanos();
         this.pingIntervalNanos = config.health().pingInterval().toNanos();
         this.pingToleranceNanos = Math.min(TimeUnit.MILLISECONDS.toNanos(500), pingIntervalNanos / 4);
         this.lastPingRoundNanos = System.nanoTime() - pingIntervalNanos;
@@ -65,6 +70,7 @@ public class HealthSweep {
         long started = System.nanoTime();
         boolean pingRound = started - lastPingRoundNanos >= pingIntervalNanos - pingToleranceNanos;
         List<Session> stale = new ArrayList<>();
+        List<Session> stalled = new ArrayList<>();
         List<Session> toPing = pingRound ? new ArrayList<>(registry.connectionCount()) : List.of();
         for (Session session : registry.sessions()) {
             if (!session.isOpen()) {
@@ -72,11 +78,14 @@ public class HealthSweep {
             }
             if (started - session.lastInboundNanos() > staleAfterNanos) {
                 stale.add(session);
+            } else if (session.writeStalled(started, writeTimeoutNanos)) {
+                stalled.add(session);
             } else if (pingRound) {
                 toPing.add(session);
             }
         }
         inBatches(stale, EVICTION_BATCH, EVICTION_GAP_MS, this::evict);
+        inBatches(stalled, EVICTION_BATCH, EVICTION_GAP_MS, this::closeStalled);
         if (pingRound) {
             lastPingRoundNanos = started;
             long batches = (toPing.size() + PING_BATCH - 1) / PING_BATCH;
@@ -88,6 +97,10 @@ public class HealthSweep {
         lastCompletedNanos = System.nanoTime();
         if (!stale.isEmpty()) {
             LOG.infof("sweep: evicting %d stale connections", stale.size());
+        }
+        if (!stalled.isEmpty()) {
+            LOG.infof("sweep: closing %d connections that accepted no bytes for %d s", stalled.size(),
+                    TimeUnit.NANOSECONDS.toSeconds(writeTimeoutNanos));
         }
     }
 
@@ -114,6 +127,15 @@ public class HealthSweep {
             // Still silent? A frame may have come in since the walk.
             if (now - session.lastInboundNanos() > staleAfterNanos) {
                 registry.disconnect(session, CloseCode.STALE);
+            }
+        }
+    }
+
+    private void closeStalled(List<Session> batch) {
+        for (Session session : batch) {
+            if (session.isOpen()) {
+                metrics.dropped(DropReason.SEND_FAILED);
+                registry.disconnect(session, CloseCode.SLOW_CONSUMER);
             }
         }
     }

@@ -10,7 +10,7 @@ public enum DropReason {
     INVALID,
     /** A direct message to a user who is not in the sender's lobby. */
     USER_NOT_FOUND,
-    /** An outbound frame to a client over its outbound byte limit, or whose write failed. */
+    /** An outbound frame to a client over its outbound byte limit or stalled past write-timeout, or whose write failed. */
     SEND_FAILED,
     /** Cluster mode: a message for members on other nodes while Redis could not be reached. */
     BACKPLANE_UNAVAILABLE;

@@ -176,6 +176,11 @@ public final class Session {
         return ending.compareAndSet(null, CLIENT) ? State.OPEN : State.CLOSING;
     }
 
+    /** See {@link Transport#writeStalled}; for the health sweep. */
+    public boolean writeStalled(long nowNanos, long timeoutNanos) {
+        return transport.writeStalled(nowNanos, timeoutNanos);
+    }
+
     Transport transport() {
         return transport;
     }

@@ -10,4 +10,13 @@ public interface Transport {
 
     /** Sends the close frame with this code and reason, then closes the socket. */
     void close(CloseCode code);
+
+    /**
+     * Whether frames have been waiting for the client while it accepted no bytes, for at least
+     * {@code timeoutNanos}, as seen by successive calls (one caller at a time: the health sweep).
+     * A transport that cannot tell never stalls.
+     */
+    default boolean writeStalled(long nowNanos, long timeoutNanos) {
+        return false;
+    }
 }

@@ -118,6 +118,13 @@ class ConfigCheckTest {
     }
 
     @Test
+    void aWriteTimeoutUnderOneSecondIsAProblemNamingTheKey() {
+        assertOneProblemMentioning(ConfigCheck.problems(withSecret("lobbyhub.limits.write-timeout", "500ms"), false),
+                "lobbyhub.limits.write-timeout", "500ms");
+        assertEquals(List.of(), ConfigCheck.problems(withSecret("lobbyhub.limits.write-timeout", "1s"), false));
+    }
+
+    @Test
     void zeroMaxConnectionsIsAProblemNamingTheKey() {
         assertOneProblemMentioning(ConfigCheck.problems(withSecret("lobbyhub.limits.max-connections", "0"), false),
                 "lobbyhub.limits.max-connections");
