@@ -14,7 +14,7 @@ import io.vertx.core.json.JsonObject;
 
 /** SPEC §7: every admin request needs {@code Authorization: Bearer <lobbyhub.api.key>}; otherwise 401. */
 @QuarkusTest
-class AdminAuthTest {
+public class AdminAuthTest {
 
     static final String KEY = "test-admin-key";
 

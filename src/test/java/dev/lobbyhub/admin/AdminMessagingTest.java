@@ -27,7 +27,7 @@ import io.vertx.core.json.JsonObject;
 
 /** SPEC §7: messages sent by the game backend, arriving with {@code from: null}. */
 @QuarkusTest
-class AdminMessagingTest {
+public class AdminMessagingTest {
 
     /** HTTP/1.1 so that a body of unknown length goes out chunked. */
     private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)

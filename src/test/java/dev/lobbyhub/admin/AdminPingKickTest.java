@@ -21,7 +21,7 @@ import io.vertx.core.json.JsonObject;
 
 /** SPEC §7: admin ping ({@code alive}, {@code latency_ms}) and kick (4006 {@code kicked}). */
 @QuarkusTest
-class AdminPingKickTest {
+public class AdminPingKickTest {
 
     @TestHTTPResource("/")
     URI base;

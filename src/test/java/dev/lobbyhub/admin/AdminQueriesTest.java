@@ -31,7 +31,7 @@ import io.vertx.core.json.JsonObject;
 
 /** SPEC §7 read-only queries: stats, lobby list and detail, user lookup. */
 @QuarkusTest
-class AdminQueriesTest {
+public class AdminQueriesTest {
 
     @TestHTTPResource("/")
     URI base;

@@ -41,7 +41,7 @@ import io.restassured.specification.RequestSpecification;
  * ({@code AdminApiDisabledTest}).
  */
 @QuarkusTest
-class OpenApiContractTest {
+public class OpenApiContractTest {
 
     private static final String KEY = "Bearer test-admin-key";
     private static final ObjectMapper JSON = new ObjectMapper();

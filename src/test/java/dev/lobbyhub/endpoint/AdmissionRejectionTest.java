@@ -14,7 +14,7 @@ import io.quarkus.test.junit.QuarkusTest;
 
 /** Each refused connection is upgraded, then closed at once with the contract's code and reason, and nothing else. */
 @QuarkusTest
-class AdmissionRejectionTest {
+public class AdmissionRejectionTest {
 
     @TestHTTPResource("/")
     URI base;

@@ -14,7 +14,7 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.vertx.core.json.JsonObject;
 
 @QuarkusTest
-class BadInputTest {
+public class BadInputTest {
 
     @TestHTTPResource("/")
     URI base;

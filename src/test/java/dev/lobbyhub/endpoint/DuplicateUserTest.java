@@ -16,7 +16,7 @@ import io.vertx.core.json.JsonObject;
 
 /** {@code on-duplicate=replace} (the default): the newer connection wins, the older is closed 4005. */
 @QuarkusTest
-class DuplicateUserTest {
+public class DuplicateUserTest {
 
     @TestHTTPResource("/")
     URI base;

@@ -25,7 +25,7 @@ import io.vertx.core.json.JsonObject;
  * of the bad message. Raw frames, since no browser can send most of them.
  */
 @QuarkusTest
-class FrameRulesTest {
+public class FrameRulesTest {
 
     /** max-message-bytes of the test profile (the default). */
     private static final int LIMIT = 65536;

@@ -21,7 +21,7 @@ import io.vertx.core.json.JsonObject;
  * gone astray would have come before the fence.
  */
 @QuarkusTest
-class RelayTest {
+public class RelayTest {
 
     @TestHTTPResource("/")
     URI base;

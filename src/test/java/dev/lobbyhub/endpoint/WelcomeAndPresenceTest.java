@@ -17,7 +17,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 @QuarkusTest
-class WelcomeAndPresenceTest {
+public class WelcomeAndPresenceTest {
 
     @TestHTTPResource("/")
     URI base;

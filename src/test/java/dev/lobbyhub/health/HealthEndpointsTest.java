@@ -19,7 +19,7 @@ import io.vertx.core.json.JsonObject;
 
 /** SPEC §8: liveness follows the health sweep, readiness carries the connection figures. */
 @QuarkusTest
-class HealthEndpointsTest {
+public class HealthEndpointsTest {
 
     @TestHTTPResource("/")
     URI base;

@@ -19,7 +19,7 @@ import io.vertx.core.json.JsonObject;
 
 /** The test profile pings every 1 s and evicts after 3 s of silence. */
 @QuarkusTest
-class StaleEvictionTest {
+public class StaleEvictionTest {
 
     private static final long STALE_AFTER_MS = 3000;
     private static final long PING_INTERVAL_MS = 1000;

@@ -1,0 +1,11 @@
+package dev.lobbyhub.packaged;
+
+import dev.lobbyhub.admin.AdminAuthTest;
+import dev.lobbyhub.testing.PackagedTestSettings;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusIntegrationTest;
+
+@QuarkusIntegrationTest
+@WithTestResource(PackagedTestSettings.class)
+class AdminAuthIT extends AdminAuthTest {
+}

@@ -1,0 +1,11 @@
+package dev.lobbyhub.packaged;
+
+import dev.lobbyhub.endpoint.BadInputTest;
+import dev.lobbyhub.testing.PackagedTestSettings;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusIntegrationTest;
+
+@QuarkusIntegrationTest
+@WithTestResource(PackagedTestSettings.class)
+class BadInputIT extends BadInputTest {
+}
