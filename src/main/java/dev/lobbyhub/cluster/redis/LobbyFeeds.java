@@ -61,12 +61,15 @@ final class LobbyFeeds {
     private final ConnectionRegistry registry;
     private final BiConsumer<String, Envelope> envelopes;
     private final String nodeId;
+    /** How this node's envelopes begin (see {@link Envelope#originPrefix}). */
+    private final String ownOrigin;
     private final Runnable ownSeatLost;
     private final Map<String, Feed> feeds = new ConcurrentHashMap<>();
 
     LobbyFeeds(RedisChannels channels, RedisScripts reads, String keyBase, SeatEvents sessions,
             ConnectionRegistry registry, BiConsumer<String, Envelope> envelopes, String nodeId, Runnable ownSeatLost) {
         this.nodeId = nodeId;
+        this.ownOrigin = Envelope.originPrefix(nodeId);
         this.ownSeatLost = ownSeatLost;
         this.channels = channels;
         this.reads = reads;
@@ -228,7 +231,10 @@ final class LobbyFeeds {
             return;
         }
         if (Envelope.isEnvelope(payload)) {
-            envelopes.accept(lobby, Envelope.decode(payload));
+            if (!Envelope.isFrom(payload, ownOrigin)) {
+                // This node's own publications come back too; they were delivered here already.
+                envelopes.accept(lobby, Envelope.decode(payload));
+            }
             return;
         }
         JsonNode event = Envelope.json(payload);

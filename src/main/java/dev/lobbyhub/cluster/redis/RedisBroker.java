@@ -43,6 +43,8 @@ final class RedisBroker implements Broker, LobbyLink {
     private static final Logger LOG = Logger.getLogger(RedisBroker.class);
 
     private final String nodeId;
+    /** How this node's envelopes begin (see {@link Envelope#originPrefix}). */
+    private final String originPrefix;
     private final String nodeChannelPrefix;
     private final PinnedConnection pinned;
     private final LobbyFeeds feeds;
@@ -60,6 +62,7 @@ final class RedisBroker implements Broker, LobbyLink {
             BooleanSupplier up) {
         this.up = up;
         this.nodeId = nodeId;
+        this.originPrefix = Envelope.originPrefix(nodeId);
         this.nodeChannelPrefix = keyBase + "ch:node:";
         this.pinned = pinned;
         this.feeds = feeds;
@@ -80,7 +83,7 @@ final class RedisBroker implements Broker, LobbyLink {
     @Override
     public void toLobby(String lobby, String frame) {
         if (feeds.hasMembersElsewhere(lobby)) {
-            memberTraffic(lobby, Envelope.encode(Envelope.header(nodeId), frame));
+            memberTraffic(lobby, Envelope.lobbyMessage(originPrefix, frame));
         }
     }
 
