@@ -31,6 +31,10 @@ import io.vertx.core.http.ServerWebSocket;
  * {@link #writeStalled}). Frames still waiting in the queue mean this node is behind, which is not
  * the client's fault, so they are allowed {@link #QUEUE_FACTOR} times as much (counted in characters,
  * their size in memory) before the same close protects the node's memory.
+ *
+ * <p>
+ * A frame sent on the connection's own event loop while nothing waits in the queue is written at
+ * once: the order is the same, without a queue node and an event-loop task per frame.
  */
 final class WebSocketTransport implements Transport {
 
@@ -41,6 +45,8 @@ final class WebSocketTransport implements Transport {
     /** The Vert.x socket underneath, written directly when reachable (see {@link RawSockets}). */
     private final ServerWebSocket socket;
     private final Context context;
+    /** The thread of the connection's event loop; null when unknown (then every frame is queued). */
+    private final Thread eventLoopThread;
     private final ConnectionRegistry registry;
     private final LobbyhubMetrics metrics;
     private final long maxUnwritten;
@@ -60,18 +66,23 @@ final class WebSocketTransport implements Transport {
     private volatile CloseCode closeCode;
     private volatile Session session;
 
-    /** Created in {@code @OnOpen}, on the connection's event loop, whose context it keeps. */
+    /** Created in {@code @OnOpen}, on the connection's event loop, whose context and thread it keeps. */
     WebSocketTransport(WebSocketConnection connection, Context context, ConnectionRegistry registry,
             LobbyhubMetrics metrics, long maxUnwritten) {
-        this(connection, RawSockets.of(connection), context, registry, metrics, maxUnwritten);
+        this(connection, RawSockets.of(connection), context, Context.isOnEventLoopThread() ? Thread.currentThread() : null,
+                registry, metrics, maxUnwritten);
     }
 
-    /** With the socket given: null sends every frame through {@link WebSocketConnection#sendText}. */
-    WebSocketTransport(WebSocketConnection connection, ServerWebSocket socket, Context context,
+    /**
+     * With the socket given (null sends every frame through {@link WebSocketConnection#sendText}) and the
+     * event loop's thread (null queues every frame).
+     */
+    WebSocketTransport(WebSocketConnection connection, ServerWebSocket socket, Context context, Thread eventLoopThread,
             ConnectionRegistry registry, LobbyhubMetrics metrics, long maxUnwritten) {
         this.connection = connection;
         this.socket = socket;
         this.context = context;
+        this.eventLoopThread = eventLoopThread;
         this.registry = registry;
         this.metrics = metrics;
         this.maxUnwritten = maxUnwritten;
@@ -86,6 +97,10 @@ final class WebSocketTransport implements Transport {
     @Override
     public void send(String text) {
         if (closing) {
+            return;
+        }
+        if (Thread.currentThread() == eventLoopThread && !drainScheduled.get() && queue.isEmpty()) {
+            write(text);
             return;
         }
         if (queued.addAndGet(text.length()) > maxQueued) {
@@ -135,30 +150,38 @@ final class WebSocketTransport implements Transport {
             }
             String text = (String) item;
             queued.addAndGet(-text.length());
-            long size = Utf8.length(text);
-            if (unwritten.addAndGet(size) > maxUnwritten) {
-                metrics.dropped(DropReason.SEND_FAILED);
-                if (closing) {
-                    // A close is already decided and queued behind this backlog: send it now instead of never.
-                    queue.clear();
-                    closeSocket(closeCode);
-                } else {
-                    fail(CloseCode.SLOW_CONSUMER);
-                }
+            if (!write(text)) {
                 return;
             }
-            if (socket != null) {
-                socket.writeTextMessage(text).onComplete(result -> {
-                    if (result.succeeded()) {
-                        wrote(size);
-                    } else {
-                        sendFailed(size, result.cause());
-                    }
-                });
-            } else {
-                connection.sendText(text).subscribe().with(done -> wrote(size), failure -> sendFailed(size, failure));
-            }
         }
+    }
+
+    /** On the event loop: hands one frame to the socket; false when its backlog closed the connection instead. */
+    private boolean write(String text) {
+        long size = Utf8.length(text);
+        if (unwritten.addAndGet(size) > maxUnwritten) {
+            metrics.dropped(DropReason.SEND_FAILED);
+            if (closing) {
+                // A close is already decided and queued behind this backlog: send it now instead of never.
+                queue.clear();
+                closeSocket(closeCode);
+            } else {
+                fail(CloseCode.SLOW_CONSUMER);
+            }
+            return false;
+        }
+        if (socket != null) {
+            socket.writeTextMessage(text).onComplete(result -> {
+                if (result.succeeded()) {
+                    wrote(size);
+                } else {
+                    sendFailed(size, result.cause());
+                }
+            });
+        } else {
+            connection.sendText(text).subscribe().with(done -> wrote(size), failure -> sendFailed(size, failure));
+        }
+        return true;
     }
 
     /** On the event loop, when the socket has written a frame. */
