@@ -11,6 +11,7 @@ import dev.lobbyhub.metrics.DropReason;
 import dev.lobbyhub.metrics.LobbyhubMetrics;
 import dev.lobbyhub.protocol.ClientMessage;
 import dev.lobbyhub.protocol.ErrorCode;
+import dev.lobbyhub.protocol.RawJson;
 import dev.lobbyhub.protocol.ServerMessages;
 import dev.lobbyhub.registry.ConnectionRegistry;
 import dev.lobbyhub.registry.Session;
@@ -64,6 +65,11 @@ public class Relay {
         return delivered;
     }
 
+    /** A member's {@code lobby_message} or {@code direct_message} frame, its data as the member wrote it. */
+    static String frame(String type, String from, RawJson data) {
+        return ServerMessages.relayed(type, from, data, System.currentTimeMillis());
+    }
+
     /** Sends {@code direct_message} to one member; {@code from} null means the game backend. */
     public void toMember(Session to, String from, JsonNode data) {
         toMember(to, frame("direct_message", from, data));
@@ -84,7 +90,7 @@ public class Relay {
             Session to = registry.findUser(direct.to());
             boolean here = to != null && to.isOpen() && to.lobby().equals(from.lobby());
             if (here) {
-                toMember(to, from.userId(), direct.data());
+                toMember(to, frame("direct_message", from.userId(), direct.data()));
             } else if (!link.toMember(from.lobby(), direct.to(),
                     frame("direct_message", from.userId(), direct.data()))) {
                 metrics.dropped(DropReason.USER_NOT_FOUND);

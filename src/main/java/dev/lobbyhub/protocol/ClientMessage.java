@@ -17,13 +17,13 @@ public sealed interface ClientMessage {
         }
     }
 
-    record LobbyMessage(JsonNode data, JsonNode id) implements ClientMessage {
+    record LobbyMessage(RawJson data, JsonNode id) implements ClientMessage {
         public String type() {
             return "lobby_message";
         }
     }
 
-    record DirectMessage(String to, JsonNode data, JsonNode id) implements ClientMessage {
+    record DirectMessage(String to, RawJson data, JsonNode id) implements ClientMessage {
         public String type() {
             return "direct_message";
         }

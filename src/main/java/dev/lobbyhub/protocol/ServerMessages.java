@@ -64,6 +64,17 @@ public final class ServerMessages {
         });
     }
 
+    /** A relayed client message: its {@code data} written back as the client wrote it. */
+    public static String relayed(String type, String from, RawJson data, long ts) {
+        return write(g -> {
+            g.writeStringField("type", type);
+            g.writeStringField("from", from);
+            g.writeFieldName("data");
+            g.writeRawValue(data.source(), data.start(), data.length());
+            g.writeNumberField("ts", ts);
+        }, data.length());
+    }
+
     public static String healthPing(long timestamp) {
         return write(g -> {
             g.writeStringField("type", "health_ping");
@@ -106,7 +117,12 @@ public final class ServerMessages {
     }
 
     private static String write(Fields fields) {
-        StringWriter out = new StringWriter(64);
+        return write(fields, 0);
+    }
+
+    /** {@code sizeHint}: the length of the largest part, so the buffer need not grow for it. */
+    private static String write(Fields fields, int sizeHint) {
+        StringWriter out = new StringWriter(64 + sizeHint);
         try (JsonGenerator g = MAPPER.getFactory().createGenerator(out)) {
             g.writeStartObject();
             fields.write(g);

@@ -18,12 +18,23 @@ public final class StrictJson {
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
 
+    /** For {@link #parser}: its caller checks what follows the value itself, as it reads on past it. */
+    private static final ObjectMapper TOKENS = new ObjectMapper().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+
     private StrictJson() {
     }
 
     /** The JSON value of the text; fails on invalid JSON, duplicate keys and trailing data. */
     public static JsonNode read(String text) throws IOException {
         return MAPPER.readTree(text);
+    }
+
+    /**
+     * A token reader over the text that fails on duplicate keys and reads single values as trees; the
+     * caller must read to the end to rule out trailing data.
+     */
+    public static JsonParser parser(String text) throws IOException {
+        return TOKENS.createParser(text);
     }
 
     /** The object, or null when the body is empty, not JSON, not one object, or has duplicate keys or trailing data. */

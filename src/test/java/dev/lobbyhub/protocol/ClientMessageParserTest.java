@@ -44,7 +44,7 @@ class ClientMessageParserTest {
                 "{\"type\":\"lobby_message\",\"data\":{\"move\":[1,2]},\"id\":\"m1\"}");
 
         ClientMessage.LobbyMessage lobby = assertInstanceOf(ClientMessage.LobbyMessage.class, message);
-        assertEquals(json("{\"move\":[1,2]}"), lobby.data());
+        assertEquals("{\"move\":[1,2]}", lobby.data().text());
         assertEquals(TextNode.valueOf("m1"), lobby.id());
         assertEquals("lobby_message", lobby.type());
     }
@@ -54,7 +54,7 @@ class ClientMessageParserTest {
         ClientMessage.LobbyMessage lobby = assertInstanceOf(ClientMessage.LobbyMessage.class,
                 ClientMessageParser.parse("{\"type\":\"lobby_message\",\"data\":\"hi\"}"));
 
-        assertEquals(TextNode.valueOf("hi"), lobby.data());
+        assertEquals("\"hi\"", lobby.data().text());
         assertNull(lobby.id());
     }
 
@@ -63,7 +63,7 @@ class ClientMessageParserTest {
         for (String data : new String[] { "1", "\"text\"", "[1,\"a\"]", "{}", "true", "2.5" }) {
             ClientMessage.LobbyMessage lobby = assertInstanceOf(ClientMessage.LobbyMessage.class,
                     ClientMessageParser.parse("{\"type\":\"lobby_message\",\"data\":" + data + "}"));
-            assertEquals(json(data), lobby.data(), data);
+            assertEquals(data, lobby.data().text(), data);
         }
     }
 
@@ -74,7 +74,7 @@ class ClientMessageParserTest {
 
         ClientMessage.DirectMessage direct = assertInstanceOf(ClientMessage.DirectMessage.class, message);
         assertEquals("bob", direct.to());
-        assertEquals(json("[1,2,3]"), direct.data());
+        assertEquals("[1,2,3]", direct.data().text());
         assertEquals(IntNode.valueOf(7), direct.id());
         assertEquals("direct_message", direct.type());
     }
@@ -98,8 +98,8 @@ class ClientMessageParserTest {
         ClientMessage.DirectMessage direct = assertInstanceOf(ClientMessage.DirectMessage.class,
                 ClientMessageParser.parse("{\"type\":\"direct_message\",\"to\":\"bob\",\"data\":null}"));
 
-        assertTrue(lobby.data().isNull());
-        assertTrue(direct.data().isNull());
+        assertEquals("null", lobby.data().text());
+        assertEquals("null", direct.data().text());
     }
 
     @Test
@@ -110,10 +110,38 @@ class ClientMessageParserTest {
                 ClientMessageParser.parse("{\"foo\":1,\"type\":\"lobby_message\",\"data\":2,\"bar\":\"x\"}"));
 
         assertNull(ping.id());
-        assertEquals(IntNode.valueOf(2), lobby.data());
+        assertEquals("2", lobby.data().text());
+    }
+
+    @Test
+    void dataIsKeptExactlyAsWrittenWhereverItStands() throws Exception {
+        for (String data : new String[] { "{ \"a\" : [ 1 , 2 ] }", "\"esc\\\"aped \\u00e9 \\n\"", "\"caf\u00e9 \ud83c\udfae\"",
+                "-1.5e3", "[]", "{\"deep\":{\"deeper\":[{\"x\":null}]}}" }) {
+            for (String frame : new String[] { "{\"type\":\"lobby_message\",\"data\":" + data + "}",
+                    "{\"data\":" + data + ",\"type\":\"lobby_message\"}",
+                    " { \"data\" :\t" + data + " , \"type\" : \"lobby_message\" } " }) {
+                ClientMessage.LobbyMessage lobby = assertInstanceOf(ClientMessage.LobbyMessage.class,
+                        ClientMessageParser.parse(frame));
+                assertEquals(data, lobby.data().text(), frame);
+                assertEquals(json(data), json(lobby.data().text()), frame);
+            }
+        }
     }
 
     // --- invalid_json ---
+
+    @ParameterizedTest
+    @ValueSource(strings = { "{\"type\":\"lobby_message\",\"data\":{\"a\":1,\"a\":2}}",
+            "{\"type\":\"lobby_message\",\"data\":[1,}",
+            "{\"type\":\"lobby_message\",\"data\":1,\"data\":2}",
+            "{\"type\":\"lobby_message\",\"data\":\"unterminated}",
+            "{\"type\":\"teleport\",\"id\":1,\"x\":[}" })
+    void invalidJsonAnywhereIsInvalidJsonEvenInsideData(String text) {
+        InvalidMessageException e = rejected(text);
+
+        assertEquals(ErrorCode.INVALID_JSON, e.code());
+        assertNull(e.ref());
+    }
 
     @ParameterizedTest
     @ValueSource(strings = { "", " ", "not json", "{", "{\"type\":", "[]", "[{\"type\":\"ping\"}]", "42", "\"ping\"",
