@@ -17,6 +17,7 @@ import dev.lobbyhub.registry.Transport;
 import io.quarkus.websockets.next.CloseReason;
 import io.quarkus.websockets.next.WebSocketConnection;
 import io.vertx.core.Context;
+import io.vertx.core.Handler;
 import io.vertx.core.http.ServerWebSocket;
 
 /**
@@ -54,6 +55,8 @@ final class WebSocketTransport implements Transport {
     /** Frames (String) and at most one close (CloseCode), in order. */
     private final Queue<Object> queue = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean drainScheduled = new AtomicBoolean();
+    /** One handler for every drain scheduled, rather than a new one each time. */
+    private final Handler<Void> drainHandler = this::drain;
     private final AtomicLong queued = new AtomicLong();
     private final AtomicLong unwritten = new AtomicLong();
     /** Bytes the socket has written in all; only the event loop adds to it. */
@@ -133,7 +136,7 @@ final class WebSocketTransport implements Transport {
             if (context == null) {
                 drain(null);
             } else {
-                context.runOnContext(this::drain);
+                context.runOnContext(drainHandler);
             }
         }
     }
