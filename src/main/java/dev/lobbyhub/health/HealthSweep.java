@@ -1,7 +1,10 @@
 package dev.lobbyhub.health;
 
 import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
@@ -28,8 +31,11 @@ import io.vertx.core.Vertx;
  * scheduler fires a little late.
  *
  * <p>
- * The walk itself only compares timestamps. Pings go out in batches spread over the interval and
- * evictions in batches a few milliseconds apart, so no event loop gets thousands of writes at once.
+ * The walk itself only compares timestamps. Pings go out in batches spread over the interval.
+ * Connections to close join one queue (each once, however many sweeps find them) that a timer works
+ * off a few at a time: a close costs a close frame plus a {@code member_left} to every other member,
+ * so a mass eviction (a network cut, thousands at once) becomes a thin stream that leaves room for
+ * everyone else's traffic instead of a burst that stalls the event loops.
  */
 @ApplicationScoped
 public class HealthSweep {
@@ -39,9 +45,9 @@ public class HealthSweep {
     static final int PING_BATCH = 200;
     /** Share of the interval over which ping batches are spread. */
     static final double PING_SPREAD = 0.8;
-    /** Evictions made by one timer callback, and the gap between two such batches. */
-    static final int EVICTION_BATCH = 100;
-    static final long EVICTION_GAP_MS = 10;
+    /** Closes made by one timer callback, and the gap between two such batches: at most 2,000 a second. */
+    static final int CLOSE_BATCH = 10;
+    static final long CLOSE_GAP_MS = 5;
 
     private final ConnectionRegistry registry;
     private final LobbyhubMetrics metrics;
@@ -52,6 +58,10 @@ public class HealthSweep {
     /** A ping round is due when this close to a full interval since the last one (ticks are not exact). */
     private final long pingToleranceNanos;
     private long lastPingRoundNanos;
+    /** Connections found to close, in the order found, with the code they get; guarded by itself. */
+    private final Map<Session, CloseCode> toClose = new LinkedHashMap<>();
+    /** The timer working off {@link #toClose}, or -1; guarded by {@link #toClose}. */
+    private long closeTimer = -1;
     private volatile long lastCompletedNanos = System.nanoTime();
 
     HealthSweep(ConnectionRegistry registry, LobbyhubMetrics metrics, Vertx vertx, LobbyhubConfig config) {
@@ -84,8 +94,8 @@ public class HealthSweep {
                 toPing.add(session);
             }
         }
-        inBatches(stale, EVICTION_BATCH, EVICTION_GAP_MS, this::evict);
-        inBatches(stalled, EVICTION_BATCH, EVICTION_GAP_MS, this::closeStalled);
+        int newlyStale = scheduleCloses(stale, CloseCode.STALE);
+        int newlyStalled = scheduleCloses(stalled, CloseCode.SLOW_CONSUMER);
         if (pingRound) {
             lastPingRoundNanos = started;
             long batches = (toPing.size() + PING_BATCH - 1) / PING_BATCH;
@@ -95,11 +105,11 @@ public class HealthSweep {
         long took = System.nanoTime() - started;
         metrics.sweepTimer().record(took, TimeUnit.NANOSECONDS);
         lastCompletedNanos = System.nanoTime();
-        if (!stale.isEmpty()) {
-            LOG.infof("sweep: evicting %d stale connections", stale.size());
+        if (newlyStale > 0) {
+            LOG.infof("sweep: evicting %d stale connections", newlyStale);
         }
-        if (!stalled.isEmpty()) {
-            LOG.infof("sweep: closing %d connections that accepted no bytes for %d s", stalled.size(),
+        if (newlyStalled > 0) {
+            LOG.infof("sweep: closing %d connections that accepted no bytes for %d s", newlyStalled,
                     TimeUnit.NANOSECONDS.toSeconds(writeTimeoutNanos));
         }
     }
@@ -121,21 +131,53 @@ public class HealthSweep {
         }
     }
 
-    private void evict(List<Session> batch) {
-        long now = System.nanoTime();
-        for (Session session : batch) {
-            // Still silent? A frame may have come in since the walk.
-            if (now - session.lastInboundNanos() > staleAfterNanos) {
-                registry.disconnect(session, CloseCode.STALE);
+    /** Queues these connections for closing; answers how many were not queued already. */
+    private int scheduleCloses(List<Session> sessions, CloseCode code) {
+        if (sessions.isEmpty()) {
+            return 0;
+        }
+        int added = 0;
+        synchronized (toClose) {
+            for (Session session : sessions) {
+                if (toClose.putIfAbsent(session, code) == null) {
+                    added++;
+                }
+            }
+            if (closeTimer < 0) {
+                closeTimer = vertx.setPeriodic(1, CLOSE_GAP_MS, id -> closeSome());
             }
         }
+        return added;
     }
 
-    private void closeStalled(List<Session> batch) {
-        for (Session session : batch) {
-            if (session.isOpen()) {
+    /** One batch of the queued closes; the timer stops when the queue is empty. */
+    private void closeSome() {
+        List<Map.Entry<Session, CloseCode>> batch = new ArrayList<>(CLOSE_BATCH);
+        synchronized (toClose) {
+            Iterator<Map.Entry<Session, CloseCode>> queued = toClose.entrySet().iterator();
+            while (batch.size() < CLOSE_BATCH && queued.hasNext()) {
+                batch.add(queued.next());
+                queued.remove();
+            }
+            if (toClose.isEmpty() && closeTimer >= 0) {
+                vertx.cancelTimer(closeTimer);
+                closeTimer = -1;
+            }
+        }
+        long now = System.nanoTime();
+        for (Map.Entry<Session, CloseCode> entry : batch) {
+            Session session = entry.getKey();
+            if (!session.isOpen()) {
+                continue;
+            }
+            if (entry.getValue() == CloseCode.STALE) {
+                // Still silent? A frame may have come in since the walk.
+                if (now - session.lastInboundNanos() > staleAfterNanos) {
+                    registry.disconnect(session, CloseCode.STALE);
+                }
+            } else {
                 metrics.dropped(DropReason.SEND_FAILED);
-                registry.disconnect(session, CloseCode.SLOW_CONSUMER);
+                registry.disconnect(session, entry.getValue());
             }
         }
     }
