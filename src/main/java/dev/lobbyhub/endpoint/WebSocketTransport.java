@@ -37,7 +37,7 @@ import io.vertx.core.http.ServerWebSocket;
  * A frame sent on the connection's own event loop while nothing waits in the queue is written at
  * once: the order is the same, without a queue node and an event-loop task per frame.
  */
-final class WebSocketTransport implements Transport {
+final class WebSocketTransport implements Transport, Handler<Void> {
 
     private static final Logger LOG = Logger.getLogger(WebSocketTransport.class);
     static final int QUEUE_FACTOR = 8;
@@ -55,8 +55,6 @@ final class WebSocketTransport implements Transport {
     /** Frames (String) and at most one close (CloseCode), in order. */
     private final Queue<Object> queue = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean drainScheduled = new AtomicBoolean();
-    /** One handler for every drain scheduled, rather than a new one each time. */
-    private final Handler<Void> drainHandler = this::drain;
     private final AtomicLong queued = new AtomicLong();
     private final AtomicLong unwritten = new AtomicLong();
     /** Bytes the socket has written in all; only the event loop adds to it. */
@@ -136,9 +134,16 @@ final class WebSocketTransport implements Transport {
             if (context == null) {
                 drain(null);
             } else {
-                context.runOnContext(drainHandler);
+                // The transport is its own drain task: no new object per scheduled drain.
+                context.runOnContext(this);
             }
         }
+    }
+
+    /** The drain task, scheduled by {@link #enqueue}. */
+    @Override
+    public void handle(Void ignored) {
+        drain(null);
     }
 
     /** On the connection's event loop: hands queued frames to the socket, in order. */
