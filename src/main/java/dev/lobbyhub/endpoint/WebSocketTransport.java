@@ -32,10 +32,6 @@ import io.vertx.core.http.ServerWebSocket;
  * {@link #writeStalled}). Frames still waiting in the queue mean this node is behind, which is not
  * the client's fault, so they are allowed {@link #QUEUE_FACTOR} times as much (counted in characters,
  * their size in memory) before the same close protects the node's memory.
- *
- * <p>
- * A frame sent on the connection's own event loop while nothing waits in the queue is written at
- * once: the order is the same, without a queue node and an event-loop task per frame.
  */
 final class WebSocketTransport implements Transport, Handler<Void> {
 
@@ -46,8 +42,6 @@ final class WebSocketTransport implements Transport, Handler<Void> {
     /** The Vert.x socket underneath, written directly when reachable (see {@link RawSockets}). */
     private final ServerWebSocket socket;
     private final Context context;
-    /** The thread of the connection's event loop; null when unknown (then every frame is queued). */
-    private final Thread eventLoopThread;
     private final ConnectionRegistry registry;
     private final LobbyhubMetrics metrics;
     private final long maxUnwritten;
@@ -67,23 +61,18 @@ final class WebSocketTransport implements Transport, Handler<Void> {
     private volatile CloseCode closeCode;
     private volatile Session session;
 
-    /** Created in {@code @OnOpen}, on the connection's event loop, whose context and thread it keeps. */
+    /** Created in {@code @OnOpen}, on the connection's event loop, whose context it keeps. */
     WebSocketTransport(WebSocketConnection connection, Context context, ConnectionRegistry registry,
             LobbyhubMetrics metrics, long maxUnwritten) {
-        this(connection, RawSockets.of(connection), context, Context.isOnEventLoopThread() ? Thread.currentThread() : null,
-                registry, metrics, maxUnwritten);
+        this(connection, RawSockets.of(connection), context, registry, metrics, maxUnwritten);
     }
 
-    /**
-     * With the socket given (null sends every frame through {@link WebSocketConnection#sendText}) and the
-     * event loop's thread (null queues every frame).
-     */
-    WebSocketTransport(WebSocketConnection connection, ServerWebSocket socket, Context context, Thread eventLoopThread,
+    /** With the socket given: null sends every frame through {@link WebSocketConnection#sendText}. */
+    WebSocketTransport(WebSocketConnection connection, ServerWebSocket socket, Context context,
             ConnectionRegistry registry, LobbyhubMetrics metrics, long maxUnwritten) {
         this.connection = connection;
         this.socket = socket;
         this.context = context;
-        this.eventLoopThread = eventLoopThread;
         this.registry = registry;
         this.metrics = metrics;
         this.maxUnwritten = maxUnwritten;
@@ -98,10 +87,6 @@ final class WebSocketTransport implements Transport, Handler<Void> {
     @Override
     public void send(String text) {
         if (closing) {
-            return;
-        }
-        if (Thread.currentThread() == eventLoopThread && !drainScheduled.get() && queue.isEmpty()) {
-            write(text);
             return;
         }
         if (queued.addAndGet(text.length()) > maxQueued) {

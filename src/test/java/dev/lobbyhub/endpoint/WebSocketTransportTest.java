@@ -113,28 +113,8 @@ class WebSocketTransportTest {
         assertEquals(List.of("4004 stale"), closes);
     }
 
-    @Test
-    void onItsOwnEventLoopAFrameIsWrittenAtOnceUnlessOthersWait() throws InterruptedException {
-        // The test thread plays the connection's event loop.
-        WebSocketTransport transport = new WebSocketTransport(connection(), rawSocket(), eventLoop(), Thread.currentThread(),
-                null, metrics, MAX_UNWRITTEN);
-        transport.send("a");
-        assertEquals(List.of("a"), written, "written without a turn of the loop");
-
-        Thread other = new Thread(() -> transport.send("b"));
-        other.start();
-        other.join();
-        transport.send("c");
-        assertEquals(List.of("a"), written, "c waits behind b, which another thread queued");
-
-        runEventLoop();
-        assertEquals(List.of("a", "b", "c"), written);
-        transport.send("d");
-        assertEquals(List.of("a", "b", "c", "d"), written);
-    }
-
     private WebSocketTransport transport(ServerWebSocket socket) {
-        return new WebSocketTransport(connection(), socket, eventLoop(), null, null, metrics, MAX_UNWRITTEN);
+        return new WebSocketTransport(connection(), socket, eventLoop(), null, metrics, MAX_UNWRITTEN);
     }
 
     private void runEventLoop() {
