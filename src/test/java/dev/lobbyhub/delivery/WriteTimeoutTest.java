@@ -60,21 +60,31 @@ class WriteTimeoutTest {
             sender.expect("member_joined");
             healthy.expect("member_joined");
             slow.pauseReading();
+            // Paced by the healthy member, so only the paused one falls behind. On a slow machine the
+            // flood may outlast the write timeout: the close then comes during it, which is fine too.
+            JsonObject expectedLeft = new JsonObject().put("type", "member_left").put("user_id", slowId)
+                    .put("reason", "slow_consumer");
             long sentBytes = 0;
-            for (int n = 0; n < MESSAGES; n++) {
+            boolean slowLeft = false;
+            for (int n = 0; n < MESSAGES && !slowLeft; n++) {
                 String message = new JsonObject().put("type", "lobby_message")
                         .put("data", new JsonObject().put("n", n).put("pad", PAYLOAD)).encode();
                 sender.send(message);
                 sentBytes += message.length();
-                // Paced by the healthy member, so only the paused one falls behind.
-                assertEquals(n, healthy.expect("lobby_message").getJsonObject("data").getInteger("n"));
+                JsonObject frame = healthy.next();
+                if ("member_left".equals(frame.getString("type"))) {
+                    assertEquals(expectedLeft, frame);
+                    slowLeft = true;
+                    frame = healthy.next();
+                }
+                assertEquals(n, frame.getJsonObject("data").getInteger("n"));
             }
             assertTrue(sentBytes < MAX_OUTBOUND_BYTES / 4, "the byte limit must stay out of reach");
 
-            // Nothing more is sent: the backlog does not grow, and still the member is closed.
-            JsonObject left = healthy.expect("member_left");
-            assertEquals(new JsonObject().put("type", "member_left").put("user_id", slowId).put("reason", "slow_consumer"),
-                    left);
+            // Once nothing more is sent the backlog cannot grow, and still the member is closed.
+            if (!slowLeft) {
+                assertEquals(expectedLeft, healthy.expect("member_left"));
+            }
             assertEquals("slow_consumer", sender.expect("member_left").getString("reason"));
 
             slow.resumeReading();
