@@ -32,6 +32,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.lobbyhub.config.LobbyhubConfig;
 import dev.lobbyhub.testing.PackagedApp;
 import dev.lobbyhub.testing.Tokens;
+import io.quarkus.runtime.configuration.DurationConverter;
 import io.smallrye.config.WithDefault;
 
 /**
@@ -87,8 +88,8 @@ class KubernetesManifestIT {
     @Test
     void aDrainingPodLeavesTheServiceBeforeItsConnectionsAreClosed() {
         // SIGTERM turns readiness DOWN; the drain starts drain-period before the end of the shutdown delay.
-        Duration delay = duration(properties.getProperty("quarkus.shutdown.delay"));
-        Duration drainPeriod = duration(defaultOf(LobbyhubConfig.Shutdown.class, "drainPeriod"));
+        Duration delay = DurationConverter.parseDuration(properties.getProperty("quarkus.shutdown.delay"));
+        Duration drainPeriod = DurationConverter.parseDuration(defaultOf(LobbyhubConfig.Shutdown.class, "drainPeriod"));
         JsonNode readiness = container().path("readinessProbe");
         long noticedWithinSeconds = readiness.path("periodSeconds").asLong() * readiness.path("failureThreshold").asLong()
                 + readiness.path("timeoutSeconds").asLong();
@@ -99,7 +100,7 @@ class KubernetesManifestIT {
 
     @Test
     void gracePeriodOutlastsTheShutdownDelayWithMargin() {
-        Duration delay = duration(properties.getProperty("quarkus.shutdown.delay"));
+        Duration delay = DurationConverter.parseDuration(properties.getProperty("quarkus.shutdown.delay"));
         long grace = deployment.at("/spec/template/spec/terminationGracePeriodSeconds").asLong();
         assertTrue(grace >= delay.toSeconds() + 10, "grace " + grace + " s, shutdown delay " + delay);
     }
@@ -282,18 +283,5 @@ class KubernetesManifestIT {
         } catch (NoSuchMethodException e) {
             throw new AssertionError(e);
         }
-    }
-
-    /** "15s", "500ms", "2m": the forms used in application.properties and the config defaults. */
-    private static Duration duration(String text) {
-        if (text.endsWith("ms")) {
-            return Duration.ofMillis(Long.parseLong(text.substring(0, text.length() - 2)));
-        }
-        long amount = Long.parseLong(text.substring(0, text.length() - 1));
-        return switch (text.charAt(text.length() - 1)) {
-            case 's' -> Duration.ofSeconds(amount);
-            case 'm' -> Duration.ofMinutes(amount);
-            default -> throw new IllegalArgumentException(text);
-        };
     }
 }
