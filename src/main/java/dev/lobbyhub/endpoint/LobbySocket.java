@@ -2,6 +2,7 @@ package dev.lobbyhub.endpoint;
 
 import java.io.IOException;
 
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -65,11 +66,14 @@ public class LobbySocket {
     private final LobbyhubMetrics metrics;
     private final AllowedOrigins allowedOrigins;
     private final long maxOutboundBytes;
+    private final int maxFrameSize;
     private final int messagesPerSecond;
     private final int burst;
 
     LobbySocket(TokenVerifier verifier, ConnectionRegistry registry, Admitter admitter, Relay relay,
-            LobbyhubMetrics metrics, LobbyhubConfig config) {
+            LobbyhubMetrics metrics, LobbyhubConfig config,
+            // Vert.x's own default when unset; outbound frames are split at the same size.
+            @ConfigProperty(name = "quarkus.websockets-next.server.max-frame-size", defaultValue = "65536") int maxFrameSize) {
         this.verifier = verifier;
         this.registry = registry;
         this.admitter = admitter;
@@ -77,6 +81,7 @@ public class LobbySocket {
         this.metrics = metrics;
         this.allowedOrigins = AllowedOrigins.of(config.allowedOrigins());
         this.maxOutboundBytes = config.limits().maxOutboundBytes();
+        this.maxFrameSize = maxFrameSize;
         this.messagesPerSecond = config.limits().messagesPerSecond();
         this.burst = config.limits().burst();
     }
@@ -104,7 +109,7 @@ public class LobbySocket {
             return reject(connection, CloseCode.FORBIDDEN, identity.userId(), "lobby not in token");
         }
         WebSocketTransport transport = new WebSocketTransport(connection, Vertx.currentContext(), registry, metrics,
-                maxOutboundBytes);
+                maxOutboundBytes, maxFrameSize);
         return admitter.admit(identity, lobby, connection.id(), transport).chain(admission -> {
             if (admission instanceof Admission.Rejected rejected) {
                 return reject(connection, rejected.code(), identity.userId(), rejected.code().reason());

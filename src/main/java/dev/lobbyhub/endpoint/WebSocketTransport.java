@@ -10,20 +10,19 @@ import org.jboss.logging.Logger;
 import dev.lobbyhub.metrics.DropReason;
 import dev.lobbyhub.metrics.LobbyhubMetrics;
 import dev.lobbyhub.protocol.CloseCode;
-import dev.lobbyhub.protocol.Utf8;
 import dev.lobbyhub.registry.ConnectionRegistry;
 import dev.lobbyhub.registry.Session;
 import dev.lobbyhub.registry.Transport;
+import io.netty.channel.ChannelHandlerContext;
 import io.quarkus.websockets.next.CloseReason;
 import io.quarkus.websockets.next.WebSocketConnection;
 import io.vertx.core.Context;
 import io.vertx.core.Handler;
-import io.vertx.core.http.ServerWebSocket;
 
 /**
  * A session's socket. Every frame and the final close go through one queue drained on the
  * connection's own event loop, so a client receives them in the order they were sent, whichever
- * threads sent them.
+ * threads sent them; a drain hands all waiting frames over and flushes once.
  *
  * <p>
  * Two backlogs are watched. Frames handed to the socket and not yet written mean the client is
@@ -39,8 +38,7 @@ final class WebSocketTransport implements Transport, Handler<Void> {
     static final int QUEUE_FACTOR = 8;
 
     private final WebSocketConnection connection;
-    /** The Vert.x socket underneath, written directly when reachable (see {@link RawSockets}). */
-    private final ServerWebSocket socket;
+    private final FrameWriter writer;
     private final Context context;
     private final ConnectionRegistry registry;
     private final LobbyhubMetrics metrics;
@@ -50,10 +48,7 @@ final class WebSocketTransport implements Transport, Handler<Void> {
     private final Queue<Object> queue = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean drainScheduled = new AtomicBoolean();
     private final AtomicLong queued = new AtomicLong();
-    private final AtomicLong unwritten = new AtomicLong();
-    /** Bytes the socket has written in all; only the event loop adds to it. */
-    private volatile long written;
-    /** {@link #written} when the sweep first saw the current backlog, or -1 with none; sweep only. */
+    /** The writer's progress when the sweep first saw the current backlog, or -1 with none; sweep only. */
     private long stallMark = -1;
     private long stallSinceNanos;
     private volatile boolean closing;
@@ -63,20 +58,25 @@ final class WebSocketTransport implements Transport, Handler<Void> {
 
     /** Created in {@code @OnOpen}, on the connection's event loop, whose context it keeps. */
     WebSocketTransport(WebSocketConnection connection, Context context, ConnectionRegistry registry,
-            LobbyhubMetrics metrics, long maxUnwritten) {
-        this(connection, RawSockets.of(connection), context, registry, metrics, maxUnwritten);
+            LobbyhubMetrics metrics, long maxUnwritten, int maxFrameSize) {
+        this(connection, channelWriter(connection, maxFrameSize), context, registry, metrics, maxUnwritten);
     }
 
-    /** With the socket given: null sends every frame through {@link WebSocketConnection#sendText}. */
-    WebSocketTransport(WebSocketConnection connection, ServerWebSocket socket, Context context,
+    /** With the writer given: null sends every frame through {@link WebSocketConnection#sendText}. */
+    WebSocketTransport(WebSocketConnection connection, FrameWriter writer, Context context,
             ConnectionRegistry registry, LobbyhubMetrics metrics, long maxUnwritten) {
         this.connection = connection;
-        this.socket = socket;
+        this.writer = writer != null ? writer : new SendTextFrameWriter(connection, this::sendFailed);
         this.context = context;
         this.registry = registry;
         this.metrics = metrics;
         this.maxUnwritten = maxUnwritten;
         this.maxQueued = maxUnwritten * QUEUE_FACTOR;
+    }
+
+    private static FrameWriter channelWriter(WebSocketConnection connection, int maxFrameSize) {
+        ChannelHandlerContext channel = RawSockets.channelOf(connection);
+        return channel == null ? null : new ChannelFrameWriter(channel, maxFrameSize);
     }
 
     /** Binds the admitted session, so that failures can close it through the registry. */
@@ -94,7 +94,8 @@ final class WebSocketTransport implements Transport, Handler<Void> {
             fail(CloseCode.SLOW_CONSUMER);
             return;
         }
-        enqueue(text);
+        queue.add(text);
+        scheduleDrain();
     }
 
     @Override
@@ -109,15 +110,15 @@ final class WebSocketTransport implements Transport, Handler<Void> {
             queue.clear();
             closeSocket(code);
         } else {
-            enqueue(code);
+            queue.add(code);
+            scheduleDrain();
         }
     }
 
-    private void enqueue(Object item) {
-        queue.add(item);
+    private void scheduleDrain() {
         if (drainScheduled.compareAndSet(false, true)) {
             if (context == null) {
-                drain(null);
+                drain();
             } else {
                 // The transport is its own drain task: no new object per scheduled drain.
                 context.runOnContext(this);
@@ -125,71 +126,72 @@ final class WebSocketTransport implements Transport, Handler<Void> {
         }
     }
 
-    /** The drain task, scheduled by {@link #enqueue}. */
+    /** The drain task, scheduled by {@link #scheduleDrain}. */
     @Override
     public void handle(Void ignored) {
-        drain(null);
+        drain();
     }
 
-    /** On the connection's event loop: hands queued frames to the socket, in order. */
-    private void drain(Void ignored) {
+    /** On the connection's event loop: hands queued frames to the socket, in order, and flushes once. */
+    private void drain() {
         drainScheduled.set(false);
+        // Checked once per drain (it takes the socket's lock): once the client has left, or its socket
+        // broke, nothing more can reach it.
+        boolean gone = connection.isClosed();
+        long room = maxUnwritten - writer.backlog();
+        boolean handedOver = false;
         Object item;
         while ((item = queue.poll()) != null) {
             if (item instanceof CloseCode code) {
+                flushIf(handedOver);
                 closeSocket(code);
                 queue.clear();
                 return;
             }
             String text = (String) item;
             queued.addAndGet(-text.length());
-            if (!write(text)) {
+            if (gone) {
+                continue;
+            }
+            long size = writer.write(text, room);
+            if (size < 0) {
+                flushIf(handedOver);
+                overflowed();
                 return;
             }
+            room -= size;
+            handedOver = true;
+        }
+        flushIf(handedOver);
+    }
+
+    private void flushIf(boolean handedOver) {
+        if (handedOver) {
+            writer.flush();
         }
     }
 
-    /** On the event loop: hands one frame to the socket; false when its backlog closed the connection instead. */
-    private boolean write(String text) {
-        long size = Utf8.length(text);
-        if (unwritten.addAndGet(size) > maxUnwritten) {
-            metrics.dropped(DropReason.SEND_FAILED);
-            if (closing) {
-                // A close is already decided and queued behind this backlog: send it now instead of never.
-                queue.clear();
-                closeSocket(closeCode);
-            } else {
-                fail(CloseCode.SLOW_CONSUMER);
-            }
-            return false;
-        }
-        if (socket != null) {
-            socket.writeTextMessage(text).onComplete(result -> {
-                if (result.succeeded()) {
-                    wrote(size);
-                } else {
-                    sendFailed(size, result.cause());
-                }
-            });
+    /** On the event loop: a frame did not fit under {@code max-outbound-bytes}. */
+    private void overflowed() {
+        metrics.dropped(DropReason.SEND_FAILED);
+        if (closing) {
+            // A close is already decided and queued behind this backlog: send it now instead of never.
+            queue.clear();
+            closeSocket(closeCode);
         } else {
-            connection.sendText(text).subscribe().with(done -> wrote(size), failure -> sendFailed(size, failure));
+            fail(CloseCode.SLOW_CONSUMER);
         }
-        return true;
-    }
-
-    /** On the event loop, when the socket has written a frame. */
-    private void wrote(long size) {
-        unwritten.addAndGet(-size);
-        written += size;
     }
 
     @Override
     public boolean writeStalled(long nowNanos, long timeoutNanos) {
-        long progress = written;
-        if (unwritten.get() <= 0 || closing) {
+        if (closing || !writer.backlogged()) {
             stallMark = -1;
             return false;
         }
+        // A drain, even of nothing, brings the writer's progress up to date for the next sweep.
+        scheduleDrain();
+        long progress = writer.progress();
         if (progress != stallMark) {
             // A new backlog, or the old one moved: the clock starts (again) now.
             stallMark = progress;
@@ -199,8 +201,7 @@ final class WebSocketTransport implements Transport, Handler<Void> {
         return nowNanos - stallSinceNanos >= timeoutNanos;
     }
 
-    private void sendFailed(long size, Throwable failure) {
-        unwritten.addAndGet(-size);
+    private void sendFailed(Throwable failure) {
         if (connection.isOpen() && !closing) {
             metrics.dropped(DropReason.SEND_FAILED);
             LOG.debugf("send failed conn=%s: %s", connection.id(), failure.toString());

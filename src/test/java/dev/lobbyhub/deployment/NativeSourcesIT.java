@@ -28,7 +28,7 @@ import dev.lobbyhub.http.ApiError;
  * What the native image will hold, read from the output of Quarkus's native build step
  * ({@code -Dquarkus.native.enabled=true -Dquarkus.native.sources-only=true}, which needs no GraalVM):
  * the files lobbyhub reads from the class path, the answer records Jackson serializes by reflection,
- * and the private field {@code RawSockets} reads. Without that output the test is skipped, unless
+ * and the private fields {@code RawSockets} reads. Without that output the test is skipped, unless
  * {@code -Dnative.sources.required=true} (CI runs it right after that build step).
  */
 class NativeSourcesIT {
@@ -84,11 +84,14 @@ class NativeSourcesIT {
         }
     }
 
-    /** RawSockets reads the connection's socket from a private field; the image must keep it reachable. */
+    /** RawSockets reads the connection's socket and the wrapped socket from private fields; the image must keep them reachable. */
     @Test
-    void theFieldRawSocketsReadsIsRegistered() {
-        JsonNode entry = registered("io.quarkus.websockets.next.runtime.WebSocketConnectionImpl");
-        assertTrue(entry.path("allDeclaredFields").asBoolean(), entry.toString());
+    void theFieldsRawSocketsReadsAreRegistered() {
+        for (String owner : List.of("io.quarkus.websockets.next.runtime.WebSocketConnectionImpl",
+                "io.vertx.ext.web.impl.ServerWebSocketWrapper")) {
+            JsonNode entry = registered(owner);
+            assertTrue(entry.path("allDeclaredFields").asBoolean(), entry.toString());
+        }
     }
 
     private static JsonNode registered(String className) {

@@ -16,7 +16,7 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.websockets.next.OpenConnections;
 import io.quarkus.websockets.next.WebSocketConnection;
 
-/** Fails when a Quarkus upgrade hides the socket again: frames would still flow, through the slower path. */
+/** Fails when an upgrade hides the channel again: frames would still flow, through the slower path. */
 @QuarkusTest
 class RawSocketsTest {
 
@@ -27,11 +27,11 @@ class RawSocketsTest {
     OpenConnections connections;
 
     @Test
-    void framesAreWrittenStraightToTheVertxSocket() {
+    void framesAreWrittenStraightToTheNettyChannel() {
         try (TestSocket client = TestSocket.joinWelcomed(base, Tokens.unique("lobby"), Tokens.valid(Tokens.unique("u")))) {
             assertFalse(connections.listAll().isEmpty());
             for (WebSocketConnection connection : connections.listAll()) {
-                assertNotNull(RawSockets.of(connection), "the Vert.x socket of " + connection.id());
+                assertNotNull(RawSockets.channelOf(connection), "the channel of " + connection.id());
             }
             client.send("{\"type\":\"ping\",\"id\":1}");
             client.expect("pong");

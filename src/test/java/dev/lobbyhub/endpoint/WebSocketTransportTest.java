@@ -1,6 +1,7 @@
 package dev.lobbyhub.endpoint;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.reflect.Proxy;
@@ -18,29 +19,30 @@ import io.quarkus.websockets.next.CloseReason;
 import io.quarkus.websockets.next.WebSocketConnection;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.Context;
-import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Promise;
-import io.vertx.core.http.ServerWebSocket;
 
 /**
- * The outbound queue of one connection, without a network: a socket that accepts frames but never
- * finishes writing them (a client that does not read), and an event loop the test turns by hand.
+ * The outbound queue of one connection, without a network: a writer that takes frames but never
+ * finishes writing them until the test says so (a client that does not read), and an event loop the
+ * test turns by hand.
  */
 class WebSocketTransportTest {
 
     private static final long MAX_UNWRITTEN = 100;
 
     private final List<String> written = new ArrayList<>();
-    private final List<Promise<Void>> pendingWrites = new ArrayList<>();
+    private final List<Promise<Void>> pendingSends = new ArrayList<>();
     /** Closes sent, as "code reason". */
     private final List<String> closes = new ArrayList<>();
     private final Queue<Handler<Void>> eventLoop = new ArrayDeque<>();
     private final LobbyhubMetrics metrics = new LobbyhubMetrics(new SimpleMeterRegistry());
+    private final HeldWriter writer = new HeldWriter();
+    private boolean clientLeft;
 
     @Test
     void closeQueuedBehindABacklogThatOverflowsIsStillSent() {
-        WebSocketTransport transport = transport(rawSocket());
+        WebSocketTransport transport = transport(writer);
         transport.send("a".repeat(60));
         transport.send("b".repeat(60));
         transport.close(CloseCode.KICKED);
@@ -49,11 +51,12 @@ class WebSocketTransportTest {
 
         assertEquals(List.of("a".repeat(60)), written, "the frame that would overflow the backlog is not written");
         assertEquals(List.of("4006 kicked"), closes, "the decided close is sent, not lost");
+        assertEquals(1, writer.flushes, "what was handed over is flushed before the close");
     }
 
     @Test
     void backlogOverTheLimitClosesSlowConsumer() {
-        WebSocketTransport transport = transport(rawSocket());
+        WebSocketTransport transport = transport(writer);
         transport.send("a".repeat(60));
         transport.send("b".repeat(60));
 
@@ -64,10 +67,10 @@ class WebSocketTransportTest {
 
     @Test
     void writtenFramesNoLongerCountAgainstTheClient() {
-        WebSocketTransport transport = transport(rawSocket());
+        WebSocketTransport transport = transport(writer);
         transport.send("a".repeat(60));
         runEventLoop();
-        pendingWrites.forEach(Promise::complete);
+        writer.clientReadAll();
         transport.send("b".repeat(60));
         runEventLoop();
 
@@ -76,8 +79,34 @@ class WebSocketTransportTest {
     }
 
     @Test
+    void oneDrainHandsEveryWaitingFrameOverAndFlushesOnce() {
+        WebSocketTransport transport = transport(writer);
+        transport.send("one");
+        transport.send("two");
+        transport.send("three");
+
+        runEventLoop();
+
+        assertEquals(List.of("one", "two", "three"), written);
+        assertEquals(1, writer.flushes);
+    }
+
+    @Test
+    void framesForAClientThatLeftAreNotWritten() {
+        WebSocketTransport transport = transport(writer);
+        transport.send("before");
+        runEventLoop();
+        clientLeft = true;
+        transport.send("after");
+        runEventLoop();
+
+        assertEquals(List.of("before"), written);
+        assertTrue(closes.isEmpty(), "no close frame to a socket that is already closed");
+    }
+
+    @Test
     void queueOverEightTimesTheLimitClosesSlowConsumerAtOnce() {
-        WebSocketTransport transport = transport(rawSocket());
+        WebSocketTransport transport = transport(writer);
         for (int i = 0; i < WebSocketTransport.QUEUE_FACTOR * 2; i++) {
             transport.send("q".repeat(60)); // the event loop never turns: this node is behind
         }
@@ -89,18 +118,40 @@ class WebSocketTransportTest {
     }
 
     @Test
-    void failedWriteClosesWithInternalError() {
-        WebSocketTransport transport = transport(rawSocket());
+    void writeStallsOnlyWhenTheBacklogMakesNoProgressForTheWholeTimeout() {
+        WebSocketTransport transport = transport(writer);
+        transport.send("a".repeat(60));
+        runEventLoop();
+
+        assertFalse(transport.writeStalled(0, 10), "first sight of the backlog starts the clock");
+        runEventLoop();
+        assertFalse(transport.writeStalled(9, 10));
+        writer.clientRead(10);
+        runEventLoop();
+        assertFalse(transport.writeStalled(12, 10), "progress restarts the clock");
+        runEventLoop();
+        assertFalse(transport.writeStalled(21, 10));
+        runEventLoop();
+        assertTrue(transport.writeStalled(22, 10), "no byte accepted for the whole timeout");
+
+        writer.clientReadAll();
+        runEventLoop();
+        assertFalse(transport.writeStalled(40, 10), "no backlog, no stall");
+    }
+
+    @Test
+    void withoutTheChannelFailedWriteClosesWithInternalError() {
+        WebSocketTransport transport = transport(null);
         transport.send("x");
         runEventLoop();
-        pendingWrites.get(0).fail(new IllegalStateException("broken pipe"));
+        pendingSends.get(0).fail(new IllegalStateException("broken pipe"));
         runEventLoop();
 
         assertEquals(List.of("1011 internal_error"), closes);
     }
 
     @Test
-    void withoutTheRawSocketFramesAndTheCloseGoThroughSendTextInOrder() {
+    void withoutTheChannelFramesAndTheCloseGoThroughSendTextInOrder() {
         WebSocketTransport transport = transport(null);
         transport.send("one");
         transport.send("two");
@@ -113,8 +164,8 @@ class WebSocketTransportTest {
         assertEquals(List.of("4004 stale"), closes);
     }
 
-    private WebSocketTransport transport(ServerWebSocket socket) {
-        return new WebSocketTransport(connection(), socket, eventLoop(), null, metrics, MAX_UNWRITTEN);
+    private WebSocketTransport transport(FrameWriter frameWriter) {
+        return new WebSocketTransport(connection(), frameWriter, eventLoop(), null, metrics, MAX_UNWRITTEN);
     }
 
     private void runEventLoop() {
@@ -124,37 +175,72 @@ class WebSocketTransportTest {
         }
     }
 
-    /** A connection whose {@code sendText} completes at once and whose closes are recorded. */
+    /** Takes frames (one byte per character here) and lets the client read them only when the test says so. */
+    private final class HeldWriter implements FrameWriter {
+        long handed;
+        long read;
+        long progress;
+        int flushes;
+
+        void clientRead(long bytes) {
+            read = Math.min(handed, read + bytes);
+        }
+
+        void clientReadAll() {
+            read = handed;
+        }
+
+        @Override
+        public long backlog() {
+            progress = read;
+            return handed - read;
+        }
+
+        @Override
+        public long write(String text, long room) {
+            if (text.length() > room) {
+                return -1;
+            }
+            written.add(text);
+            handed += text.length();
+            return text.length();
+        }
+
+        @Override
+        public void flush() {
+            flushes++;
+        }
+
+        @Override
+        public boolean backlogged() {
+            return handed > read;
+        }
+
+        @Override
+        public long progress() {
+            return progress;
+        }
+    }
+
+    /** A connection whose {@code sendText} completes when the test says so and whose closes are recorded. */
     private WebSocketConnection connection() {
         return (WebSocketConnection) Proxy.newProxyInstance(getClass().getClassLoader(),
                 new Class<?>[] { WebSocketConnection.class }, (proxy, method, args) -> switch (method.getName()) {
                     case "sendText" -> {
                         written.add((String) args[0]);
-                        yield Uni.createFrom().voidItem();
+                        Promise<Void> promise = Promise.promise();
+                        pendingSends.add(promise);
+                        yield Uni.createFrom().completionStage(promise.future().toCompletionStage());
                     }
                     case "close" -> {
                         CloseReason reason = (CloseReason) args[0];
                         closes.add(reason.getCode() + " " + reason.getMessage());
                         yield Uni.createFrom().voidItem();
                     }
-                    case "isOpen" -> closes.isEmpty();
-                    case "isClosed" -> !closes.isEmpty();
+                    case "isOpen" -> closes.isEmpty() && !clientLeft;
+                    case "isClosed" -> !closes.isEmpty() || clientLeft;
                     case "id" -> "test-connection";
                     default -> throw new UnsupportedOperationException(method.getName());
-                });
-    }
-
-    /** A socket that takes frames and finishes writing them only when the test says so. */
-    private ServerWebSocket rawSocket() {
-        return (ServerWebSocket) Proxy.newProxyInstance(getClass().getClassLoader(),
-                new Class<?>[] { ServerWebSocket.class }, (proxy, method, args) -> {
-                    if (method.getName().equals("writeTextMessage") && args.length == 1) {
-                        written.add((String) args[0]);
-                        Promise<Void> promise = Promise.promise();
-                        pendingWrites.add(promise);
-                        return (Future<Void>) promise.future();
-                    }
-                    throw new UnsupportedOperationException(method.getName());
                 });
     }
 
