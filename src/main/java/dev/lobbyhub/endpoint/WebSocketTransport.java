@@ -48,6 +48,12 @@ final class WebSocketTransport implements Transport, Handler<Void> {
     private final Queue<Object> queue = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean drainScheduled = new AtomicBoolean();
     private final AtomicLong queued = new AtomicLong();
+    /**
+     * Whether the client had not taken everything when the last drain ended. The health sweep looks at
+     * the channel only for these: reaching it for every idle connection each second made the sweep
+     * walk twice as slow at 19,000 connections.
+     */
+    private volatile boolean leftBacklog;
     /** The writer's progress when the sweep first saw the current backlog, or -1 with none; sweep only. */
     private long stallMark = -1;
     private long stallSinceNanos;
@@ -163,6 +169,7 @@ final class WebSocketTransport implements Transport, Handler<Void> {
             handedOver = true;
         }
         flushIf(handedOver);
+        leftBacklog = writer.backlogged();
     }
 
     private void flushIf(boolean handedOver) {
@@ -185,12 +192,16 @@ final class WebSocketTransport implements Transport, Handler<Void> {
 
     @Override
     public boolean writeStalled(long nowNanos, long timeoutNanos) {
-        if (closing || !writer.backlogged()) {
+        if (closing || !leftBacklog) {
             stallMark = -1;
             return false;
         }
-        // A drain, even of nothing, brings the writer's progress up to date for the next sweep.
+        // A drain, even of nothing, brings the writer's progress and leftBacklog up to date for the next sweep.
         scheduleDrain();
+        if (!writer.backlogged()) {
+            stallMark = -1;
+            return false;
+        }
         long progress = writer.progress();
         if (progress != stallMark) {
             // A new backlog, or the old one moved: the clock starts (again) now.

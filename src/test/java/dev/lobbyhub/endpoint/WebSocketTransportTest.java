@@ -140,6 +140,21 @@ class WebSocketTransportTest {
     }
 
     @Test
+    void theSweepLeavesTheChannelOfAConnectionWithNothingPendingAlone() {
+        WebSocketTransport transport = transport(writer);
+        transport.send("read at once");
+        writer.clientReadsEverythingAtOnce = true;
+        runEventLoop();
+        int asked = writer.backloggedAsked;
+
+        assertFalse(transport.writeStalled(0, 10));
+        assertFalse(transport.writeStalled(20, 10));
+
+        assertEquals(asked, writer.backloggedAsked, "the sweep did not reach for the channel");
+        assertTrue(eventLoop.isEmpty(), "and scheduled no drain");
+    }
+
+    @Test
     void withoutTheChannelFailedWriteClosesWithInternalError() {
         WebSocketTransport transport = transport(null);
         transport.send("x");
@@ -181,6 +196,8 @@ class WebSocketTransportTest {
         long read;
         long progress;
         int flushes;
+        int backloggedAsked;
+        boolean clientReadsEverythingAtOnce;
 
         void clientRead(long bytes) {
             read = Math.min(handed, read + bytes);
@@ -209,10 +226,14 @@ class WebSocketTransportTest {
         @Override
         public void flush() {
             flushes++;
+            if (clientReadsEverythingAtOnce) {
+                clientReadAll();
+            }
         }
 
         @Override
         public boolean backlogged() {
+            backloggedAsked++;
             return handed > read;
         }
 
