@@ -91,7 +91,7 @@ final class ChannelFrameWriter implements FrameWriter {
     }
 
     /** The header of an unmasked frame (RFC 6455 §5.2), as Netty's encoder writes it. */
-    static int headerBytes(int payload) {
+    private static int headerBytes(int payload) {
         return payload <= 125 ? 2 : payload <= 0xFFFF ? 4 : 10;
     }
 }
