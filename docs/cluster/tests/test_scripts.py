@@ -125,13 +125,14 @@ def keyslot(key: str) -> int:
 
 
 def wait_past(deadline_ms):
-    """Sleeps until Redis TIME is past deadline_ms (the scripts' only clock)."""
+    """Sleeps until Redis TIME is past deadline_ms (the scripts' only clock), running a script at
+    least twice a second meanwhile, as live nodes do: time that no script saw pass is a pause, and
+    a pause moves every deadline (see the scenario "a pause nobody saw")."""
     while True:
-        t = cli("TIME")
-        now = int(t[0]) * 1000 + int(t[1]) // 1000
+        now = call("cluster_stats")[0]
         if now > deadline_ms:
             return
-        time.sleep(min(0.5, (deadline_ms - now) / 1000 + 0.01))
+        time.sleep(min(0.4, (deadline_ms - now) / 1000 + 0.01))
 
 
 def scenario(title):
@@ -281,6 +282,19 @@ def main():
     check(sum(x[0] for x in res) == 1, "10 concurrent releases of one connection: exactly one frees it")
     replies_seq["yellow"] += [x[3] for x in res if x[0] == 1]
     check(invariants() == [], "indexes consistent")
+
+    # ------------------------------------------------------------------
+    scenario("a pause nobody saw (Redis frozen, or unreachable from every node) moves deadlines")
+    reg = register("paused", timeout=3000)
+    now = call("cluster_stats")[0]
+    cli("SET", B + "clock", now - 10000)
+    check(call("reap", "PUBLISH", "", 100)[0] == [], "after a 10 s pause nobody saw, the 3 s lease is not reaped")
+    moved = int(float(cli("ZSCORE", B + "nodes", "paused"))) - reg[1]
+    check(8900 <= moved <= 9100, f"its deadline moved by the unseen time beyond one tick ({moved} ms)")
+    now = call("cluster_stats")[0]
+    check(call("reap", "PUBLISH", "", 100)[0] == [] and
+          int(float(cli("ZSCORE", B + "nodes", "paused"))) - reg[1] == moved, "time that scripts saw moves nothing")
+    call("leave", "PUBLISH", "paused")
 
     # ------------------------------------------------------------------
     scenario("lease expiry and reaping")

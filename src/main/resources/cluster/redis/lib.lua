@@ -10,14 +10,36 @@ if not B or string.sub(B, -1) ~= ':' or not string.find(B, '{', 1, true) then
 end
 
 -- How long a freed connection id stays remembered (gone:<conn>), so a claim that reaches Redis
--- after its connection was already released is refused instead of leaking a seat.
-local TOMBSTONE_MS = 600000
+-- after its connection was already released is refused instead of leaking a seat. A claim later
+-- than this (a connection held up for over a minute) is caught by its node's stray check instead,
+-- which frees any seat of its own without a connection. Bounded so that churn does not grow memory.
+local TOMBSTONE_MS = 60000
 -- How long a reaped node id stays remembered (so renew can answer "reaped", not "unknown").
 local REAPED_MS = 3600000
 
+-- Live nodes run a script at least once a second (their tick). When no script ran for longer than
+-- PAUSE_MS, nobody saw that time pass (Redis was frozen, or unreachable from every node): each
+-- deadline moves by the unseen time beyond one tick, so nobody is reaped for a pause.
+local PAUSE_MS = 2000
+local TICK_MS = 1000
+
+-- Redis's clock, the only one the scripts use; also keeps B.."clock", the last time a script ran.
 local function now_ms()
   local t = redis.call('TIME')
-  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+  local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+  local ck = B .. 'clock'
+  local last = tonumber(redis.call('GET', ck))
+  if last and now - last > PAUSE_MS then
+    local unseen = now - last - TICK_MS
+    local nk = B .. 'nodes'
+    local flat = redis.call('ZRANGE', nk, 0, -1, 'WITHSCORES')
+    for i = 1, #flat, 2 do
+      redis.call('ZADD', nk, tonumber(flat[i + 1]) + unseen, flat[i])
+    end
+    redis.call('INCRBY', B .. 'paused_ms', unseen)
+  end
+  if not last or now > last then redis.call('SET', ck, now) end
+  return now
 end
 
 local function check_pub(pub)
