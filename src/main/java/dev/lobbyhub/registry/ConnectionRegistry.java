@@ -95,8 +95,11 @@ public class ConnectionRegistry {
      * their lobby was told here; released again when the store is back.
      */
     private final Map<String, LeaveReason> unreleased = new ConcurrentHashMap<>();
-    /** Cluster mode: connections whose leaving this node's members were told already; their store event is not told twice. */
-    private final Set<String> announcedHere = ConcurrentHashMap.newKeySet();
+    /**
+     * Cluster mode: connections whose leaving this node's members were told already, with when
+     * ({@link System#nanoTime}); their store event is not told twice. Forgotten after a while.
+     */
+    private final Map<String, Long> announcedHere = new ConcurrentHashMap<>();
     private final ConcurrentSkipListMap<String, Lobby> lobbies = new ConcurrentSkipListMap<>();
     /** Admitted sessions still in the indexes; written under the lock. */
     private volatile int connectionCount;
@@ -191,8 +194,15 @@ public class ConnectionRegistry {
             if (place != null) {
                 return place.seated;
             }
-            return byConnection.get(session.connectionId()) == session ? CompletableFuture.completedFuture(null)
-                    : CompletableFuture.failedFuture(new IllegalStateException("no place reserved for " + session));
+            if (byConnection.get(session.connectionId()) == session) {
+                return CompletableFuture.completedFuture(null);
+            }
+            CloseCode code = session.closeCode();
+            if (code != null) {
+                // Seated and displaced again before its claim's answer came back (a newer connection of its user).
+                return CompletableFuture.failedFuture(new SeatLostException(code));
+            }
+            return CompletableFuture.failedFuture(new IllegalStateException("no place reserved for " + session));
         }
     }
 
@@ -456,7 +466,7 @@ public class ConnectionRegistry {
         }, unreachable -> {
             LOG.debugf("release conn=%s failed, removed on this node only: %s", session.connectionId(), unreachable);
             unreleased.put(session.connectionId(), reason);
-            announcedHere.add(session.connectionId());
+            announcedHere.put(session.connectionId(), System.nanoTime());
             boolean removed;
             synchronized (lock) {
                 reserved.remove(session.connectionId());
@@ -483,6 +493,43 @@ public class ConnectionRegistry {
             }
         }
         return taken;
+    }
+
+    /** Cluster mode: whether some seat's release did not reach the store yet. */
+    public boolean hasUnreleased() {
+        return !unreleased.isEmpty();
+    }
+
+    /** Cluster mode: a seat whose release did not reach the store, to try again later. */
+    public void releaseLater(String connectionId, LeaveReason reason) {
+        unreleased.putIfAbsent(connectionId, reason);
+    }
+
+    /**
+     * Cluster mode: removes the sessions that stopped being open more than {@code graceNanos} ago
+     * and are still here because their seat event never arrived (the subscription died while they
+     * closed), telling this node's members; the node's counts follow its sockets. Their seats are
+     * the store's business: released, or retried ({@link #takeUnreleased}).
+     */
+    public void forgetClosed(long graceNanos) {
+        long now = System.nanoTime();
+        announcedHere.values().removeIf(at -> now - at > 60 * graceNanos);
+        for (Session session : byConnection.values()) {
+            if (session.isOpen() || !session.endedBefore(now, graceNanos)) {
+                continue;
+            }
+            CloseCode code = session.closeCode();
+            LeaveReason reason = code == null ? LeaveReason.LEFT : code.leaveReason();
+            boolean removed;
+            synchronized (lock) {
+                removed = unindexLocked(session, reason);
+            }
+            if (removed) {
+                announcedHere.put(session.connectionId(), now);
+                LOG.debugf("conn=%s closed and its seat event never came: removed here", session.connectionId());
+                departed(session, reason);
+            }
+        }
     }
 
     /**
@@ -539,7 +586,7 @@ public class ConnectionRegistry {
             synchronized (lock) {
                 session = byConnection.get(connectionId);
                 if (session == null) {
-                    if (!announcedHere.remove(connectionId)) {
+                    if (announcedHere.remove(connectionId) == null) {
                         broadcast(members(lobby), ServerMessages.memberLeft(userId, reason.wire()));
                     }
                     return;

@@ -30,6 +30,8 @@ public final class Session {
     /** How it ends: null while open; set once, atomically with its close code, by whoever ends it first. */
     private final AtomicReference<Ending> ending = new AtomicReference<>();
     private volatile boolean socketClosed;
+    /** When it stopped being open ({@link System#nanoTime}); 0 while open. */
+    private volatile long endedAtNanos;
     private volatile long lastInboundNanos;
     private volatile long rttMillis = -1;
     /** Timestamp of the last {@code health_ping} not answered yet, or 0. */
@@ -167,13 +169,27 @@ public final class Session {
 
     /** Moves OPEN → CLOSING; true only for the one caller that made the move. */
     boolean beginClose(CloseCode code) {
-        return ending.compareAndSet(null, new Ending(code));
+        if (ending.compareAndSet(null, new Ending(code))) {
+            endedAtNanos = System.nanoTime();
+            return true;
+        }
+        return false;
     }
 
     /** Marks the socket closed; returns OPEN when this is how the session ends (the client closed it). */
     State markClosed() {
         socketClosed = true;
-        return ending.compareAndSet(null, CLIENT) ? State.OPEN : State.CLOSING;
+        if (ending.compareAndSet(null, CLIENT)) {
+            endedAtNanos = System.nanoTime();
+            return State.OPEN;
+        }
+        return State.CLOSING;
+    }
+
+    /** Whether it stopped being open more than {@code graceNanos} ago. */
+    boolean endedBefore(long nowNanos, long graceNanos) {
+        long ended = endedAtNanos;
+        return ended != 0 && nowNanos - ended > graceNanos;
     }
 
     /** See {@link Transport#writeStalled}; for the health sweep. */
