@@ -15,7 +15,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * the two can share a lobby's channel.
  *
  * <p>
- * Header fields: {@code o} the sending node; on a lobby channel {@code to} (a direct message's
+ * Header fields: {@code o} the sending node; {@code t} when it was sent (the sender's epoch
+ * milliseconds: what would arrive later than {@code cluster.redis-timeout} is dropped); on a lobby channel {@code to} (a direct message's
  * user), {@code xu} (a user not to deliver to); for requests {@code r} (request id) and {@code rn}
  * (the node to answer); on a node channel {@code c} (the command) and {@code u} (its user), or
  * {@code re} (the id answered) and {@code v} (the answer).
@@ -24,8 +25,8 @@ record Envelope(JsonNode header, String body) {
 
     private static final ObjectMapper MAPPER = new ObjectMapper();
 
-    static ObjectNode header(String origin) {
-        return MAPPER.createObjectNode().put("o", origin);
+    static ObjectNode header(String origin, long sentAtMillis) {
+        return MAPPER.createObjectNode().put("o", origin).put("t", sentAtMillis);
     }
 
     /**
@@ -36,9 +37,9 @@ record Envelope(JsonNode header, String body) {
         return "{\"o\":\"" + new String(JsonStringEncoder.getInstance().quoteAsString(origin)) + "\"";
     }
 
-    /** A lobby message's whole envelope from the origin of {@code originPrefix}: the same as encode(header(origin), frame). */
-    static String lobbyMessage(String originPrefix, String frame) {
-        return originPrefix + "}\n" + frame;
+    /** A lobby message's whole envelope from the origin of {@code originPrefix}: the same as encode(header(origin, t), frame). */
+    static String lobbyMessage(String originPrefix, long sentAtMillis, String frame) {
+        return originPrefix + ",\"t\":" + sentAtMillis + "}\n" + frame;
     }
 
     /** Whether {@code payload} is an envelope that {@link #originPrefix} says comes from that origin. */
@@ -77,6 +78,11 @@ record Envelope(JsonNode header, String body) {
     }
 
     /** A header field as text, or null when absent or JSON null. */
+    /** When the sender sent it (epoch milliseconds), or 0 when the header does not say. */
+    long sentAtMillis() {
+        return header.path("t").asLong(0);
+    }
+
     String text(String field) {
         JsonNode value = header.get(field);
         return value == null || value.isNull() ? null : value.asText();

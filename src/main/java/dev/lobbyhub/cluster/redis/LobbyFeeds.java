@@ -1,10 +1,12 @@
 package dev.lobbyhub.cluster.redis;
 
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BiConsumer;
 
@@ -14,7 +16,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 import dev.lobbyhub.cluster.SeatEvents;
 import dev.lobbyhub.protocol.LeaveReason;
+import dev.lobbyhub.protocol.ServerMessages;
 import dev.lobbyhub.registry.ConnectionRegistry;
+import dev.lobbyhub.registry.Session;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.redis.client.Response;
 
@@ -48,6 +52,8 @@ final class LobbyFeeds {
         private long sequence;
         /** Events that arrived before the members were read; null after. Guarded by {@code this}. */
         private List<JsonNode> early = new ArrayList<>();
+        /** Between the two passes of a resync: the connections here that may know who left meanwhile. */
+        private Set<String> toldBefore = Set.of();
 
         Feed(String lobby) {
             this.lobby = lobby;
@@ -104,12 +110,14 @@ final class LobbyFeeds {
 
     private Feed open(String lobby) {
         Feed feed = new Feed(lobby);
-        feed.ready = channels.subscribe(channel(lobby))
+        feed.ready = channels.acquire(channel(lobby))
                 .chain(() -> reads.call(LOBBY_MEMBERS, lobby))
                 .invoke(snapshot -> start(feed, snapshot))
                 .onFailure().invoke(failure -> {
                     synchronized (this) {
-                        feeds.remove(lobby, feed);
+                        if (feeds.remove(lobby, feed)) {
+                            channels.release(channel(lobby));
+                        }
                     }
                 })
                 .replaceWithVoid()
@@ -138,31 +146,40 @@ final class LobbyFeeds {
     }
 
     /**
-     * After an outage: follows every lobby with members here again (subscribes, confirmed), reads
-     * each one's members and tells this node's members what changed meanwhile, as if the changes
-     * had been seen: who joined, who was replaced, and with {@code tellLeaves} who left
-     * ({@code member_left} {@code left}). Events that arrive meanwhile wait, and those newer than
-     * the members read follow. Leaves are told only in a second pass, once the other nodes had the
-     * time to put their members back, so that a member is not seen leaving and coming back.
+     * After an outage, once the subscriber was replaced: follows every lobby with members here
+     * again (its subscription confirmed), reads each one's members and tells this node's members
+     * what changed meanwhile, as if the changes had been seen: who joined, who was replaced, and
+     * with {@code tellLeaves} who left ({@code member_left} {@code left}). Events that arrive
+     * meanwhile wait, and those newer than the members read follow. Leaves are told only in a second
+     * pass, once the other nodes had the time to put their members back, so that a member is not
+     * seen leaving and coming back; and only to the members that were here at the first pass (a
+     * member seated since never heard of the one who left).
      */
     Uni<Void> resync(List<String> lobbiesHere, boolean tellLeaves) {
         List<Uni<Void>> all = new ArrayList<>();
         for (String lobby : lobbiesHere) {
             Feed feed;
             synchronized (this) {
-                feed = feeds.computeIfAbsent(lobby, code -> {
-                    Feed created = new Feed(code);
-                    created.ready = Uni.createFrom().voidItem();
-                    return created;
-                });
-            }
-            synchronized (feed) {
-                if (feed.early == null) {
-                    feed.early = new ArrayList<>();
+                feed = feeds.get(lobby);
+                if (feed == null) {
+                    feed = new Feed(lobby);
+                    feed.ready = Uni.createFrom().voidItem();
+                    feeds.put(lobby, feed);
+                    channels.acquire(channel(lobby)).subscribe().with(held -> {
+                    }, failure -> LOG.debugf("lobby %s: subscribe failed: %s", lobby, failure));
                 }
             }
-            all.add(channels.subscribe(channel(lobby)).chain(() -> reads.call(LOBBY_MEMBERS, lobby))
-                    .invoke(snapshot -> catchUp(feed, snapshot, tellLeaves)).replaceWithVoid());
+            Feed resynced = feed;
+            synchronized (resynced) {
+                if (resynced.early == null) {
+                    resynced.early = new ArrayList<>();
+                }
+            }
+            // A hold of its own only to wait for the subscription's confirmation.
+            String channel = channel(lobby);
+            all.add(channels.acquire(channel).onTermination().invoke(() -> channels.release(channel))
+                    .chain(() -> reads.call(LOBBY_MEMBERS, lobby))
+                    .invoke(snapshot -> catchUp(resynced, snapshot, tellLeaves)).replaceWithVoid());
         }
         return all.isEmpty() ? Uni.createFrom().voidItem() : Uni.join().all(all).andFailFast().replaceWithVoid();
     }
@@ -174,6 +191,9 @@ final class LobbyFeeds {
             for (Response row : snapshot.get(1)) {
                 now.put(row.get(0).toString(), row.get(1).toString());
             }
+            if (!tellLeaves) {
+                feed.toldBefore = connectionsHere(feed.lobby);
+            }
             for (Map.Entry<String, String> known : List.copyOf(feed.members.entrySet())) {
                 String user = known.getKey();
                 String current = now.get(user);
@@ -183,7 +203,7 @@ final class LobbyFeeds {
                         continue;
                     }
                     feed.members.remove(user);
-                    sessions.left(feed.lobby, user, known.getValue(), LeaveReason.LEFT, sequence);
+                    tellLeft(feed, user);
                 } else if (!current.equals(known.getValue())) {
                     feed.members.put(user, current);
                     sessions.replaced(feed.lobby, user, known.getValue(), current, sequence);
@@ -194,9 +214,30 @@ final class LobbyFeeds {
                     sessions.joined(feed.lobby, member.getKey(), member.getValue(), sequence);
                 }
             }
+            if (tellLeaves) {
+                feed.toldBefore = Set.of();
+            }
             feed.sequence = sequence;
             replayEarly(feed);
         }
+    }
+
+    /** A member of another node that left while the events were lost: told to the members here that knew it. */
+    private void tellLeft(Feed feed, String user) {
+        String frame = ServerMessages.memberLeft(user, LeaveReason.LEFT.wire());
+        for (Session member : registry.members(feed.lobby)) {
+            if (feed.toldBefore.contains(member.connectionId())) {
+                member.send(frame);
+            }
+        }
+    }
+
+    private Set<String> connectionsHere(String lobby) {
+        Set<String> here = new HashSet<>();
+        for (Session member : registry.members(lobby)) {
+            here.add(member.connectionId());
+        }
+        return here;
     }
 
     /** Whether a user is seated in a lobby this node follows. */
@@ -293,8 +334,9 @@ final class LobbyFeeds {
     }
 
     /**
-     * Stops following lobbies with no member on this node and no admission under way. If a new
-     * admission subscribed again meanwhile, its subscription is renewed after the unsubscribe.
+     * Stops following lobbies with no member on this node and no admission under way. The feed goes
+     * and its channel's hold is given back in one step under this lock, as an admission's new feed
+     * takes one, so the channel's subscriptions follow the feeds in order.
      */
     void leaveIdle() {
         for (Feed feed : feeds.values()) {
@@ -303,14 +345,8 @@ final class LobbyFeeds {
                     continue;
                 }
                 feeds.remove(feed.lobby);
+                channels.release(channel(feed.lobby));
             }
-            String channel = channel(feed.lobby);
-            channels.unsubscribe(channel).subscribe().with(done -> {
-                if (feeds.containsKey(feed.lobby)) {
-                    channels.subscribe(channel).subscribe().with(again -> {
-                    }, failure -> LOG.debugf("re-subscribe %s failed: %s", feed.lobby, failure));
-                }
-            }, failure -> LOG.debugf("unsubscribe %s failed: %s", feed.lobby, failure));
         }
     }
 

@@ -1,62 +1,157 @@
 package dev.lobbyhub.cluster.redis;
 
 import java.time.Duration;
+import java.util.ArrayDeque;
+
+import org.jboss.logging.Logger;
 
 import io.smallrye.mutiny.Uni;
-import io.vertx.mutiny.redis.client.Redis;
-import io.vertx.mutiny.redis.client.RedisConnection;
+import io.smallrye.mutiny.subscription.UniEmitter;
+import io.vertx.core.Context;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.RedisConnection;
 import io.vertx.mutiny.redis.client.Request;
 import io.vertx.mutiny.redis.client.Response;
 
 /**
- * One Redis connection, kept open, for everything this node changes or publishes: seat claims and
- * releases and member traffic. Redis runs the commands of one connection in the order they were
- * sent, so what one session does (its claim, its messages, its release) happens in Redis in that
- * order: a member's last message is never announced after its {@code member_left}. Commands
- * given from one thread are sent in that order. A lost connection is opened again on next use.
+ * The one Redis connection through which this node sends every command (seat scripts, lease,
+ * reads and publishes; the subscriber is {@link RedisChannels}). Every command is handed to one
+ * Vert.x context's task queue when it is sent, and written from there: a command sent after another
+ * (in one thread, or in two threads whose calls are ordered) reaches Redis after it, and Redis runs
+ * the commands of one connection in that order. So a member's last message is always published
+ * before its seat's release announces {@code member_left}.
+ *
+ * <p>
+ * A new connection first loads every script ({@code SCRIPT LOAD}), so {@code EVALSHA} finds them and
+ * no command needs a second, later try; only a {@code SCRIPT FLUSH} while it is open makes one retry
+ * as {@code EVAL}, which may then run after commands sent meanwhile. A connection that ends is opened
+ * again on next use; {@link #replace} drops one that stopped answering (a silent network), failing
+ * what was in flight on it.
  */
 final class PinnedConnection implements AutoCloseable {
 
-    private final Redis redis;
-    private final Duration timeout;
-    private Uni<RedisConnection> connection;
+    private static final Logger LOG = Logger.getLogger(PinnedConnection.class);
 
-    PinnedConnection(Redis redis, Duration timeout) {
+    private final Redis redis;
+    private final Context context;
+    private final Duration timeout;
+
+    // Only touched on the context.
+    private RedisConnection open;
+    private boolean connecting;
+    private boolean closed;
+    private long attempt;
+    private final ArrayDeque<Runnable> waiting = new ArrayDeque<>();
+
+    PinnedConnection(Redis redis, Context context, Duration timeout) {
         this.redis = redis;
+        this.context = context;
         this.timeout = timeout;
     }
 
+    /** Sends a command; its place in the order is taken when the answer is subscribed to. */
     Uni<Response> send(Request request) {
-        return current().chain(open -> open.send(request));
+        return Uni.createFrom().emitter(emitter -> context.runOnContext(v -> submit(request, emitter)));
     }
 
-    private synchronized Uni<RedisConnection> current() {
-        if (connection == null) {
-            Uni<RedisConnection>[] self = new Uni[1];
-            self[0] = redis.connect().ifNoItem().after(timeout).fail()
-                    .invoke(open -> {
-                        open.exceptionHandler(failure -> forget(self[0]));
-                        open.endHandler(() -> forget(self[0]));
-                    })
-                    .onFailure().invoke(() -> forget(self[0]))
-                    .memoize().indefinitely();
-            connection = self[0];
+    /** Drops the connection (in-flight commands fail); the next command opens a new one. */
+    void replace() {
+        context.runOnContext(v -> {
+            if (open != null) {
+                RedisConnection dropped = open;
+                open = null;
+                dropped.close();
+            }
+        });
+    }
+
+    private void submit(Request request, UniEmitter<? super Response> emitter) {
+        if (closed) {
+            emitter.fail(new IllegalStateException("the Redis connection is closed"));
+            return;
         }
-        return connection;
+        Runnable write = () -> {
+            if (open == null) {
+                emitter.fail(new IllegalStateException("no connection to Redis"));
+                return;
+            }
+            open.send(request.getDelegate()).onComplete(answer -> {
+                if (answer.succeeded()) {
+                    emitter.complete(answer.result() == null ? null : Response.newInstance(answer.result()));
+                } else {
+                    emitter.fail(answer.cause());
+                }
+            });
+        };
+        if (open != null) {
+            write.run();
+            return;
+        }
+        waiting.add(write);
+        if (!connecting) {
+            connect();
+        }
     }
 
-    private synchronized void forget(Uni<RedisConnection> lost) {
-        if (connection == lost) {
-            connection = null;
+    private void connect() {
+        connecting = true;
+        long mine = ++attempt;
+        long timer = context.owner().setTimer(timeout.toMillis(), id -> {
+            if (connecting && attempt == mine) {
+                connecting = false;
+                attempt++;
+                failWaiting();
+            }
+        });
+        redis.connect().onComplete(result -> context.runOnContext(v -> {
+            context.owner().cancelTimer(timer);
+            if (attempt != mine || closed) {
+                if (result.succeeded()) {
+                    result.result().close();
+                }
+                return;
+            }
+            connecting = false;
+            if (result.failed()) {
+                LOG.debugf("cluster: connecting to Redis failed: %s", result.cause());
+                failWaiting();
+                return;
+            }
+            RedisConnection connection = result.result();
+            connection.exceptionHandler(failure -> context.runOnContext(x -> lost(connection)));
+            connection.endHandler(x -> context.runOnContext(y -> lost(connection)));
+            open = connection;
+            for (RedisScripts.Script script : RedisScripts.all()) {
+                connection.send(io.vertx.redis.client.Request.cmd(io.vertx.redis.client.Command.SCRIPT).arg("LOAD")
+                        .arg(script.text()));
+            }
+            while (!waiting.isEmpty()) {
+                waiting.poll().run();
+            }
+        }));
+    }
+
+    private void lost(RedisConnection connection) {
+        if (open == connection) {
+            open = null;
+        }
+    }
+
+    private void failWaiting() {
+        while (!waiting.isEmpty()) {
+            waiting.poll().run(); // with no connection open, each fails at once
         }
     }
 
     @Override
-    public synchronized void close() {
-        if (connection != null) {
-            connection.subscribe().with(RedisConnection::closeAndForget, failure -> {
-            });
-            connection = null;
-        }
+    public void close() {
+        context.runOnContext(v -> {
+            closed = true;
+            if (open != null) {
+                open.close();
+                open = null;
+            }
+            failWaiting();
+        });
     }
 }

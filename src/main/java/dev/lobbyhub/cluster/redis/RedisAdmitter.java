@@ -14,6 +14,7 @@ import dev.lobbyhub.protocol.LeaveReason;
 import dev.lobbyhub.registry.Admission;
 import dev.lobbyhub.registry.Admitter;
 import dev.lobbyhub.registry.ConnectionRegistry;
+import dev.lobbyhub.registry.SeatLostException;
 import dev.lobbyhub.registry.Session;
 import dev.lobbyhub.registry.Transport;
 import io.smallrye.mutiny.Uni;
@@ -86,14 +87,17 @@ final class RedisAdmitter implements Admitter {
                             });
                 })
                 .onTermination().invoke(() -> feeds.admitted(feed)))
+                .onFailure(SeatLostException.class).recoverWithItem(lost -> {
+                    registry.abandon(session);
+                    return new Admission.Rejected(((SeatLostException) lost).code());
+                })
                 .onFailure().recoverWithItem(failure -> {
                     LOG.warnf("admission user=%s lobby=%s conn=%s failed, refused with 1013: %s",
                             LogText.escape(identity.userId()), lobby, connectionId, failure.toString());
                     registry.abandon(session);
                     // The claim may have been taken after all: give the seat back (a no-op if not).
                     seats.release(connectionId, LeaveReason.ERROR).subscribe().with(freed -> {
-                    }, unreachable -> {
-                    });
+                    }, unreachable -> registry.releaseLater(connectionId, LeaveReason.ERROR));
                     return new Admission.Rejected(CloseCode.BACKPLANE_UNAVAILABLE);
                 });
     }

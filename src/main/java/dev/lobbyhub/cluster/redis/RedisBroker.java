@@ -1,6 +1,8 @@
 package dev.lobbyhub.cluster.redis;
 
 import java.time.Duration;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.function.BooleanSupplier;
 
 import org.jboss.logging.Logger;
@@ -10,6 +12,7 @@ import com.fasterxml.jackson.databind.node.BooleanNode;
 import com.fasterxml.jackson.databind.node.IntNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import dev.lobbyhub.cluster.BackplaneUnavailableException;
 import dev.lobbyhub.cluster.Broker;
 import dev.lobbyhub.cluster.LobbyLink;
 import dev.lobbyhub.cluster.Presence;
@@ -83,7 +86,7 @@ final class RedisBroker implements Broker, LobbyLink {
     @Override
     public void toLobby(String lobby, String frame) {
         if (feeds.hasMembersElsewhere(lobby)) {
-            memberTraffic(lobby, Envelope.lobbyMessage(originPrefix, frame));
+            memberTraffic(lobby, Envelope.lobbyMessage(originPrefix, System.currentTimeMillis(), frame));
         }
     }
 
@@ -92,11 +95,15 @@ final class RedisBroker implements Broker, LobbyLink {
         if (!feeds.isMember(lobby, userId)) {
             return false;
         }
-        memberTraffic(lobby, Envelope.encode(Envelope.header(nodeId).put("to", userId), frame));
+        memberTraffic(lobby, Envelope.encode(header().put("to", userId), frame));
         return true;
     }
 
-    /** Publishes a member's frame; while Redis is unreachable it is dropped (and counted), never delivered late. */
+    /**
+     * Publishes a member's frame; while Redis is unreachable it is dropped (and counted). A frame that
+     * reaches another node later than {@code cluster.redis-timeout} after it was sent (it waited in a
+     * frozen Redis, or on a silent connection) is dropped there.
+     */
     private void memberTraffic(String lobby, String envelope) {
         if (!up.getAsBoolean()) {
             metrics.dropped(DropReason.BACKPLANE_UNAVAILABLE);
@@ -115,6 +122,9 @@ final class RedisBroker implements Broker, LobbyLink {
             return;
         }
         meters.received();
+        if (late(envelope)) {
+            return;
+        }
         String to = envelope.text("to");
         int delivered = 0;
         if (to != null) {
@@ -148,20 +158,40 @@ final class RedisBroker implements Broker, LobbyLink {
 
     // Admin API.
 
+    /**
+     * Publishes first, then delivers here: when Redis cannot take it (503), nobody gets it. The count
+     * sums the answers of the nodes that hold members of the lobby, each answering for its own.
+     */
     @Override
     public Uni<Integer> toLobby(String lobby, JsonNode data, String excludedUserId) {
-        String frame = Relay.frame("lobby_message", null, data);
-        int here = deliverHere(lobby, frame, excludedUserId);
-        String request = requests.open();
-        ObjectNode header = Envelope.header(nodeId).put("r", request).put("rn", nodeId);
-        if (excludedUserId != null) {
-            header.put("xu", excludedUserId);
+        if (!up.getAsBoolean()) {
+            return unavailable();
         }
-        boolean selfSubscribed = feeds.follows(lobby);
-        return publish(feeds.channel(lobby), Envelope.encode(header, frame))
-                .onFailure().invoke(() -> requests.cancel(request))
-                .chain(receivers -> requests.await(request, (int) (receivers - (selfSubscribed ? 1 : 0)), timeout))
-                .map(answers -> here + answers.stream().mapToInt(JsonNode::asInt).sum());
+        String frame = Relay.frame("lobby_message", null, data);
+        return presence.lobbyMembers(lobby).chain(members -> {
+            Set<String> others = new HashSet<>();
+            for (Presence.Member member : members) {
+                if (!member.nodeId().equals(nodeId)) {
+                    others.add(member.nodeId());
+                }
+            }
+            if (others.isEmpty()) {
+                return Uni.createFrom().item(deliverHere(lobby, frame, excludedUserId));
+            }
+            String request = requests.open();
+            ObjectNode header = header().put("r", request).put("rn", nodeId);
+            if (excludedUserId != null) {
+                header.put("xu", excludedUserId);
+            }
+            return publish(feeds.channel(lobby), Envelope.encode(header, frame))
+                    .onFailure().invoke(() -> requests.cancel(request))
+                    .onFailure().transform(RedisScripts::unavailable)
+                    .chain(published -> {
+                        int here = deliverHere(lobby, frame, excludedUserId);
+                        return requests.await(request, others, timeout)
+                                .map(answers -> here + answers.stream().mapToInt(JsonNode::asInt).sum());
+                    });
+        });
     }
 
     @Override
@@ -199,18 +229,40 @@ final class RedisBroker implements Broker, LobbyLink {
      * when the user is not connected anywhere, or the node did not answer.
      */
     private Uni<JsonNode> ask(String userId, String command, String body, Duration wait) {
+        if (!up.getAsBoolean()) {
+            return unavailable();
+        }
         return presence.user(userId).chain(found -> {
             if (found.isEmpty()) {
                 return Uni.createFrom().nullItem();
             }
+            String node = found.get().nodeId();
             String request = requests.open();
-            ObjectNode header = Envelope.header(nodeId).put("c", command).put("u", userId).put("r", request)
-                    .put("rn", nodeId);
-            return publish(nodeChannel(found.get().nodeId()), Envelope.encode(header, body))
+            ObjectNode header = header().put("c", command).put("u", userId).put("r", request).put("rn", nodeId);
+            return publish(nodeChannel(node), Envelope.encode(header, body))
                     .onFailure().invoke(() -> requests.cancel(request))
-                    .chain(receivers -> requests.await(request, receivers.intValue(), wait))
+                    .onFailure().transform(RedisScripts::unavailable)
+                    .chain(receivers -> requests.await(request, Set.of(node), wait))
                     .map(answers -> answers.isEmpty() ? null : answers.get(0));
         });
+    }
+
+    private <T> Uni<T> unavailable() {
+        return Uni.createFrom().failure(new BackplaneUnavailableException("Redis is unreachable from this node"));
+    }
+
+    private ObjectNode header() {
+        return Envelope.header(nodeId, System.currentTimeMillis());
+    }
+
+    /** Sent longer than {@code cluster.redis-timeout} ago: it waited in Redis or on a silent connection, and is lost. */
+    private boolean late(Envelope envelope) {
+        long sent = envelope.sentAtMillis();
+        if (sent > 0 && System.currentTimeMillis() - sent > timeout.toMillis()) {
+            metrics.dropped(DropReason.BACKPLANE_UNAVAILABLE);
+            return true;
+        }
+        return false;
     }
 
     /** A message on this node's channel (the subscriber's thread): a command to carry out, or an answer. */
@@ -221,10 +273,13 @@ final class RedisBroker implements Broker, LobbyLink {
         Envelope envelope = Envelope.decode(payload);
         String answered = envelope.text("re");
         if (answered != null) {
-            requests.answered(answered, envelope.header().get("v"));
+            requests.answered(answered, envelope.text("o"), envelope.header().get("v"));
             return;
         }
         meters.received();
+        if (late(envelope)) {
+            return;
+        }
         String user = envelope.text("u");
         String request = envelope.text("r");
         String replyTo = envelope.text("rn");
@@ -232,7 +287,7 @@ final class RedisBroker implements Broker, LobbyLink {
             case "dm" -> local.toUser(user, Envelope.json(envelope.body())).map(BooleanNode::valueOf);
             case "kick" -> local.kick(user).map(BooleanNode::valueOf);
             case "ping" -> local.ping(user, Long.parseLong(envelope.body())).map(ping -> {
-                ObjectNode answer = Envelope.header(nodeId).put("c", ping.connected());
+                ObjectNode answer = header().put("c", ping.connected());
                 return ping.latencyMillis() == null ? answer.putNull("l") : answer.put("l", ping.latencyMillis());
             });
             default -> Uni.createFrom().nullItem();
@@ -248,7 +303,7 @@ final class RedisBroker implements Broker, LobbyLink {
         if (node == null) {
             return;
         }
-        ObjectNode header = Envelope.header(nodeId).put("re", request);
+        ObjectNode header = header().put("re", request);
         header.set("v", value);
         publish(nodeChannel(node), Envelope.encode(header, "")).subscribe().with(receivers -> {
         }, failure -> LOG.debugf("answer to %s not published: %s", node, failure));

@@ -94,13 +94,18 @@ public class RedisCluster implements BackplaneHealth {
     private volatile Set<String> knownPeers = Set.of();
     private final String keyBase;
     private volatile boolean needsReconcile;
+    /** The command or subscriber connection may be dead or silent: the next reconciliation replaces both. */
+    private volatile boolean connectionsSuspect;
+    private final AtomicBoolean releasing = new AtomicBoolean();
     private final AtomicBoolean reconciling = new AtomicBoolean();
     private long ticks;
     private long timer = -1;
 
     RedisCluster(Instance<Redis> redisClient, LobbyhubConfig config, ConnectionRegistry registry, LocalBroker local,
             LobbyhubMetrics metrics, NodeId nodeId, Vertx vertx) {
-        Redis redis = redisClient.get();
+        io.vertx.redis.client.Redis redis = redisClient.get().getDelegate();
+        // One event loop writes every command and subscription, in the order they were given.
+        io.vertx.core.Context redisContext = vertx.getOrCreateContext();
         LobbyhubConfig.Cluster cluster = config.cluster();
         this.vertx = vertx;
         this.registry = registry;
@@ -111,12 +116,12 @@ public class RedisCluster implements BackplaneHealth {
         this.rttEveryTicks = Math.max(1, config.health().pingInterval().toMillis() / TICK_MS);
         this.keyBase = RedisScripts.keyBase(cluster.keyPrefix());
         this.meters = metrics.backplane(() -> liveNodes, () -> isUp() ? 1 : 0);
-        this.pinned = new PinnedConnection(redis, timeout);
-        this.channels = new RedisChannels(redis, timeout);
-        this.reads = new RedisScripts(redis, cluster.keyPrefix(), timeout);
-        this.membership = new RedisNodeMembership(redis, cluster.keyPrefix(), timeout, this.nodeId,
-                cluster.nodeTimeout(), config.limits().maxConnections());
-        this.presence = new RedisPresence(redis, cluster.keyPrefix(), timeout);
+        this.pinned = new PinnedConnection(redis, redisContext, timeout);
+        this.channels = new RedisChannels(redis, redisContext, timeout, pinned::send);
+        this.reads = new RedisScripts(pinned::send, cluster.keyPrefix(), timeout);
+        this.membership = new RedisNodeMembership(reads, this.nodeId, cluster.nodeTimeout(),
+                config.limits().maxConnections());
+        this.presence = new RedisPresence(reads);
         this.seats = new RedisSeatStore(pinned, cluster.keyPrefix(), timeout);
         SeatEvents sessions = registry.joinCluster(seats);
         RedisBroker[] brokerRef = new RedisBroker[1];
@@ -129,6 +134,9 @@ public class RedisCluster implements BackplaneHealth {
         this.nodeChannel = broker.nodeChannel(this.nodeId);
         this.admitter = new RedisAdmitter(registry, feeds, seats, this, meters, this.nodeId, timeout);
         channels.onOtherChannels(feeds::onMessage);
+        channels.acquire(nodeChannel, broker::onNodeMessage).subscribe().with(held -> {
+        }, notYet -> {
+        }); // held for the node's life; subscribed by every replace()
         channels.onEnd(() -> {
             probeAnswered = false;
             if (!stopping) {
@@ -174,15 +182,14 @@ public class RedisCluster implements BackplaneHealth {
         long started = System.nanoTime();
         Set<String> peersBefore = knownPeers;
         int[] counts = new int[4]; // released, taken back, closed, lobbies
-        return Uni.createFrom().deferred(() -> channels.isConnected() ? Uni.createFrom().voidItem()
-                : channels.connect().chain(() -> channels.subscribe(nodeChannel, broker::onNodeMessage)))
+        return Uni.createFrom().deferred(this::freshConnections)
                 .chain(membership::renew)
                 .chain(lease -> switch (lease) {
                     case ACTIVE, LATE -> Uni.createFrom().item(false);
                     case LOST -> membership.register().replaceWith(false);
                     case UNKNOWN -> membership.registerRestoring().replaceWith(true);
                 })
-                .chain(restore -> releaseLeftovers(counts).chain(() -> takeBackSeats(restore, counts))
+                .chain(restore -> releaseLeftovers(counts, true).chain(() -> takeBackSeats(restore, counts))
                         .chain(() -> restore ? restored().chain(() -> awaitPeers(peersBefore,
                                 System.nanoTime() + nodeTimeoutMillis * 1_000_000)) : Uni.createFrom().voidItem()))
                 .chain(() -> {
@@ -190,6 +197,7 @@ public class RedisCluster implements BackplaneHealth {
                     counts[3] = lobbies.size();
                     return feeds.resync(lobbies, false);
                 })
+                .onFailure().invoke(() -> connectionsSuspect = true)
                 .invoke(() -> {
                     needsReconcile = false;
                     probeAnswered = true;
@@ -213,19 +221,39 @@ public class RedisCluster implements BackplaneHealth {
                 });
     }
 
+    /**
+     * New command and subscriber connections when the old ones may be dead or silent (a probe went
+     * unanswered, the subscription ended, a reconciliation failed), with every held channel
+     * subscribed again and confirmed, then a probe through both: a connection that stopped
+     * answering is never kept.
+     */
+    private Uni<Void> freshConnections() {
+        if (channels.isConnected() && !connectionsSuspect) {
+            return Uni.createFrom().voidItem();
+        }
+        connectionsSuspect = false;
+        pinned.replace();
+        return channels.replace().chain(() -> channels.probe(nodeChannel));
+    }
+
     /** Releases what the store still holds for this node without a live connection. */
-    private Uni<Void> releaseLeftovers(int[] counts) {
+    private Uni<Void> releaseLeftovers(int[] counts, boolean strays) {
         List<Uni<Boolean>> releases = new ArrayList<>();
-        registry.takeUnreleased().forEach((connectionId, reason) -> releases.add(seats.release(connectionId, reason)));
+        registry.takeUnreleased().forEach((connectionId, reason) -> releases.add(seats.release(connectionId, reason)
+                .onFailure().invoke(() -> registry.releaseLater(connectionId, reason))));
+        counts[0] = releases.size();
+        if (!strays) {
+            return all(releases);
+        }
         return all(releases).chain(() -> reads.smembers("nconns:" + nodeId)).chain(held -> {
-            List<Uni<Boolean>> strays = new ArrayList<>();
+            List<Uni<Boolean>> orphans = new ArrayList<>();
             for (String connectionId : held) {
                 if (!registry.holds(connectionId)) {
-                    strays.add(seats.release(connectionId, LeaveReason.LEFT));
+                    orphans.add(seats.release(connectionId, LeaveReason.LEFT));
                 }
             }
-            counts[0] = releases.size() + strays.size();
-            return all(strays);
+            counts[0] += orphans.size();
+            return all(orphans);
         });
     }
 
@@ -322,6 +350,8 @@ public class RedisCluster implements BackplaneHealth {
 
     private void tick() {
         ticks++;
+        // This node's counts follow its own sockets, whatever reached it from Redis (or did not).
+        registry.forgetClosed(timeout.toNanos());
         if (needsReconcile || !registered) {
             if (reconciling.compareAndSet(false, true)) {
                 reconcile().onTermination().invoke(() -> reconciling.set(false)).subscribe().with(done -> {
@@ -330,7 +360,11 @@ public class RedisCluster implements BackplaneHealth {
             return;
         }
         channels.probe(nodeChannel).subscribe().with(done -> {
-        }, failure -> reconcileSoon("Redis did not answer a probe within " + timeout.toMillis() + " ms"));
+        }, failure -> {
+            connectionsSuspect = true;
+            reconcileSoon("Redis did not answer a probe within " + timeout.toMillis() + " ms");
+        });
+        retryReleases(ticks % renewEveryTicks == 0);
         if (ticks % renewEveryTicks == 0) {
             renew();
         }
@@ -357,6 +391,26 @@ public class RedisCluster implements BackplaneHealth {
         if (ticks % rttEveryTicks == 0) {
             writeRoundTripTimes();
         }
+    }
+
+    /**
+     * Releases again the seats whose release did not get through, every tick, and with
+     * {@code strays} also any seat Redis lists for this node without a connection here (a claim
+     * that arrived after its release): a closed connection's seat is freed within a few seconds.
+     */
+    private void retryReleases(boolean strays) {
+        if (!strays && !registry.hasUnreleased()) {
+            return;
+        }
+        if (!releasing.compareAndSet(false, true)) {
+            return;
+        }
+        int[] counts = new int[1];
+        releaseLeftovers(counts, strays).onTermination().invoke(() -> releasing.set(false)).subscribe().with(done -> {
+            if (counts[0] > 0) {
+                LOG.infof("cluster: %d seats of closed connections released on a later try", counts[0]);
+            }
+        }, failure -> LOG.debugf("cluster: releasing leftovers failed, trying again: %s", failure));
     }
 
     private void renew() {

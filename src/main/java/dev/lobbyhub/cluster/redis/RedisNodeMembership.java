@@ -31,7 +31,12 @@ public final class RedisNodeMembership implements NodeMembership {
 
     public RedisNodeMembership(Redis redis, String keyPrefix, Duration redisTimeout, String nodeId, Duration nodeTimeout,
             int maxConnections) {
-        this.scripts = new RedisScripts(redis, keyPrefix, redisTimeout);
+        this(new RedisScripts(redis, keyPrefix, redisTimeout), nodeId, nodeTimeout, maxConnections);
+    }
+
+    /** Over {@code scripts}: a node sends them on its one command connection, in order with its seat changes. */
+    RedisNodeMembership(RedisScripts scripts, String nodeId, Duration nodeTimeout, int maxConnections) {
+        this.scripts = scripts;
         this.nodeId = nodeId;
         this.leaseMillis = nodeTimeout.toMillis();
         this.maxConnections = maxConnections;

@@ -27,7 +27,11 @@ public final class RedisPresence implements Presence {
     private final RedisScripts scripts;
 
     public RedisPresence(Redis redis, String keyPrefix, Duration timeout) {
-        this.scripts = new RedisScripts(redis, keyPrefix, timeout);
+        this(new RedisScripts(redis, keyPrefix, timeout));
+    }
+
+    RedisPresence(RedisScripts scripts) {
+        this.scripts = scripts;
     }
 
     @Override

@@ -8,15 +8,21 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Function;
 
+import dev.lobbyhub.cluster.BackplaneUnavailableException;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.redis.client.Command;
 import io.vertx.mutiny.redis.client.Redis;
 import io.vertx.mutiny.redis.client.Request;
 import io.vertx.mutiny.redis.client.Response;
+import io.vertx.redis.client.impl.types.ErrorType;
 
 /**
  * Runs lobbyhub's Lua scripts (resources {@code cluster/redis/}): each operation is the shared
@@ -53,7 +59,33 @@ final class RedisScripts {
         return prefix + ":{" + prefix + "}:";
     }
 
+    /** Every operation's file in {@code cluster/redis/}, lib.lua aside. */
+    private static final List<String> OPERATIONS = List.of("claim", "cluster_stats", "leave", "lobby_members",
+            "lobby_page", "reap", "register", "release", "renew", "set_rtt", "user_seat");
+    private static final Map<String, Script> SCRIPTS = loadAll();
+
+    private static Map<String, Script> loadAll() {
+        Map<String, Script> scripts = new LinkedHashMap<>();
+        for (String operation : OPERATIONS) {
+            scripts.put(operation, read(operation));
+        }
+        return Collections.unmodifiableMap(scripts);
+    }
+
+    /** Every operation, for a connection that loads them all when it opens. */
+    static Collection<Script> all() {
+        return SCRIPTS.values();
+    }
+
     static Script load(String operation) {
+        Script script = SCRIPTS.get(operation);
+        if (script == null) {
+            throw new IllegalArgumentException("no script " + operation);
+        }
+        return script;
+    }
+
+    private static Script read(String operation) {
         String text = resource("lib.lua") + "\n" + resource(operation + ".lua");
         try {
             byte[] digest = MessageDigest.getInstance("SHA-1").digest(text.getBytes(StandardCharsets.UTF_8));
@@ -67,13 +99,35 @@ final class RedisScripts {
     Uni<Response> call(Script script, Object... args) {
         return send(Command.EVALSHA, script.sha(), args)
                 .onFailure(RedisScripts::isNoScript).recoverWithUni(() -> send(Command.EVAL, script.text(), args))
-                .ifNoItem().after(timeout).failWith(() -> new BackplaneTimeout(script.name(), timeout));
+                .ifNoItem().after(timeout).failWith(() -> new BackplaneTimeout(script.name(), timeout))
+                .onFailure(RedisScripts::isUnreachable).transform(RedisScripts::unavailable);
+    }
+
+    /**
+     * A failure that says Redis could not be reached (no connection, a connection that ended, no
+     * answer), as opposed to an error Redis answered with (a bug, or a script refusing bad input).
+     */
+    static boolean isUnreachable(Throwable failure) {
+        return !(failure instanceof BackplaneUnavailableException) && !(failure instanceof ErrorType)
+                || failure instanceof ErrorType error && isTransient(error.getMessage());
+    }
+
+    /** Redis errors that mean "not now" rather than "wrong". */
+    private static boolean isTransient(String message) {
+        return message != null && (message.startsWith("LOADING") || message.startsWith("BUSY")
+                || message.startsWith("MASTERDOWN") || message.startsWith("READONLY") || message.startsWith("NOAUTH")
+                || message.startsWith("TRYAGAIN") || message.startsWith("CLUSTERDOWN"));
+    }
+
+    static BackplaneUnavailableException unavailable(Throwable failure) {
+        return new BackplaneUnavailableException("Redis is unreachable: " + failure.getMessage());
     }
 
     /** The members of a set under the key base ({@code name} after {@code <prefix>:{<prefix>}:}). */
     Uni<List<String>> smembers(String name) {
         return sender.apply(Request.cmd(Command.SMEMBERS).arg(keyBase + name))
                 .ifNoItem().after(timeout).failWith(() -> new BackplaneTimeout("smembers", timeout))
+                .onFailure(RedisScripts::isUnreachable).transform(RedisScripts::unavailable)
                 .map(reply -> {
                     List<String> members = new ArrayList<>(reply.size());
                     for (Response member : reply) {
@@ -108,9 +162,9 @@ final class RedisScripts {
     }
 
     /** Redis did not answer within {@code cluster.redis-timeout}. */
-    static final class BackplaneTimeout extends RuntimeException {
+    static final class BackplaneTimeout extends BackplaneUnavailableException {
         BackplaneTimeout(String operation, Duration timeout) {
-            super(operation + " got no answer from Redis within " + timeout.toMillis() + " ms", null, false, false);
+            super(operation + " got no answer from Redis within " + timeout.toMillis() + " ms");
         }
     }
 }

@@ -1,9 +1,10 @@
 package dev.lobbyhub.cluster.redis;
 
 import java.time.Duration;
-import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -15,7 +16,7 @@ import io.smallrye.mutiny.Uni;
 
 /**
  * Requests this node sent to others and the answers still awaited: each answer names its request
- * id. A request waits for as many answers as nodes were asked, or until its deadline, and then
+ * id and its node. A request waits for an answer from each node asked, or until its deadline, and then
  * answers what arrived (possibly nothing): delivery is at most once, and a node that is gone does
  * not hold the caller up.
  */
@@ -25,29 +26,29 @@ final class Requests {
     private final Map<String, Waiting> waiting = new ConcurrentHashMap<>();
 
     private static final class Waiting {
-        /** How many answers to wait for; -1 until known (the request is being sent). */
-        int expected = -1;
-        final List<JsonNode> answers = new ArrayList<>();
+        /** The nodes whose answers to wait for; null until known (the request is being sent). */
+        Set<String> expected;
+        final Map<String, JsonNode> answers = new LinkedHashMap<>();
         final CompletableFuture<List<JsonNode>> done = new CompletableFuture<>();
 
-        synchronized void add(JsonNode answer) {
-            answers.add(answer);
+        synchronized void add(String node, JsonNode answer) {
+            answers.putIfAbsent(node, answer);
             check();
         }
 
-        synchronized void expect(int count) {
-            expected = count;
+        synchronized void expect(Set<String> nodes) {
+            expected = nodes;
             check();
         }
 
         private void check() {
-            if (expected >= 0 && answers.size() >= expected) {
-                done.complete(List.copyOf(answers));
+            if (expected != null && answers.keySet().containsAll(expected)) {
+                done.complete(List.copyOf(answers.values()));
             }
         }
 
         synchronized List<JsonNode> soFar() {
-            return List.copyOf(answers);
+            return List.copyOf(answers.values());
         }
     }
 
@@ -59,15 +60,15 @@ final class Requests {
     }
 
     /**
-     * Once sent: waits for {@code expected} answers to the request, at most {@code limit}, and
-     * answers those that came.
+     * Once sent: waits for an answer from each of {@code nodes}, at most {@code limit}, and answers
+     * those that came (one per node).
      */
-    Uni<List<JsonNode>> await(String id, int expected, Duration limit) {
+    Uni<List<JsonNode>> await(String id, Set<String> nodes, Duration limit) {
         Waiting request = waiting.get(id);
         if (request == null) {
             return Uni.createFrom().item(List.of());
         }
-        request.expect(Math.max(0, expected));
+        request.expect(nodes);
         CompletableFuture<List<JsonNode>> bounded = request.done.completeOnTimeout(null, limit.toMillis(),
                 TimeUnit.MILLISECONDS);
         return Uni.createFrom().completionStage(bounded)
@@ -83,10 +84,10 @@ final class Requests {
         }
     }
 
-    void answered(String id, JsonNode value) {
+    void answered(String id, String node, JsonNode value) {
         Waiting request = waiting.get(id);
         if (request != null) {
-            request.add(value);
+            request.add(node, value);
         }
     }
 }

@@ -35,7 +35,8 @@ class RedisChannelsTest {
         backend = RedisTestClient.start();
         redis = backend.redis();
         // The product's default bound: a busy CI machine can take longer than half a second for a round trip.
-        channels = RedisChannels.open(redis, Duration.ofSeconds(2)).await().atMost(WAIT);
+        channels = new RedisChannels(redis.getDelegate(), backend.context(), Duration.ofSeconds(2), redis::send);
+        channels.replace().await().atMost(WAIT);
     }
 
     @AfterEach
@@ -52,7 +53,7 @@ class RedisChannelsTest {
     void aMessagePublishedAfterTheSubscribeCompletedIsReceived() throws Exception {
         BlockingQueue<String> received = new LinkedBlockingQueue<>();
         String channel = Tokens.unique("lobby");
-        channels.subscribe(channel, received::add).await().atMost(WAIT);
+        channels.acquire(channel, received::add).await().atMost(WAIT);
 
         assertEquals(1L, channels.publish(channel, "{\"n\":1}").await().atMost(WAIT), "one subscriber");
         assertEquals("{\"n\":1}", received.poll(WAIT.toSeconds(), TimeUnit.SECONDS));
@@ -63,8 +64,8 @@ class RedisChannelsTest {
         List<String> received = new CopyOnWriteArrayList<>();
         String a = Tokens.unique("a");
         String b = Tokens.unique("b");
-        channels.subscribe(a, received::add).await().atMost(WAIT);
-        channels.subscribe(b, received::add).await().atMost(WAIT);
+        channels.acquire(a, received::add).await().atMost(WAIT);
+        channels.acquire(b, received::add).await().atMost(WAIT);
         List<String> sent = new ArrayList<>();
         Uni<Long> chain = Uni.createFrom().item(0L);
         for (int i = 0; i < 1000; i++) {
@@ -84,11 +85,11 @@ class RedisChannelsTest {
         List<String> received = new CopyOnWriteArrayList<>();
         String gone = Tokens.unique("gone");
         String fence = Tokens.unique("fence");
-        channels.subscribe(gone, received::add).await().atMost(WAIT);
-        channels.subscribe(fence, received::add).await().atMost(WAIT);
-        channels.unsubscribe(gone).await().atMost(WAIT);
+        channels.acquire(gone, received::add).await().atMost(WAIT);
+        channels.acquire(fence, received::add).await().atMost(WAIT);
+        channels.release(gone);
 
-        assertEquals(0L, channels.publish(gone, "late").await().atMost(WAIT));
+        Awaitility.await().atMost(WAIT).until(() -> channels.publish(gone, "late").await().atMost(WAIT) == 0L);
         channels.publish(fence, "fence").await().atMost(WAIT);
 
         Awaitility.await().atMost(WAIT).until(() -> received.contains("fence"));
@@ -96,10 +97,60 @@ class RedisChannelsTest {
     }
 
     @Test
+    void holdsAreCountedAndTheLastWordWins() {
+        List<String> received = new CopyOnWriteArrayList<>();
+        String channel = Tokens.unique("lobby");
+        // A feed leaving a lobby while another admission joins it, many times over: whatever the
+        // interleaving of holds and releases, the channel ends subscribed exactly while held.
+        for (int round = 0; round < 500; round++) {
+            channels.acquire(channel, received::add).subscribe().with(ok -> {
+            }, failure -> {
+            });
+            channels.release(channel);
+        }
+        channels.acquire(channel, received::add).await().atMost(WAIT);
+
+        assertEquals(1L, channels.publish(channel, "after").await().atMost(WAIT), "subscribed once, on one connection");
+        Awaitility.await().atMost(WAIT).until(() -> received.contains("after"));
+
+        channels.release(channel);
+        Awaitility.await().atMost(WAIT).until(() -> channels.publish(channel, "late").await().atMost(WAIT) == 0L);
+    }
+
+    @Test
+    void twoHoldsNeedTwoReleases() {
+        String channel = Tokens.unique("lobby");
+        channels.acquire(channel).await().atMost(WAIT);
+        channels.acquire(channel).await().atMost(WAIT);
+        channels.release(channel);
+        String fence = Tokens.unique("fence");
+        channels.acquire(fence).await().atMost(WAIT); // queued after the release: it has been handled
+
+        assertEquals(1L, channels.publish(channel, "still").await().atMost(WAIT), "one hold left: still subscribed");
+    }
+
+    @Test
+    void replacingTheConnectionSubscribesEveryHeldChannelAgainOnce() throws Exception {
+        List<String> received = new CopyOnWriteArrayList<>();
+        String a = Tokens.unique("a");
+        String b = Tokens.unique("b");
+        channels.acquire(a, received::add).await().atMost(WAIT);
+        channels.acquire(b, received::add).await().atMost(WAIT);
+
+        channels.replace().await().atMost(WAIT);
+
+        assertTrue(channels.isConnected());
+        assertEquals(1L, channels.publish(a, "a1").await().atMost(WAIT), "the old connection is gone");
+        assertEquals(1L, channels.publish(b, "b1").await().atMost(WAIT));
+        Awaitility.await().atMost(WAIT).until(() -> received.size() == 2);
+        assertEquals(List.of("a1", "b1"), received);
+    }
+
+    @Test
     void aProbeComesBackThroughTheSubscriptionAndNeverReachesTheListener() {
         List<String> received = new CopyOnWriteArrayList<>();
         String own = Tokens.unique("node");
-        channels.subscribe(own, received::add).await().atMost(WAIT);
+        channels.acquire(own, received::add).await().atMost(WAIT);
 
         channels.probe(own).await().atMost(WAIT);
 
@@ -111,7 +162,7 @@ class RedisChannelsTest {
     @Test
     void aFrozenRedisFailsTheProbeWithinTheTimeout() throws Exception {
         String own = Tokens.unique("node");
-        channels.subscribe(own, message -> {
+        channels.acquire(own, message -> {
         }).await().atMost(WAIT);
         backend.server().freeze();
         try {

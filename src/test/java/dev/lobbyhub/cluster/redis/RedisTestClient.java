@@ -32,6 +32,11 @@ final class RedisTestClient implements AutoCloseable {
         return redis;
     }
 
+    /** A Vert.x context of the test's own, for the pieces that write from one. */
+    io.vertx.core.Context context() {
+        return vertx.getDelegate().getOrCreateContext();
+    }
+
     RedisServer server() {
         return server;
     }
