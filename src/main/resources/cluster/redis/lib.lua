@@ -19,9 +19,10 @@ local REAPED_MS = 3600000
 
 -- Live nodes run a script at least once a second (their tick). When no script ran for longer than
 -- PAUSE_MS, nobody saw that time pass (Redis was frozen, or unreachable from every node): each
--- deadline moves by the unseen time beyond one tick, so nobody is reaped for a pause.
+-- deadline moves by the whole unseen time, so nobody is reaped for a pause and every node has its
+-- usual margin to renew once it reaches Redis again. (A dead node's reaping is put off likewise,
+-- by each such gap.)
 local PAUSE_MS = 2000
-local TICK_MS = 1000
 
 -- Redis's clock, the only one the scripts use; also keeps B.."clock", the last time a script ran.
 local function now_ms()
@@ -30,13 +31,12 @@ local function now_ms()
   local ck = B .. 'clock'
   local last = tonumber(redis.call('GET', ck))
   if last and now - last > PAUSE_MS then
-    local unseen = now - last - TICK_MS
+    local unseen = now - last
     local nk = B .. 'nodes'
     local flat = redis.call('ZRANGE', nk, 0, -1, 'WITHSCORES')
     for i = 1, #flat, 2 do
       redis.call('ZADD', nk, tonumber(flat[i + 1]) + unseen, flat[i])
     end
-    redis.call('INCRBY', B .. 'paused_ms', unseen)
   end
   if not last or now > last then redis.call('SET', ck, now) end
   return now

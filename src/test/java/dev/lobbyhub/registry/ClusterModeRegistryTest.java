@@ -106,6 +106,44 @@ class ClusterModeRegistryTest {
     }
 
     @Test
+    void aClosedSessionWhoseLeaveNeverArrivesIsRemovedHereAfterTheGraceAndToldOnce() {
+        Session alice = seated("alice", "c-alice", List.of("alice"));
+        Session bob = seated("bob", "c-bob", List.of("alice", "bob"));
+
+        registry.transportClosed(bob); // released, but the subscription died: no left event comes
+        registry.forgetClosed(Long.MAX_VALUE);
+        assertEquals(2, registry.connectionCount(), "within the grace the store's event may still come");
+        registry.forgetClosed(0);
+
+        assertEquals(1, registry.connectionCount(), "this node's count follows its sockets");
+        assertArrayEquals(new Session[] { alice }, registry.members("lobby"));
+        assertEquals(List.of("left"), reasons(alice));
+        stream.left("lobby", "bob", "c-bob", LeaveReason.LEFT, ++sequence); // arrives late after all
+        stream.joined("lobby", "dave", "c-dave", ++sequence); // fence
+        assertEquals(List.of("welcome", "member_joined", "member_left", "member_joined"), types(alice), "told once");
+    }
+
+    @Test
+    void anOpenSessionIsNeverForgotten() {
+        seated("alice", "c-alice", List.of("alice"));
+        registry.forgetClosed(0);
+        assertEquals(1, registry.connectionCount());
+    }
+
+    @Test
+    void aConnectionDisplacedBeforeItsAdmissionEndedEndsReplacedNotRefused() {
+        Session first = reserve("erin", "c-erin-1");
+        stream.joined("lobby", "erin", "c-erin-1", ++sequence);
+        // A newer connection of the same user, on another node, took the seat before the claim's answer came back.
+        stream.replaced("lobby", "erin", "c-erin-1", "c-erin-2", ++sequence);
+
+        Throwable failure = registry.whenSeated(first).toCompletableFuture().handle((ok, error) -> error).join();
+        assertInstanceOf(SeatLostException.class, failure.getCause() == null ? failure : failure.getCause());
+        SeatLostException lost = (SeatLostException) (failure.getCause() == null ? failure : failure.getCause());
+        assertEquals(CloseCode.REPLACED, lost.code());
+    }
+
+    @Test
     void aNodeTakenForDeadKeepsItsOpenConnectionsAndItsMembersSeeTheLeaveAndTheReturn() {
         Session alice = seated("alice", "c-alice", List.of("alice"));
         Session bob = seated("bob", "c-bob", List.of("alice", "bob"));
