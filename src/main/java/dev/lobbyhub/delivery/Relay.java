@@ -6,7 +6,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
-import dev.lobbyhub.cluster.LobbyLink;
+import dev.lobbyhub.registry.LobbyLink;
 import dev.lobbyhub.metrics.DropReason;
 import dev.lobbyhub.metrics.LobbyhubMetrics;
 import dev.lobbyhub.protocol.ClientMessage;

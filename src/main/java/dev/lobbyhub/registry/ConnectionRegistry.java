@@ -18,8 +18,6 @@ import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
 
 import dev.lobbyhub.auth.Identity;
-import dev.lobbyhub.cluster.SeatEvents;
-import dev.lobbyhub.cluster.SeatStore;
 import dev.lobbyhub.config.LobbyhubConfig.OnDuplicate;
 import dev.lobbyhub.config.LobbyhubConfig;
 import dev.lobbyhub.logging.LogText;

@@ -14,10 +14,11 @@ import java.util.stream.Collectors;
 
 import org.junit.jupiter.api.Test;
 
-import dev.lobbyhub.cluster.SeatStore.Claim;
-import dev.lobbyhub.cluster.SeatStore.Refused;
-import dev.lobbyhub.cluster.SeatStore.Seat;
-import dev.lobbyhub.cluster.SeatStore.Seated;
+import dev.lobbyhub.registry.SeatStore;
+import dev.lobbyhub.registry.SeatStore.Claim;
+import dev.lobbyhub.registry.SeatStore.Refused;
+import dev.lobbyhub.registry.SeatStore.Seat;
+import dev.lobbyhub.registry.SeatStore.Seated;
 import dev.lobbyhub.config.LobbyhubConfig.OnDuplicate;
 import dev.lobbyhub.protocol.CloseCode;
 import dev.lobbyhub.protocol.LeaveReason;

@@ -17,8 +17,8 @@ import org.junit.jupiter.api.Test;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import dev.lobbyhub.auth.Identity;
-import dev.lobbyhub.cluster.SeatEvents;
-import dev.lobbyhub.cluster.SeatStore;
+import dev.lobbyhub.registry.SeatEvents;
+import dev.lobbyhub.registry.SeatStore;
 import dev.lobbyhub.config.LobbyhubConfig.OnDuplicate;
 import dev.lobbyhub.metrics.LobbyhubMetrics;
 import dev.lobbyhub.protocol.CloseCode;

@@ -7,8 +7,8 @@ import java.util.List;
 
 import org.junit.jupiter.api.Test;
 
-import dev.lobbyhub.cluster.SeatEvents;
-import dev.lobbyhub.cluster.SeatStore;
+import dev.lobbyhub.registry.SeatEvents;
+import dev.lobbyhub.registry.SeatStore;
 import dev.lobbyhub.cluster.SeatStoreContract;
 import dev.lobbyhub.config.LobbyhubConfig.OnDuplicate;
 import dev.lobbyhub.protocol.LeaveReason;

@@ -9,7 +9,7 @@ import jakarta.interceptor.Interceptor;
 
 import dev.lobbyhub.cluster.BackplaneHealth;
 import dev.lobbyhub.cluster.Broker;
-import dev.lobbyhub.cluster.LobbyLink;
+import dev.lobbyhub.registry.LobbyLink;
 import dev.lobbyhub.cluster.Presence;
 import dev.lobbyhub.cluster.local.LocalBroker;
 import dev.lobbyhub.cluster.local.LocalPresence;

@@ -14,7 +14,7 @@ import org.jboss.logging.Logger;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
-import dev.lobbyhub.cluster.SeatEvents;
+import dev.lobbyhub.registry.SeatEvents;
 import dev.lobbyhub.protocol.LeaveReason;
 import dev.lobbyhub.protocol.ServerMessages;
 import dev.lobbyhub.registry.ConnectionRegistry;

@@ -5,7 +5,7 @@ import java.time.Duration;
 import org.jboss.logging.Logger;
 
 import dev.lobbyhub.auth.Identity;
-import dev.lobbyhub.cluster.SeatStore;
+import dev.lobbyhub.registry.SeatStore;
 import dev.lobbyhub.config.LobbyhubConfig.OnDuplicate;
 import dev.lobbyhub.logging.LogText;
 import dev.lobbyhub.metrics.BackplaneMeters;

@@ -14,7 +14,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import dev.lobbyhub.cluster.BackplaneUnavailableException;
 import dev.lobbyhub.cluster.Broker;
-import dev.lobbyhub.cluster.LobbyLink;
+import dev.lobbyhub.registry.LobbyLink;
 import dev.lobbyhub.cluster.Presence;
 import dev.lobbyhub.cluster.local.LocalBroker;
 import dev.lobbyhub.delivery.Relay;

@@ -18,12 +18,12 @@ import org.jboss.logging.Logger;
 
 import dev.lobbyhub.cluster.BackplaneHealth;
 import dev.lobbyhub.cluster.Broker;
-import dev.lobbyhub.cluster.LobbyLink;
+import dev.lobbyhub.registry.LobbyLink;
 import dev.lobbyhub.cluster.NodeId;
 import dev.lobbyhub.cluster.NodeMembership;
 import dev.lobbyhub.cluster.Presence;
-import dev.lobbyhub.cluster.SeatEvents;
-import dev.lobbyhub.cluster.SeatStore;
+import dev.lobbyhub.registry.SeatEvents;
+import dev.lobbyhub.registry.SeatStore;
 import dev.lobbyhub.cluster.local.LocalBroker;
 import dev.lobbyhub.config.LobbyhubConfig;
 import dev.lobbyhub.metrics.BackplaneMeters;

@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
 import dev.lobbyhub.cluster.NodeMembership.Lease;
 import dev.lobbyhub.cluster.NodeMembership.LostSeat;
 import dev.lobbyhub.cluster.NodeMembership;
-import dev.lobbyhub.cluster.SeatStore;
+import dev.lobbyhub.registry.SeatStore;
 import dev.lobbyhub.config.LobbyhubConfig.OnDuplicate;
 import dev.lobbyhub.protocol.CloseCode;
 import dev.lobbyhub.protocol.LeaveReason;

@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 import dev.lobbyhub.cluster.Presence.LobbyCount;
 import dev.lobbyhub.cluster.Presence.Member;
 import dev.lobbyhub.cluster.Presence;
-import dev.lobbyhub.cluster.SeatStore;
+import dev.lobbyhub.registry.SeatStore;
 import dev.lobbyhub.config.LobbyhubConfig.OnDuplicate;
 import dev.lobbyhub.protocol.LeaveReason;
 import dev.lobbyhub.testing.Tokens;

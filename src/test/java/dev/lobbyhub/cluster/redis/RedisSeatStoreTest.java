@@ -13,10 +13,10 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import dev.lobbyhub.cluster.SeatStore.Claim;
-import dev.lobbyhub.cluster.SeatStore.Refused;
-import dev.lobbyhub.cluster.SeatStore.Seat;
-import dev.lobbyhub.cluster.SeatStore;
+import dev.lobbyhub.registry.SeatStore.Claim;
+import dev.lobbyhub.registry.SeatStore.Refused;
+import dev.lobbyhub.registry.SeatStore.Seat;
+import dev.lobbyhub.registry.SeatStore;
 import dev.lobbyhub.cluster.SeatStoreContract;
 import dev.lobbyhub.config.LobbyhubConfig.OnDuplicate;
 import dev.lobbyhub.protocol.CloseCode;

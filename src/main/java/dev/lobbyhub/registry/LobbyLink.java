@@ -1,4 +1,4 @@
-package dev.lobbyhub.cluster;
+package dev.lobbyhub.registry;
 
 /**
  * Carries what members send to the lobby's members on other nodes (SPEC §9). The sender's node

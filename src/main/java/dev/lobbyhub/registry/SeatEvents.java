@@ -1,4 +1,4 @@
-package dev.lobbyhub.cluster;
+package dev.lobbyhub.registry;
 
 import dev.lobbyhub.protocol.LeaveReason;
 
