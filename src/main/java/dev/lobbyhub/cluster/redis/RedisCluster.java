@@ -20,7 +20,6 @@ import dev.lobbyhub.cluster.BackplaneHealth;
 import dev.lobbyhub.cluster.Broker;
 import dev.lobbyhub.registry.LobbyLink;
 import dev.lobbyhub.cluster.NodeId;
-import dev.lobbyhub.cluster.NodeMembership;
 import dev.lobbyhub.cluster.Presence;
 import dev.lobbyhub.registry.SeatEvents;
 import dev.lobbyhub.registry.SeatStore;
@@ -370,7 +369,7 @@ public class RedisCluster implements BackplaneHealth {
         }
         membership.reap(REAP_BATCH).subscribe().with(lost -> {
             Map<String, Long> perNode = new TreeMap<>();
-            for (NodeMembership.LostSeat seat : lost) {
+            for (RedisNodeMembership.LostSeat seat : lost) {
                 perNode.merge(seat.nodeId(), 1L, Long::sum);
             }
             perNode.forEach((node, seats) -> LOG.warnf(
@@ -415,10 +414,10 @@ public class RedisCluster implements BackplaneHealth {
 
     private void renew() {
         membership.renew().subscribe().with(lease -> {
-            if (lease == NodeMembership.Lease.LOST || lease == NodeMembership.Lease.UNKNOWN) {
-                reconcileSoon(lease == NodeMembership.Lease.LOST ? "this node's lease ran out"
+            if (lease == RedisNodeMembership.Lease.LOST || lease == RedisNodeMembership.Lease.UNKNOWN) {
+                reconcileSoon(lease == RedisNodeMembership.Lease.LOST ? "this node's lease ran out"
                         : "Redis no longer knows this node (it lost its data)");
-            } else if (lease == NodeMembership.Lease.LATE) {
+            } else if (lease == RedisNodeMembership.Lease.LATE) {
                 LOG.warn("cluster: this node renewed its lease late (nothing was lost)");
             }
         }, failure -> LOG.debugf("cluster: renew failed: %s", failure));

@@ -4,17 +4,37 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
-import dev.lobbyhub.cluster.NodeMembership;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.redis.client.Redis;
 import io.vertx.mutiny.redis.client.Response;
 
 /**
- * {@link NodeMembership} on Redis: deadlines in a sorted set, on Redis's own clock ({@code TIME});
- * {@code renew.lua} never re-creates a node that was reaped, and {@code reap.lua} frees each seat
- * of an expired node in exactly one call and announces it on the lobby's channel.
+ * This node's place in the cluster (SPEC §9): a lease with a deadline on Redis's own clock
+ * ({@code TIME}), in a sorted set, renewed well inside {@code cluster.node-timeout}, and the reaping
+ * of nodes whose lease ran out. {@code renew.lua} never re-creates a node that was reaped, and
+ * {@code reap.lua} frees each seat of an expired node in exactly one call and announces it on the
+ * lobby's channel. A node whose lease was lost (it paused longer than the timeout, or Redis lost its
+ * data) must {@link #register} again and re-claim its open connections before it admits anyone new.
+ * A single node has no lease: there is no local counterpart.
  */
-public final class RedisNodeMembership implements NodeMembership {
+public final class RedisNodeMembership {
+
+    /** What a renewal found. */
+    public enum Lease {
+        /** Renewed in time. */
+        ACTIVE,
+        /** Renewed after its deadline, but nobody had freed any of its seats yet: nothing was lost. */
+        LATE,
+        /** Not renewed: the node was (being) reaped; its seats were freed: register and re-claim. */
+        LOST,
+        /** Redis has no record of the node (it lost its data): register and put every seat back. */
+        UNKNOWN
+    }
+
+    /** A seat freed because its node's lease ran out; its lobby hears {@code member_left} {@code node_lost} once. */
+    public record LostSeat(String lobby, String userId, String connectionId, String nodeId, long sequence) {
+    }
+
 
     private static final RedisScripts.Script REGISTER = RedisScripts.load("register");
     private static final RedisScripts.Script RENEW = RedisScripts.load("renew");
@@ -46,7 +66,7 @@ public final class RedisNodeMembership implements NodeMembership {
         return nodeId;
     }
 
-    @Override
+    /** Takes a lease for this node (at start, and after {@link Lease#LOST}). */
     public Uni<Void> register() {
         return scripts.call(REGISTER, PUBLISH, nodeId, leaseMillis, maxConnections, 0).replaceWithVoid();
     }
@@ -59,7 +79,6 @@ public final class RedisNodeMembership implements NodeMembership {
         return scripts.call(REGISTER, PUBLISH, nodeId, leaseMillis, maxConnections, 1).replaceWithVoid();
     }
 
-    @Override
     public Uni<Lease> renew() {
         return scripts.call(RENEW, nodeId, leaseMillis, maxConnections).map(reply -> switch (reply.get(0).toString()) {
             case "ok" -> Lease.ACTIVE;
@@ -69,12 +88,15 @@ public final class RedisNodeMembership implements NodeMembership {
         });
     }
 
-    @Override
+    /** A draining node's goodbye: frees whatever seat it still holds and removes its lease. */
     public Uni<Void> leave() {
         return scripts.call(LEAVE, PUBLISH, nodeId).replaceWithVoid();
     }
 
-    @Override
+    /**
+     * Frees up to {@code limit} seats of nodes whose lease ran out. Safe to run on every node at
+     * once and more than once: each seat is freed, and answered, by exactly one call.
+     */
     public Uni<List<LostSeat>> reap(int limit) {
         return scripts.call(REAP, PUBLISH, ANY_NODE, limit).map(reply -> {
             Response rows = reply.get(0);

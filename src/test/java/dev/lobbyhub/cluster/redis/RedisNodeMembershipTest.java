@@ -16,9 +16,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import dev.lobbyhub.cluster.NodeMembership.Lease;
-import dev.lobbyhub.cluster.NodeMembership.LostSeat;
-import dev.lobbyhub.cluster.NodeMembership;
+import dev.lobbyhub.cluster.redis.RedisNodeMembership.Lease;
+import dev.lobbyhub.cluster.redis.RedisNodeMembership.LostSeat;
 import dev.lobbyhub.registry.SeatStore;
 import dev.lobbyhub.config.LobbyhubConfig.OnDuplicate;
 import dev.lobbyhub.protocol.CloseCode;
