@@ -47,8 +47,8 @@ public class RedisUrlCheck implements ConfigSourceInterceptor {
             try {
                 new URI(trimmed);
             } catch (URISyntaxException e) {
-                // getReason() and the index only: getMessage() and getInput() quote the address, password and all.
-                return key + " (" + environmentName(key) + ") is not a URL: " + e.getReason() + " " + where(trimmed, e.getIndex())
+                // getReason() only: getMessage() and getInput() quote the address, password and all.
+                return key + " (" + environmentName(key) + ") is not a URL: " + e.getReason() + " " + where(trimmed)
                         + ". Write it as redis://[user:password@]host:port with any"
                         + " % @ / : ? # in the user name or password percent-encoded (%25 %40 %2F %3A %3F %23),"
                         + " or set the password in quarkus.redis.password (QUARKUS_REDIS_PASSWORD)";
@@ -57,21 +57,21 @@ public class RedisUrlCheck implements ConfigSourceInterceptor {
         return null;
     }
 
-    /** Where the address breaks: in its user info (not shown), or at an index of the address as {@link #redact} shows it. */
-    static String where(String address, int index) {
+    /**
+     * Where the address breaks, without its user info: "in the user name or password of …" when that part alone does
+     * not parse, else "in …". (The parser's own index is no help: for any fault in the authority it points at its start.)
+     */
+    static String where(String address) {
         int start = address.indexOf("//") + 2;
         int end = address.lastIndexOf('@');
-        if (index < 0) {
-            return "in " + redact(address);
+        if (start >= 2 && end >= start) {
+            try {
+                new URI("redis://" + address.substring(start, end) + "@host:1");
+            } catch (URISyntaxException inUserInfo) {
+                return "in the user name or password of " + redact(address);
+            }
         }
-        if (start < 2 || end < start) {
-            return "at index " + index + " of " + address;
-        }
-        if (index >= start && index <= end) {
-            return "in the user name or password of " + redact(address);
-        }
-        int shown = index < start ? index : index - (end + 1 - start) + HIDDEN.length();
-        return "at index " + shown + " of " + redact(address);
+        return "in " + redact(address);
     }
 
     /**
