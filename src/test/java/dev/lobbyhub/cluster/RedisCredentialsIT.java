@@ -66,7 +66,8 @@ class RedisCredentialsIT {
         try (RedisServer redis = RedisServer.withPassword("redis-password-for-the-it");
                 PackagedApp node = PackagedApp.start(clusterNode(redis.uri()))) {
             Awaitility.await().atMost(STARTUP).until(() -> node.output().contains(REFUSED + " (NOAUTH"));
-            assertEquals(503, readyStatus(node), node.output());
+            // The line comes before HTTP listens.
+            Awaitility.await().atMost(STARTUP).until(() -> readyStatus(node) == 503);
             try (TestSocket player = TestSocket.join(node.base(), Tokens.unique("auth"), Tokens.valid("player"))) {
                 player.expectRejected(1013, "backplane_unavailable");
             }
@@ -87,7 +88,8 @@ class RedisCredentialsIT {
             String address = "redis://:%s@127.0.0.1:" + redis.port();
             try (PackagedApp node = PackagedApp.start(clusterNode(address.formatted(wrong)))) {
                 Awaitility.await().atMost(STARTUP).until(() -> node.output().contains(REFUSED + " (WRONGPASS"));
-                assertEquals(503, readyStatus(node), node.output());
+                // The line comes before HTTP listens.
+                Awaitility.await().atMost(STARTUP).until(() -> readyStatus(node) == 503);
                 assertFalse(node.output().contains(wrong), node.output());
             }
             try (PackagedApp node = PackagedApp.start(clusterNode(address.formatted(password)))) {
