@@ -8,20 +8,24 @@ import java.util.Set;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import org.jose4j.jwa.AlgorithmConstraints;
+import org.jose4j.jws.JsonWebSignature;
 import org.jose4j.jwt.JwtClaims;
 import org.jose4j.jwt.MalformedClaimException;
 import org.jose4j.jwt.consumer.InvalidJwtException;
 import org.jose4j.jwt.consumer.JwtConsumer;
 import org.jose4j.jwt.consumer.JwtConsumerBuilder;
+import org.jose4j.jwt.consumer.JwtContext;
 
 import dev.lobbyhub.config.LobbyhubConfig;
 import dev.lobbyhub.config.VerificationKeys;
+import dev.lobbyhub.protocol.Utf8;
 import io.quarkus.runtime.Startup;
 
 /**
  * Verifies connection tokens: signature with the one configured key and algorithm (so neither
  * {@code alg: none} nor an algorithm swap is accepted), {@code exp} required and enforced,
- * {@code iss} when configured, then reads {@code sub}, {@code name} and {@code lobbies}. Built at
+ * {@code iss} when configured, then reads {@code sub}, {@code name} and {@code lobbies}, refusing a payload that is
+ * not UTF-8 and a {@code sub} or {@code name} with a lone surrogate (no UTF-8 form: two ids would be one in Redis). Built at
  * startup, where reading a PEM file may block, never lazily inside the first handshake on an event loop.
  */
 @ApplicationScoped
@@ -65,16 +69,25 @@ public class TokenVerifier {
         if (consumer == null) {
             throw new InvalidTokenException("no verification key configured");
         }
-        JwtClaims claims;
+        JwtContext context;
         try {
-            claims = consumer.processToClaims(token);
+            context = consumer.process(token);
         } catch (InvalidJwtException e) {
             throw new InvalidTokenException(describe(e));
         }
+        // RFC 7519: the claims are UTF-8. Decoded leniently, bytes that are not become U+FFFD, and the sub another user's.
+        if (!(context.getJoseObjects().get(0) instanceof JsonWebSignature jws) || !Utf8.isValid(jws.getUnverifiedPayloadBytes())) {
+            throw new InvalidTokenException("claims are not UTF-8");
+        }
+        JwtClaims claims = context.getJwtClaims();
         try {
             String userId = claims.getSubject();
             if (userId.isEmpty() || userId.length() > MAX_USER_ID_LENGTH) {
                 throw new InvalidTokenException("sub must be 1 to " + MAX_USER_ID_LENGTH + " characters");
+            }
+            if (!Utf8.isWellFormed(userId)) {
+                // An escaped lone surrogate ("\\ud800") is valid JSON, but no UTF-8 key can hold it: in Redis it would be "?".
+                throw new InvalidTokenException("sub is not well-formed Unicode (a lone surrogate)");
             }
             return new Identity(userId, name(claims), lobbies(claims));
         } catch (MalformedClaimException e) {
@@ -89,6 +102,10 @@ public class TokenVerifier {
         }
         if (!(name instanceof String text) || text.length() > MAX_NAME_LENGTH) {
             throw new InvalidTokenException("name must be a string of at most " + MAX_NAME_LENGTH + " characters");
+        }
+        if (!Utf8.isWellFormed(text)) {
+            // Refused like a bad sub rather than repaired: the issuer signed something other than what it meant.
+            throw new InvalidTokenException("name is not well-formed Unicode (a lone surrogate)");
         }
         return text;
     }

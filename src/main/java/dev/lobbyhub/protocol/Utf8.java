@@ -1,6 +1,11 @@
 package dev.lobbyhub.protocol;
 
-/** Byte counts of text as UTF-8, without encoding it. */
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+
+/** Byte counts and well-formedness of text as UTF-8, without encoding it. */
 public final class Utf8 {
 
     private Utf8() {
@@ -21,5 +26,33 @@ public final class Utf8 {
             }
         }
         return bytes;
+    }
+
+    /**
+     * Whether {@code text} has a UTF-8 form: every surrogate is half of a pair. A lone surrogate has none (an
+     * encoder writes "?" or U+FFFD for it), so two different ids could become one key in Redis.
+     */
+    public static boolean isWellFormed(CharSequence text) {
+        int length = text.length();
+        for (int i = 0; i < length; i++) {
+            char c = text.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < length && Character.isLowSurrogate(text.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Whether {@code bytes} are UTF-8: no invalid, overlong, truncated or surrogate sequence. */
+    public static boolean isValid(byte[] bytes) {
+        try {
+            StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes));
+            return true;
+        } catch (CharacterCodingException e) {
+            return false;
+        }
     }
 }

@@ -3,6 +3,7 @@ package dev.lobbyhub.admin;
 import static dev.lobbyhub.admin.AdminQueriesTest.admin;
 import static dev.lobbyhub.admin.AdminQueriesTest.error;
 import static dev.lobbyhub.admin.AdminQueriesTest.ok;
+import static io.restassured.RestAssured.given;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -91,5 +92,35 @@ class AdminUserIdPathsTest {
                 assertFalse(uri.contains("%") || uri.contains(DotSegmentUserIds.PLACEHOLDER), () -> "raw uri in " + sample);
             }
         });
+    }
+
+    /**
+     * No token's {@code sub} percent-encodes to bytes that are not UTF-8 (a lone surrogate is refused, §1), so such
+     * a path names nobody. It must not be decoded into replacement characters, or into "?", and reach the user who
+     * holds that well-formed id: it is a 400, whatever the method.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = { "%ED%A0%80", "%ED%B0%80", "a%FFb", "%C3", "%80", "%F0%9F%98", "%C0%BF" })
+    void idWhoseEncodingIsNotUtf8IsABadRequest(String encodedId) {
+        String lobby = Tokens.unique("ids");
+        String user = "/api/v1/users/" + encodedId;
+        try (TestSocket replacement = TestSocket.joinWelcomed(base, lobby, Tokens.valid("\ufffd"));
+                TestSocket question = TestSocket.joinWelcomed(base, lobby, Tokens.valid("?"))) {
+            replacement.expect("member_joined");
+            for (var answer : java.util.List.of(raw().get(user), raw().get(user + "/"),
+                    raw().contentType("application/json").body("{\"data\":\"hi\"}").post(user + "/messages"),
+                    raw().post(user + "/ping?timeout_ms=500"), raw().delete(user + "/connection"))) {
+                assertEquals("invalid_user_id", error(answer, 400).getString("error"));
+            }
+            assertEquals(2, ok(raw().contentType("application/json").body("{\"data\":\"hi\"}")
+                    .post("/api/v1/lobbies/" + lobby + "/messages")).getInteger("delivered"));
+            assertEquals("lobby_message", replacement.next().getString("type"), "nothing reached U+FFFD before");
+            assertEquals("lobby_message", question.next().getString("type"), "nothing reached ? before");
+        }
+    }
+
+    @org.junit.jupiter.api.Test
+    void badUserIdStillNeedsTheKey() {
+        assertEquals(401, given().urlEncodingEnabled(false).get("/api/v1/users/%ED%A0%80").statusCode());
     }
 }

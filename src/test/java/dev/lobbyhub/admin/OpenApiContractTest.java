@@ -147,6 +147,10 @@ public class OpenApiContractTest {
         }
         assertEquals(false, admin("get", "/api/v1/users/{id}", given(), "/api/v1/users/" + Tokens.unique("nobody"))
                 .jsonPath().getBoolean("connected"));
+        // Not UTF-8 (a lone surrogate): no user's id.
+        assertEquals(400, admin("get", "/api/v1/users/{id}", given(), "/api/v1/users/%ED%A0%80").statusCode());
+        assertEquals(400, admin("delete", "/api/v1/users/{id}/connection", given(), "/api/v1/users/%ED%A0%80/connection")
+                .statusCode());
     }
 
     @Test

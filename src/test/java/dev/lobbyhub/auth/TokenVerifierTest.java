@@ -24,6 +24,8 @@ import org.jose4j.keys.HmacKey;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import dev.lobbyhub.config.LobbyhubConfig;
 import dev.lobbyhub.testing.Tokens;
@@ -279,6 +281,55 @@ class TokenVerifierTest {
     @Test
     void subLongerThan128CharactersIsRejected() {
         String token = Tokens.hs256(SECRET, claims -> claims.setSubject("u".repeat(129)));
+
+        assertThrows(InvalidTokenException.class, () -> hs256Verifier().verify(token));
+    }
+
+    /**
+     * A {@code sub} that is not well-formed UTF-16 has no UTF-8 form: Redis would store the lone surrogate as
+     * "?", so U+D800 and "?" would be one user in cluster mode. Such a token is refused, wherever the
+     * unpaired surrogate sits.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = { "\\ud800", "\\udc00", "a\\ud800", "\\ud800b", "\\udc00\\ud800", "\\ud83d\\ud83d", "x\\udfff" })
+    void subWithALoneSurrogateIsRejected(String escapedSub) {
+        String token = Tokens.hs256Json(SECRET, "{\"sub\":\"" + escapedSub + "\"}");
+
+        InvalidTokenException e = assertThrows(InvalidTokenException.class, () -> hs256Verifier().verify(token));
+        assertTrue(e.getMessage().contains("sub"), e.getMessage());
+    }
+
+    @Test
+    void subWithSurrogatePairsAndTheReplacementCharacterIsAccepted() throws Exception {
+        TokenVerifier verifier = hs256Verifier();
+
+        assertEquals("\ud83d\ude00", verifier.verify(Tokens.hs256Json(SECRET, "{\"sub\":\"\\ud83d\\ude00\"}")).userId());
+        assertEquals("?", verifier.verify(Tokens.hs256Json(SECRET, "{\"sub\":\"?\"}")).userId());
+        assertEquals("\ufffd", verifier.verify(Tokens.hs256Json(SECRET, "{\"sub\":\"\\ufffd\"}")).userId());
+    }
+
+    @Test
+    void nameWithALoneSurrogateIsRejected() {
+        String token = Tokens.hs256Json(SECRET, "{\"sub\":\"alice\",\"name\":\"Al\\ud800ice\"}");
+
+        InvalidTokenException e = assertThrows(InvalidTokenException.class, () -> hs256Verifier().verify(token));
+        assertTrue(e.getMessage().contains("name"), e.getMessage());
+    }
+
+    @Test
+    void payloadThatIsNotUtf8IsRejected() {
+        // ED A0 80 is how CESU-8 would write U+D800; a UTF-8 decoder turns it into replacement characters,
+        // which would make the sub a well-formed string of U+FFFD that a real user may hold.
+        byte[] payload = ("{\"exp\":" + (System.currentTimeMillis() / 1000 + 3600) + ",\"sub\":\"\u0001\"}")
+                .getBytes(StandardCharsets.UTF_8);
+        int at = new String(payload, StandardCharsets.ISO_8859_1).indexOf('\u0001');
+        byte[] invalid = new byte[payload.length + 2];
+        System.arraycopy(payload, 0, invalid, 0, at);
+        invalid[at] = (byte) 0xED;
+        invalid[at + 1] = (byte) 0xA0;
+        invalid[at + 2] = (byte) 0x80;
+        System.arraycopy(payload, at + 1, invalid, at + 3, payload.length - at - 1);
+        String token = Tokens.hs256Bytes(SECRET, invalid);
 
         assertThrows(InvalidTokenException.class, () -> hs256Verifier().verify(token));
     }

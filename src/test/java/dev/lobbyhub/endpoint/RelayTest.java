@@ -149,6 +149,28 @@ public class RelayTest {
         }
     }
 
+    /**
+     * No user's id holds a lone surrogate (the token is refused, §1), so a direct message to one is for nobody. In
+     * cluster mode it must not reach the user whose id is the same text with "?" in its place: that is what the
+     * surrogate becomes in UTF-8, as it crosses Redis.
+     */
+    @Test
+    void directMessageToALoneSurrogateIsUserNotFoundAndReachesNobody() {
+        String lobby = Tokens.unique("lobby");
+        String alice = Tokens.unique("alice");
+        String prefix = Tokens.unique("q");
+        try (TestSocket a = TestSocket.joinWelcomed(base, lobby, Tokens.valid(alice));
+                TestSocket q = TestSocket.joinWelcomed(base, lobby, Tokens.valid(prefix + "?"))) {
+            a.expect("member_joined");
+            a.send("{\"type\":\"direct_message\",\"to\":\"" + prefix + "\\ud800\",\"data\":\"psst\",\"id\":7}");
+            JsonObject error = a.expect("error");
+            assertEquals("user_not_found", error.getString("code"), error::encode);
+            assertEquals(7, error.getInteger("ref"));
+            sendFence(a);
+            expectFence(q, alice);
+        }
+    }
+
     @Test
     void directMessageToNobodyIsUserNotFound() {
         try (TestSocket a = TestSocket.joinWelcomed(base, Tokens.unique("lobby"), Tokens.valid(Tokens.unique("a")))) {

@@ -5,6 +5,8 @@ import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import org.awaitility.Awaitility;
@@ -33,13 +35,42 @@ public final class RedisServer implements AutoCloseable {
 
     /** Starts an empty server on this port, e.g. the port of one that was just killed. */
     public static RedisServer start(int port) throws IOException {
+        return start(port, List.of());
+    }
+
+    /** Starts an empty server that wants this password (AUTH, or the user info of a redis:// URL). */
+    public static RedisServer withPassword(String password) throws IOException {
+        return start(PackagedApp.freePort(), List.of("--requirepass", password));
+    }
+
+    /**
+     * Starts an empty server that speaks TLS only, on a free port, with this certificate and key; clients need no
+     * certificate of their own. {@link #port()} is the TLS port.
+     */
+    public static RedisServer withTls(Path certificate, Path key, Path caCertificate) throws IOException {
+        return start(PackagedApp.freePort(), List.of("--port", "0", "--tls-auth-clients", "no",
+                "--tls-cert-file", certificate.toString(), "--tls-key-file", key.toString(),
+                "--tls-ca-cert-file", caCertificate.toString()), true);
+    }
+
+    /** Starts an empty server on this port with these arguments added (a later {@code --port} wins). */
+    public static RedisServer start(int port, List<String> arguments) throws IOException {
+        return start(port, arguments, false);
+    }
+
+    private static RedisServer start(int port, List<String> arguments, boolean tls) throws IOException {
         boolean installed = Files.isExecutable(Path.of(BINARY));
         if (!installed && Boolean.getBoolean("redis.tests.required")) {
             throw new IllegalStateException("Redis tests need " + BINARY + ": apt-get install redis-server");
         }
         Assumptions.assumeTrue(installed, "no redis-server: apt-get install redis-server to run the Redis tests");
-        Process process = new ProcessBuilder(BINARY, "--port", Integer.toString(port), "--bind", "127.0.0.1",
-                "--save", "", "--appendonly", "no", "--daemonize", "no")
+        List<String> command = new ArrayList<>(List.of(BINARY, "--port", Integer.toString(port), "--bind", "127.0.0.1",
+                "--save", "", "--appendonly", "no", "--daemonize", "no"));
+        if (tls) {
+            command.addAll(List.of("--tls-port", Integer.toString(port)));
+        }
+        command.addAll(arguments);
+        Process process = new ProcessBuilder(command)
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         RedisServer server = new RedisServer(process, port);
         try {

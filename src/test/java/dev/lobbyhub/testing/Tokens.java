@@ -49,8 +49,36 @@ public final class Tokens {
         claims.setExpirationTimeMinutesInTheFuture(60);
         claims.setIssuedAtToNow();
         edit.accept(claims);
+        return signPayload(key, algorithm, claims.toJson());
+    }
+
+    /**
+     * An HS256 token whose claims are this JSON text as written, plus a valid {@code exp}: for claims a
+     * {@link JwtClaims} cannot write, such as the escape <code>"\\ud800"</code> (a lone surrogate), which
+     * no UTF-8 payload can carry as a character.
+     */
+    public static String hs256Json(String secret, String claimsJson) {
+        String withExp = "{\"exp\":" + (System.currentTimeMillis() / 1000 + 3600) + ","
+                + claimsJson.strip().substring(1);
+        return signPayload(new HmacKey(secret.getBytes(StandardCharsets.UTF_8)), AlgorithmIdentifiers.HMAC_SHA256, withExp);
+    }
+
+    /** An HS256 token over exactly these payload bytes, valid UTF-8 or not. */
+    public static String hs256Bytes(String secret, byte[] payload) {
         JsonWebSignature jws = new JsonWebSignature();
-        jws.setPayload(claims.toJson());
+        jws.setPayloadBytes(payload);
+        jws.setAlgorithmHeaderValue(AlgorithmIdentifiers.HMAC_SHA256);
+        jws.setKey(new HmacKey(secret.getBytes(StandardCharsets.UTF_8)));
+        try {
+            return jws.getCompactSerialization();
+        } catch (JoseException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static String signPayload(Key key, String algorithm, String payload) {
+        JsonWebSignature jws = new JsonWebSignature();
+        jws.setPayload(payload);
         jws.setAlgorithmHeaderValue(algorithm);
         jws.setKey(key);
         if (AlgorithmIdentifiers.NONE.equals(algorithm)) {

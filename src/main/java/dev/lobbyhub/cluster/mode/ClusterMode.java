@@ -1,5 +1,7 @@
 package dev.lobbyhub.cluster.mode;
 
+import java.time.Duration;
+
 import jakarta.annotation.Priority;
 import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.inject.Instance;
@@ -20,6 +22,8 @@ import dev.lobbyhub.registry.ConnectionRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.mutiny.Uni;
+import io.vertx.core.Vertx;
+import io.vertx.mutiny.redis.client.Redis;
 
 /**
  * Picks the implementations of the cluster seam at startup from {@code lobbyhub.cluster.enabled}:
@@ -30,16 +34,25 @@ import io.smallrye.mutiny.Uni;
 public class ClusterMode {
 
     private final boolean enabled;
+    private final Duration redisTimeout;
+    private RedisAuthWatch authWatch;
 
     ClusterMode(LobbyhubConfig config) {
         this.enabled = config.cluster().enabled();
+        this.redisTimeout = config.cluster().redisTimeout();
     }
 
-    /** After the configuration check (default priority), so a bad setting stops startup with its one line first. */
+    /**
+     * After the configuration check (default priority), so a bad setting stops startup with its one line first. A Redis
+     * that refuses this node's credentials is named in one line, and the cluster starts once it accepts them
+     * ({@link RedisAuthWatch}).
+     */
     void onStart(@Observes @Priority(Interceptor.Priority.APPLICATION + 900) StartupEvent event,
-            Instance<RedisCluster> cluster) {
+            Instance<RedisCluster> cluster, Instance<Redis> redis, Vertx vertx) {
         if (enabled) {
-            cluster.get().start();
+            RedisCluster started = cluster.get();
+            authWatch = new RedisAuthWatch(redis.get(), vertx, redisTimeout, started::start, started::isUp);
+            authWatch.start();
         }
     }
 
@@ -47,6 +60,9 @@ public class ClusterMode {
     void onStop(@Observes @Priority(Interceptor.Priority.APPLICATION + 1000) ShutdownEvent event,
             Instance<RedisCluster> cluster) {
         if (enabled) {
+            if (authWatch != null) {
+                authWatch.stop();
+            }
             cluster.get().leave();
         }
     }
