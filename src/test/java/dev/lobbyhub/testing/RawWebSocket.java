@@ -71,6 +71,54 @@ public final class RawWebSocket implements AutoCloseable {
         return raw;
     }
 
+    /**
+     * A handshake written up to its last line end and held there: the server has the whole request but
+     * its end, so {@link #fire()} starts the connection with nothing left to send but two bytes, at the
+     * moment a test chooses (the client's own connect and write times are out of the race).
+     */
+    public static final class Primed implements AutoCloseable {
+        private final RawWebSocket raw;
+
+        private Primed(RawWebSocket raw) {
+            this.raw = raw;
+        }
+
+        /** Ends the request and waits for the upgrade; fails unless the server answers 101. */
+        public RawWebSocket fire() throws IOException {
+            raw.out.write("\r\n".getBytes(StandardCharsets.US_ASCII));
+            raw.out.flush();
+            String head = readHead(raw.in);
+            if (!head.startsWith("HTTP/1.1 101")) {
+                raw.close();
+                throw new IOException("no upgrade: " + head);
+            }
+            return raw;
+        }
+
+        @Override
+        public void close() {
+            raw.close();
+        }
+    }
+
+    /** Connects and writes the handshake for {@code pathAndQuery} but its final line end; see {@link Primed}. */
+    public static Primed prime(URI base, String pathAndQuery) throws IOException {
+        Socket socket = new Socket(base.getHost(), base.getPort());
+        socket.setSoTimeout((int) TestSocket.WAIT.toMillis());
+        socket.setTcpNoDelay(true);
+        RawWebSocket raw = new RawWebSocket(socket);
+        byte[] nonce = new byte[16];
+        ThreadLocalRandom.current().nextBytes(nonce);
+        String request = "GET " + pathAndQuery + " HTTP/1.1\r\n"
+                + "Host: " + base.getHost() + ":" + base.getPort() + "\r\n"
+                + "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+                + "Sec-WebSocket-Key: " + Base64.getEncoder().encodeToString(nonce) + "\r\n"
+                + "Sec-WebSocket-Version: 13\r\n";
+        raw.out.write(request.getBytes(StandardCharsets.US_ASCII));
+        raw.out.flush();
+        return new Primed(raw);
+    }
+
     /** Reads an HTTP response head, up to the blank line. */
     static String readHead(InputStream in) throws IOException {
         ByteArrayOutputStream head = new ByteArrayOutputStream();

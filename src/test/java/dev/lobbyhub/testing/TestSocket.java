@@ -180,6 +180,27 @@ public final class TestSocket implements AutoCloseable {
         lastSend = lastSend.thenCompose(ignored -> socket.sendBinary(ByteBuffer.wrap(data), true));
     }
 
+    /** Waits until every send given so far has been handed to the network; fails after {@link #WAIT}. */
+    public void awaitSent() {
+        CompletableFuture<?> last;
+        synchronized (this) {
+            last = lastSend;
+        }
+        try {
+            last.get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException | ExecutionException | TimeoutException e) {
+            throw new AssertionError("sends not written within " + WAIT, e);
+        }
+    }
+
+    /**
+     * Sends a close frame with 1000 right behind every send given before it (the client leaves as soon
+     * as its last message is out), without waiting for anything.
+     */
+    public synchronized void closeAfterSends() {
+        lastSend = lastSend.thenCompose(ignored -> socket.sendClose(WebSocket.NORMAL_CLOSURE, ""));
+    }
+
     /** The next frame, whatever it is; fails after {@link #WAIT}. */
     public JsonObject next() {
         try {
