@@ -29,7 +29,8 @@ import io.netty.util.ReferenceCountUtil;
  * Left to Vert.x, such a failure closes the TCP connection without a close frame and the client
  * sees 1006. Here the close frame is written, the connection closed after it, and the session told
  * at once, on this event loop, so its lobby hears {@code member_left} {@code error} before the
- * connection's end could be taken for a plain leave. The decision uses the decoder's typed close
+ * connection's end could be taken for a plain leave; the session's own close, through Vert.x,
+ * follows later and {@link CloseFrameGate} drops it. The decision uses the decoder's typed close
  * status, never an exception's text.
  */
 final class FrameGuard extends ChannelInboundHandlerAdapter {

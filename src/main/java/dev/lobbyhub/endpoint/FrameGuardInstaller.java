@@ -13,8 +13,9 @@ import io.vertx.core.net.impl.ConnectionBase;
 
 /**
  * Puts a {@link FrameGuard} into every connection before it is upgraded, so that no frame reaches
- * Vert.x unchecked, and leaves it in the connection's user data for {@code @OnOpen}. Never refuses
- * an upgrade: rejections happen after it, where a browser can read their code.
+ * Vert.x unchecked, and leaves it in the connection's user data for {@code @OnOpen}; and a
+ * {@link CloseFrameGate} in front of it, so that the guard's close and Vert.x's cannot both go out.
+ * Never refuses an upgrade: rejections happen after it, where a browser can read their code.
  */
 @ApplicationScoped
 public class FrameGuardInstaller implements HttpUpgradeCheck {
@@ -33,6 +34,7 @@ public class FrameGuardInstaller implements HttpUpgradeCheck {
     public Uni<CheckResult> perform(HttpUpgradeContext context) {
         HttpConnection connection = context.httpRequest().connection();
         if (connection instanceof ConnectionBase base) {
+            CloseFrameGate.install(base.channel().pipeline());
             context.userData().put(GUARD, FrameGuard.install(base.channel().pipeline(), maxMessageBytes));
         } else {
             LOG.debugf("no frame guard for %s", connection == null ? null : connection.getClass().getName());

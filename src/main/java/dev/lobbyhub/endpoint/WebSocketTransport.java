@@ -222,7 +222,8 @@ final class WebSocketTransport implements Transport, Handler<Void> {
 
     private void closeSocket(CloseCode code) {
         if (connection.isClosed()) {
-            // The client left, or FrameGuard closed it, first: nothing to send (and no warning to log).
+            // The client left first: nothing to send (and no warning to log). Vert.x does not know of a
+            // close FrameGuard sent; CloseFrameGate drops the second one.
             return;
         }
         connection.close(new CloseReason(code.code(), code.reason())).subscribe().with(

@@ -135,32 +135,49 @@ public final class RawWebSocket implements AutoCloseable {
     }
 
     /** Writes one masked frame, as a client must. */
-    public synchronized void sendFrame(boolean fin, int rsv, int opcode, byte[] payload) throws IOException {
+    public void sendFrame(boolean fin, int rsv, int opcode, byte[] payload) throws IOException {
+        sendFrame(fin, rsv, opcode, payload, true);
+    }
+
+    /** Writes one frame; {@code masked} false breaks RFC 6455 §5.1 (a client must mask). */
+    public synchronized void sendFrame(boolean fin, int rsv, int opcode, byte[] payload, boolean masked)
+            throws IOException {
         ByteArrayOutputStream frame = new ByteArrayOutputStream(payload.length + 14);
         frame.write((fin ? 0x80 : 0) | (rsv & 0x7) << 4 | opcode);
+        int maskBit = masked ? 0x80 : 0;
         if (payload.length < 126) {
-            frame.write(0x80 | payload.length);
+            frame.write(maskBit | payload.length);
         } else if (payload.length < 65536) {
-            frame.write(0x80 | 126);
+            frame.write(maskBit | 126);
             frame.write(payload.length >>> 8);
             frame.write(payload.length & 0xff);
         } else {
-            frame.write(0x80 | 127);
+            frame.write(maskBit | 127);
             long length = payload.length;
             for (int shift = 56; shift >= 0; shift -= 8) {
                 frame.write((int) (length >>> shift) & 0xff);
             }
         }
         byte[] mask = new byte[4];
-        ThreadLocalRandom.current().nextBytes(mask);
-        frame.write(mask);
-        byte[] masked = new byte[payload.length];
-        for (int i = 0; i < payload.length; i++) {
-            masked[i] = (byte) (payload[i] ^ mask[i & 3]);
+        if (masked) {
+            ThreadLocalRandom.current().nextBytes(mask);
+            frame.write(mask);
         }
-        frame.write(masked);
+        for (int i = 0; i < payload.length; i++) {
+            frame.write(payload[i] ^ mask[i & 3]);
+        }
         out.write(frame.toByteArray());
         out.flush();
+    }
+
+    /** Starts the closing handshake from the client's side, with this code and reason. */
+    public void sendClose(int code, String reason) throws IOException {
+        byte[] text = reason.getBytes(StandardCharsets.UTF_8);
+        byte[] payload = new byte[2 + text.length];
+        payload[0] = (byte) (code >>> 8);
+        payload[1] = (byte) code;
+        System.arraycopy(text, 0, payload, 2, text.length);
+        sendFrame(true, 0, CLOSE, payload);
     }
 
     public void sendText(String text) throws IOException {
