@@ -121,6 +121,15 @@ final class WebSocketTransport implements Transport, Handler<Void> {
         }
     }
 
+    @Override
+    public void afterInbound(Runnable action) {
+        if (context == null) {
+            action.run();
+        } else {
+            context.runOnContext(ignored -> action.run());
+        }
+    }
+
     private void scheduleDrain() {
         if (drainScheduled.compareAndSet(false, true)) {
             if (context == null) {

@@ -241,7 +241,8 @@ public class ConnectionRegistry {
         }
         session.transport().close(code);
         if (sharedSeats != null) {
-            releaseShared(session, code.leaveReason());
+            // After a message being relayed now from the connection's thread: its publish goes first.
+            session.transport().afterInbound(() -> releaseShared(session, code.leaveReason()));
             return true;
         }
         boolean removed;

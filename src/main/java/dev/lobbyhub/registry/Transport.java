@@ -12,6 +12,14 @@ public interface Transport {
     void close(CloseCode code);
 
     /**
+     * Runs {@code action} once the inbound frame being handled now, if any, is done: on the
+     * connection's own thread, after what it has queued there. A transport without one runs it at once.
+     */
+    default void afterInbound(Runnable action) {
+        action.run();
+    }
+
+    /**
      * Whether frames have been waiting for the client while it accepted no bytes, for at least
      * {@code timeoutNanos}, as seen by successive calls (one caller at a time: the health sweep).
      * A transport that cannot tell never stalls.
