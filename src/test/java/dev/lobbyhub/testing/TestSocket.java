@@ -217,7 +217,12 @@ public final class TestSocket implements AutoCloseable {
 
     /** The next frame, or null when the connection closes before one arrives; fails after {@link #WAIT}. */
     public JsonObject nextOrClose() {
-        long deadline = System.nanoTime() + WAIT.toNanos();
+        return nextOrClose(WAIT);
+    }
+
+    /** As {@link #nextOrClose()}, waiting up to {@code wait}. */
+    public JsonObject nextOrClose(Duration wait) {
+        long deadline = System.nanoTime() + wait.toNanos();
         try {
             while (System.nanoTime() < deadline) {
                 JsonObject message = received.poll(20, TimeUnit.MILLISECONDS);
