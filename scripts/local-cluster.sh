@@ -2,6 +2,8 @@
 # Starts a local lobbyhub cluster: one redis-server and two nodes (8080 and 8081) built with the dev
 # profile (dev signing secret, /dev/token, demo page, admin key dev-admin-key). Open
 # http://localhost:8080/ and http://localhost:8081/ in two tabs, same lobby: one lobby, two nodes.
+# Everything listens on 127.0.0.1 only, as ./mvnw quarkus:dev listens on localhost: the dev tokens and the fixed
+# admin key must not be reachable from other machines.
 # Ctrl-C stops everything. Needs redis-server (Debian/Ubuntu: sudo apt-get install redis-server).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -32,7 +34,7 @@ pids+=($!)
 
 for i in "${!PORTS[@]}"; do
   port="${PORTS[$i]}"
-  HOSTNAME="local-$port" QUARKUS_HTTP_PORT="$port" \
+  HOSTNAME="local-$port" QUARKUS_HTTP_HOST=127.0.0.1 QUARKUS_HTTP_PORT="$port" \
     LOBBYHUB_CLUSTER_ENABLED=true QUARKUS_REDIS_HOSTS="redis://127.0.0.1:$REDIS_PORT" \
     java -Dquarkus.profile=dev -jar target/local-cluster/quarkus-run.jar > "$logs/node-$port.log" 2>&1 &
   pids+=($!)
@@ -40,10 +42,10 @@ done
 
 for port in "${PORTS[@]}"; do
   for _ in $(seq 1 120); do
-    curl -fs "http://localhost:$port/q/health/ready" > /dev/null 2>&1 && break
+    curl -fs "http://127.0.0.1:$port/q/health/ready" > /dev/null 2>&1 && break
     sleep 0.5
   done
-  if curl -fs "http://localhost:$port/q/health/ready" > /dev/null 2>&1; then
+  if curl -fs "http://127.0.0.1:$port/q/health/ready" > /dev/null 2>&1; then
     echo "node ready: http://localhost:$port/   (log: $logs/node-$port.log)"
   else
     echo "node on $port did not become ready; see $logs/node-$port.log" >&2

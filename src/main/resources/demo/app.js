@@ -10,6 +10,7 @@ const colorOf = (id) => colors[[...String(id)].reduce((h, c) => (h * 31 + c.char
 const COLOR = /^#[0-9a-f]{6}$/i;
 const CELLS = 100;
 const DEV_ADMIN_KEY = 'dev-admin-key';
+const TOKEN_KEY = 'lobbyhub-demo-token';
 
 /** What each close means to a player; whether the client retries comes from the client library itself. */
 const meaning = {
@@ -66,18 +67,42 @@ async function devToken(user) {
   return (await answer.json()).token;
 }
 
-function pageUrl(user, lobby, token) {
-  const query = new URLSearchParams({ user, lobby });
-  if (token) query.set('token', token);
-  return `/?${query}`;
+/** The page's address for a player and a lobby. Never with a token: an address ends up in history, screenshots and shared links. */
+function pageUrl(user, lobby) {
+  return `/?${new URLSearchParams({ user, lobby })}`;
+}
+
+/**
+ * A given token is kept for reloads in sessionStorage: this tab only (and a tab it opens), gone when it closes.
+ * Without storage (disabled by the browser) a reload asks for the token again.
+ */
+function rememberToken(user, lobby, token) {
+  try {
+    if (token) sessionStorage.setItem(TOKEN_KEY, JSON.stringify({ user, lobby, token }));
+    else sessionStorage.removeItem(TOKEN_KEY);
+  } catch (e) {
+    // no storage: nothing to keep
+  }
+}
+
+/** The token kept for this player and lobby, or '' (then dev tokens are asked for). */
+function rememberedToken(user, lobby) {
+  try {
+    const kept = JSON.parse(sessionStorage.getItem(TOKEN_KEY) || 'null');
+    return kept && kept.user === user && kept.lobby === lobby && typeof kept.token === 'string' ? kept.token : '';
+  } catch (e) {
+    return '';
+  }
 }
 
 function start(user, lobby, token) {
   $('join').classList.add('hidden');
   $('game').classList.remove('hidden');
   $('who').textContent = `${user} in ${lobby}`;
-  // A given token stays in the address: a reload or a new tab needs it where there are no dev tokens.
-  $('replace').href = pageUrl(user, lobby, token);
+  // A reload or a new tab needs the token where there are no dev tokens: it is kept in sessionStorage, and the
+  // address (which may have brought it) is replaced by one without it.
+  rememberToken(user, lobby, token);
+  $('replace').href = pageUrl(user, lobby);
   history.replaceState(null, '', $('replace').href);
 
   const client = new LobbyClient({ lobby, token: token ? () => token : () => devToken(user) });
@@ -242,4 +267,12 @@ $('join-form').addEventListener('submit', (e) => {
   e.preventDefault();
   start($('join-user').value.trim(), $('join-lobby').value.trim(), $('join-token').value.trim());
 });
-if (params.get('user') && params.get('lobby')) start(params.get('user'), params.get('lobby'), params.get('token') || '');
+if (params.get('user') && params.get('lobby')) {
+  start(params.get('user'), params.get('lobby'), params.get('token') || rememberedToken(params.get('user'), params.get('lobby')));
+} else if (params.has('token')) {
+  // Not enough to join: the token goes into the form, and out of the address.
+  $('join-token').value = params.get('token');
+  params.delete('token');
+  const rest = params.toString();
+  history.replaceState(null, '', rest ? `/?${rest}` : '/');
+}

@@ -3,6 +3,7 @@ package dev.lobbyhub.browser;
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.allOf;
 import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.not;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -24,7 +25,8 @@ import io.vertx.core.json.JsonObject;
 
 /**
  * Another member of the lobby sends script in every field the demo page shows: nothing runs, the text is shown
- * as text, and the page's Content-Security-Policy would have stopped the old {@code innerHTML} rendering.
+ * as text, and the page's Content-Security-Policy would have stopped the old {@code innerHTML} rendering. A token
+ * given in the address does not stay there.
  */
 @QuarkusTest
 class DemoPageSafetyTest {
@@ -120,6 +122,57 @@ class DemoPageSafetyTest {
             assertEquals(false, page.script(check, "room 42"));
             assertEquals(false, page.script(check, "räum"));
             assertEquals(false, page.script(check, "a".repeat(65)));
+        }
+    }
+
+    /**
+     * A production token given in the address (as a game links to the page) leaves it at once, so it is not kept in
+     * history, screenshots or shared links; the tab keeps it, so a reload and "Open me in a new tab" still connect.
+     * The token's user differs from the page's {@code user}: a dev token would connect as the latter.
+     */
+    @Test
+    void tokenLeavesTheAddressAndAReloadStillConnects() {
+        String lobby = Tokens.unique("token");
+        String user = Tokens.unique("page");
+        String holder = Tokens.unique("holder");
+        String token = Tokens.valid(holder);
+        String address = base + "?user=" + user + "&lobby=" + lobby;
+        try (Browser page = Browser.open()) {
+            page.get(address + "&token=" + token).awaitState("open");
+            page.awaitText(By.id("members"), holder + " (you)");
+            assertEquals(address, page.script("return location.href;"));
+            assertFalse(((String) page.script("return document.getElementById('replace').href;")).contains(token));
+
+            page.driver().navigate().refresh();
+            page.awaitState("open");
+            page.awaitText(By.id("members"), holder + " (you)");
+            assertEquals(address, page.script("return location.href;"));
+            given().header("Authorization", "Bearer test-admin-key").get("/api/v1/users/" + holder)
+                    .then().statusCode(200).body("connected", equalTo(true), "lobby", equalTo(lobby));
+            given().header("Authorization", "Bearer test-admin-key").get("/api/v1/users/" + user)
+                    .then().statusCode(200).body("connected", equalTo(false));
+
+            // "Open me in a new tab": the new tab connects with the same token and replaces this one.
+            String first = page.driver().getWindowHandle();
+            page.driver().findElement(By.id("replace")).click();
+            page.await(d -> d.getWindowHandles().size() == 2);
+            String second = page.driver().getWindowHandles().stream().filter(h -> !h.equals(first)).findFirst().orElseThrow();
+            page.driver().switchTo().window(second);
+            page.awaitState("open");
+            page.awaitText(By.id("members"), holder + " (you)");
+            assertEquals(address, page.script("return location.href;"));
+            page.driver().switchTo().window(first);
+            page.awaitText(By.id("state"), "4005 replaced");
+        }
+    }
+
+    @Test
+    void tokenWithoutALobbyGoesIntoTheFormNotTheAddress() {
+        try (Browser page = Browser.open()) {
+            page.get(base + "?token=not-even-a-jwt");
+            page.await(d -> d.findElement(By.id("join-form")).isDisplayed());
+            assertEquals(base.toString(), page.script("return location.href;"));
+            assertEquals("not-even-a-jwt", page.script("return document.getElementById('join-token').value;"));
         }
     }
 
