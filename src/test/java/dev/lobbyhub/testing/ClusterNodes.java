@@ -12,6 +12,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 
@@ -19,6 +21,9 @@ import org.awaitility.Awaitility;
 import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.TestWatcher;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
 
 /**
  * A cluster as an operator runs it (SPEC §9): one real {@code redis-server} on a free port and N
@@ -29,6 +34,10 @@ import org.junit.jupiter.api.extension.TestWatcher;
  *
  * <p>Each node's {@code node_id} is its {@code HOSTNAME} plus a suffix new at every start, so a test
  * compares ids with {@code startsWith(hostname(i))}, or asks the node itself ({@link #nodeId(int)}).
+ *
+ * <p>A node built {@link Builder#proxied(int) proxied} reaches Redis only through its own
+ * {@link RedisProxy} ({@link #proxy(int)}), so a test can cut that node's Redis connections alone
+ * (black-hole them, drop them) while Redis and the other nodes go on.
  */
 public final class ClusterNodes implements AutoCloseable {
 
@@ -47,6 +56,7 @@ public final class ClusterNodes implements AutoCloseable {
     /** Earlier processes of restarted nodes, each with its hostname, for their output and their cleanup. */
     private final List<Map.Entry<String, PackagedApp>> retired = new ArrayList<>();
     private final Map<Integer, String> nodeIds = new ConcurrentHashMap<>();
+    private final Map<Integer, RedisProxy> proxies = new HashMap<>();
     private final AdminHttp admin = new AdminHttp(API_KEY);
     private RedisServer redis;
 
@@ -62,6 +72,7 @@ public final class ClusterNodes implements AutoCloseable {
         private int size = 3;
         private final Map<String, String> environment = new LinkedHashMap<>();
         private final Map<Integer, Map<String, String>> nodeEnvironment = new HashMap<>();
+        private final Set<Integer> proxied = new TreeSet<>();
 
         private Builder() {
         }
@@ -97,16 +108,36 @@ public final class ClusterNodes implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Node {@code index} reaches Redis through its own {@link RedisProxy} ({@link ClusterNodes#proxy(int)}):
+         * its {@code QUARKUS_REDIS_HOSTS} names the proxy, which forwards to the cluster's Redis port (also to
+         * a Redis started again there).
+         */
+        public Builder proxied(int index) {
+            if (index < 0) {
+                throw new IllegalArgumentException("no node " + index);
+            }
+            proxied.add(index);
+            return this;
+        }
+
         /** Starts Redis and the nodes and waits until every node is ready; on failure, stops all it started. */
         public ClusterNodes start() throws IOException {
             ClusterNodes cluster = new ClusterNodes();
             try {
                 cluster.redis = RedisServer.start();
+                for (int index : proxied) {
+                    if (index >= size) {
+                        throw new IllegalArgumentException("proxied(" + index + ") of " + size + " nodes");
+                    }
+                    cluster.proxies.put(index, RedisProxy.start(cluster.redis.port()));
+                }
                 for (int i = 0; i < size; i++) {
                     String hostname = "node-" + (char) ('a' + i);
                     Map<String, String> env = new LinkedHashMap<>();
                     env.put("LOBBYHUB_CLUSTER_ENABLED", "true");
-                    env.put("QUARKUS_REDIS_HOSTS", cluster.redis.uri());
+                    env.put("QUARKUS_REDIS_HOSTS", cluster.proxies.containsKey(i) ? cluster.proxies.get(i).uri()
+                            : cluster.redis.uri());
                     env.put("LOBBYHUB_AUTH_JWT_SECRET", Tokens.TEST_SECRET);
                     env.put("LOBBYHUB_API_KEY", API_KEY);
                     env.put("HOSTNAME", hostname);
@@ -240,6 +271,63 @@ public final class ClusterNodes implements AutoCloseable {
         }
     }
 
+    /**
+     * Node {@code index}'s {@code /q/health/ready} answer, whatever its status: {@code status} (200 or 503) and
+     * the {@code data} of its {@code connections} check ({@code connections}, {@code max_connections}, …).
+     */
+    public Readiness readiness(int index) {
+        HttpRequest request = HttpRequest.newBuilder(base(index).resolve("q/health/ready"))
+                .timeout(Duration.ofSeconds(5)).header("Accept", "application/json").GET().build();
+        HttpResponse<String> response = send(request, "readiness of " + hostname(index));
+        JsonObject body = new JsonObject(response.body());
+        JsonArray checks = body.getJsonArray("checks", new JsonArray());
+        for (int i = 0; i < checks.size(); i++) {
+            JsonObject data = checks.getJsonObject(i).getJsonObject("data");
+            if (data != null && data.containsKey("connections")) {
+                return new Readiness(response.statusCode(), data);
+            }
+        }
+        throw new AssertionError(hostname(index) + " readiness has no connections data: " + response.body());
+    }
+
+    /** One answer of {@code /q/health/ready}. */
+    public record Readiness(int status, JsonObject data) {
+        /** The {@code connections} of the data: this node's own count of open connections. */
+        public int connections() {
+            return data.getInteger("connections");
+        }
+    }
+
+    /**
+     * The value of an untagged meter of node {@code index}, as {@code /q/metrics} (Prometheus text) shows it,
+     * e.g. {@code lobbyhub_connections_active}; fails when the node does not show it.
+     */
+    public double metric(int index, String name) {
+        HttpRequest request = HttpRequest.newBuilder(base(index).resolve("q/metrics"))
+                .timeout(Duration.ofSeconds(5)).header("Accept", "text/plain").GET().build();
+        HttpResponse<String> response = send(request, "metrics of " + hostname(index));
+        if (response.statusCode() != 200) {
+            throw new AssertionError(hostname(index) + " /q/metrics answered " + response.statusCode());
+        }
+        for (String line : response.body().split("\n")) {
+            if (line.startsWith(name + " ") || line.startsWith(name + "{")) {
+                return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            }
+        }
+        throw new AssertionError(hostname(index) + " shows no " + name);
+    }
+
+    private static HttpResponse<String> send(HttpRequest request, String what) {
+        try {
+            return HTTP.send(request, HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new AssertionError(what + " failed", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+
     public int size() {
         return nodes.size();
     }
@@ -260,6 +348,15 @@ public final class ClusterNodes implements AutoCloseable {
 
     public RedisServer redis() {
         return redis;
+    }
+
+    /** The {@link RedisProxy} in front of node {@code index}'s Redis connections; fails when it has none. */
+    public RedisProxy proxy(int index) {
+        RedisProxy proxy = proxies.get(index);
+        if (proxy == null) {
+            throw new IllegalStateException(hostname(index) + " was not built proxied(" + index + ")");
+        }
+        return proxy;
     }
 
     /** The admin API client, with this cluster's key. */
@@ -321,8 +418,8 @@ public final class ClusterNodes implements AutoCloseable {
     }
 
     /**
-     * Kills every node (SIGKILL, by PID; a stopped one is continued first) and waits for it, then stops
-     * Redis. Safe to call twice.
+     * Kills every node (SIGKILL, by PID; a stopped one is continued first) and waits for it, then closes
+     * the proxies and stops Redis. Safe to call twice.
      */
     @Override
     public void close() {
@@ -353,6 +450,9 @@ public final class ClusterNodes implements AutoCloseable {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
+        }
+        for (RedisProxy proxy : proxies.values()) {
+            proxy.close();
         }
         if (redis != null) {
             redis.close();
