@@ -33,8 +33,9 @@ import io.vertx.core.json.JsonObject;
 
 /**
  * Issue 9's randomized fault test: a few hundred client actions (join, leave, reconnect elsewhere) over
- * three nodes while one node is killed and started again, Redis is frozen and thawed, and later killed and
- * replaced by an empty one. Afterwards the
+ * three nodes while one node is killed and started again, the nodes' Redis command connections and
+ * then their subscriptions are killed ({@code CLIENT KILL}) again and again, Redis is frozen and
+ * thawed, and later killed and replaced by an empty one. Afterwards the
  * presence every open client believes (its welcome, plus joins, minus leaves) equals the admin API's
  * lobby members on every node, equals the set of open connections, and no lobby is over
  * {@code max-per-lobby}; outside the Redis outages no lobby was ever over it.
@@ -54,6 +55,10 @@ class ClusterFaultRandomIT {
     private static final int THAW_AT = FREEZE_AT + 25;
     private static final int REDIS_KILL_AT = 4 * ACTIONS / 5;
     private static final int REDIS_START_AT = REDIS_KILL_AT + 15;
+    /** Windows of steps during which every third step kills the nodes' Redis connections of one kind. */
+    private static final int NORMAL_KILLS_FROM = ACTIONS / 10;
+    private static final int PUBSUB_KILLS_FROM = RESTART_AT + ACTIONS / 10;
+    private static final int KILL_WINDOW = 12;
     private static final Duration SETTLED_WITHIN = Duration.ofSeconds(30);
 
     private static ClusterNodes cluster;
@@ -173,6 +178,8 @@ class ClusterFaultRandomIT {
                     cluster.startRedis();
                     redisDown = false;
                 }
+                killConnections(step, NORMAL_KILLS_FROM, "normal");
+                killConnections(step, PUBSUB_KILLS_FROM, "pubsub");
                 double roll = random.nextDouble();
                 List<Client> open = clients.stream().filter(c -> !c.socket.isClosed()).toList();
                 if (roll < 0.55 || open.isEmpty()) {
@@ -258,6 +265,18 @@ class ClusterFaultRandomIT {
     }
 
     /** Opens a connection; true when welcomed. A refusal must be one a client can meet under these faults. */
+    /**
+     * {@code CLIENT KILL TYPE <type>} every third step of a window: the nodes' command connections
+     * ({@code normal}) or their subscriptions ({@code pubsub}) die while clients come and go. No
+     * outage for the limits: admission stays atomic through it.
+     */
+    private void killConnections(int step, int from, String type) {
+        if (step >= from && step < from + KILL_WINDOW && (step - from) % 3 == 0) {
+            long killed = cluster.redis().killClients(type);
+            trace.add(step + ": CLIENT KILL TYPE " + type + " (" + killed + " connections)");
+        }
+    }
+
     private boolean join(int step, String user, String lobby, int index) {
         String what = step + ": join " + user + "@" + lobby + "@" + cluster.hostname(index);
         TestSocket socket;

@@ -40,16 +40,17 @@ import io.vertx.mutiny.redis.client.Request;
 import io.vertx.mutiny.redis.client.Response;
 
 /**
- * This node in cluster mode (SPEC §9): its Redis connections (a pool for reads, one pinned
- * connection for seat changes and publishes, one subscriber), its lease, and the pieces built on
- * them. Created only when {@code lobbyhub.cluster.enabled=true}.
+ * This node in cluster mode (SPEC §9): its two Redis connections (one for every command, in the
+ * order given, and one subscriber), its lease, and the pieces built on them. Created only when
+ * {@code lobbyhub.cluster.enabled=true}.
  *
  * <p>
- * Once a second it proves the subscription alive with a probe through Redis, reaps the seats of
- * nodes whose lease ran out, and leaves lobbies it no longer hosts; every
- * {@code node-timeout / 3} it renews its lease; every {@code ping-interval} it writes its members'
- * round-trip times. It is up, and admits, while it is connected, registered and the last probe
- * came back.
+ * Once a second it proves both connections alive with a probe through Redis (a probe that does
+ * not come back has both replaced), retries the releases that did not get through, reaps the seats
+ * of nodes whose lease ran out, and leaves lobbies it no longer hosts; every
+ * {@code node-timeout / 3} it renews its lease and frees any seat Redis lists for it without a
+ * connection; every {@code ping-interval} it writes its members' round-trip times. It is up, and
+ * admits, while it is connected, registered and the last probe came back.
  */
 @Singleton
 @Typed(RedisCluster.class)
