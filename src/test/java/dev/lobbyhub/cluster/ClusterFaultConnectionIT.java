@@ -23,6 +23,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -59,7 +60,11 @@ import io.vertx.core.json.JsonObject;
  * <p>Every case starts on a clean cluster: every node ready, no connection counted anywhere. A case that
  * leaves it dirty (ghost seats, phantom sessions, a node that does not get ready again) is reported on
  * standard output, and both nodes are restarted before the next case, so that each case tests its own
- * rule and not an earlier case's leftovers.
+ * rule and not an earlier case's leftovers. The figures each case measured are printed with its letter
+ * ({@code a.} … {@code g.}).
+ *
+ * <p>Run alone: {@code ./mvnw -B -ntp verify -Dit.test=ClusterFaultConnectionIT -Dtest=none
+ * -Dsurefire.failIfNoSpecifiedTests=false -Dcluster.tests.skip=true}.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ClusterFaultConnectionIT {
@@ -212,10 +217,49 @@ class ClusterFaultConnectionIT {
         return socket;
     }
 
+    /** A connection's first answer: its socket, and either its {@code welcome} or how it was refused. */
+    private record Admission(TestSocket socket, JsonObject welcome, TestSocket.Close refusal) {
+    }
+
+    /**
+     * Connects; a refusal with 1013 {@code backplane_unavailable} (the node is reconciling with Redis, which is
+     * not what the calling case is about) is retried once the node is ready again, for up to
+     * {@link #RECOVERED_WITHIN}, with a line on standard output. Any other refusal is returned.
+     */
+    private Admission admit(int index, String lobby, String user) {
+        return admit(index, lobby, user, RECOVERED_WITHIN);
+    }
+
+    /** As {@link #admit(int, String, String)}, retrying 1013 for up to {@code within}. */
+    private Admission admit(int index, String lobby, String user, Duration within) {
+        long until = deadline(within);
+        int refusals = 0;
+        while (true) {
+            TestSocket socket = join(index, lobby, user);
+            JsonObject first = socket.nextOrClose();
+            if (first != null) {
+                return new Admission(socket, first, null);
+            }
+            TestSocket.Close close = socket.awaitClose();
+            if (!close.equals(new TestSocket.Close(1013, "backplane_unavailable")) || System.nanoTime() > until) {
+                return new Admission(socket, null, close);
+            }
+            if (refusals++ == 0) {
+                System.out.println("  " + user + " refused 1013 by " + cluster.hostname(index) + " (readiness "
+                        + cluster.readyStatus(index) + "); trying again for up to " + within.toSeconds() + " s");
+            }
+            awaitStatus(index, 200, RECOVERED_WITHIN);
+            pause(Duration.ofMillis(300));
+        }
+    }
+
+    /** Connects (see {@link #admit}) and checks that the first frame is the welcome. */
     private TestSocket joinWelcomed(int index, String lobby, String user) {
-        TestSocket socket = join(index, lobby, user);
-        socket.expect("welcome");
-        return socket;
+        Admission admission = admit(index, lobby, user);
+        assertTrue(admission.welcome() != null, () -> user + " refused by " + cluster.hostname(index) + ": "
+                + admission.refusal());
+        assertEquals("welcome", admission.welcome().getString("type"), admission.welcome()::encode);
+        return admission.socket();
     }
 
     private static void awaitJoins(TestSocket watcher, String... users) {
@@ -339,19 +383,35 @@ class ClusterFaultConnectionIT {
         System.out.println("a. " + waited + " ms after the last close: " + ghosts.size() + " of " + users.size()
                 + " closed users still connected: true; stats total_connections " + total + " (0 sockets open)");
 
+        List<String> broken = new ArrayList<>();
+        List<String> stillConnected = ghosts;
+        int totalNow = total;
+        if (!stillConnected.isEmpty()) {
+            broken.add(stillConnected.size() + " closed users still answer connected: true " + waited
+                    + " ms after the last close (node-timeout " + NODE_TIMEOUT.toMillis() + " ms): " + stillConnected);
+        }
+        if (totalNow != 0) {
+            broken.add("stats total_connections " + totalNow + " with no socket open");
+        }
         // A newcomer sees no closed user, and every lobby admits as many newcomers as it lost members.
-        assertTrue(awaitStatus(PROXIED, 200, RECOVERED_WITHIN) && awaitStatus(OTHER, 200, RECOVERED_WITHIN),
-                "both nodes ready after the kills");
-        int refused = 0;
+        if (!(awaitStatus(PROXIED, 200, RECOVERED_WITHIN) && awaitStatus(OTHER, 200, RECOVERED_WITHIN))) {
+            broken.add("not both nodes ready " + RECOVERED_WITHIN.toSeconds() + " s after the kills (readiness "
+                    + cluster.readyStatus(PROXIED) + ", " + cluster.readyStatus(OTHER) + "); newcomers not tried");
+            System.out.println("a. " + broken.get(broken.size() - 1));
+            fail(String.join("\n", broken));
+        }
+        List<String> refused = new ArrayList<>();
         Set<String> ghostsListed = new LinkedHashSet<>();
+        // 1013 refusals are retried, all newcomers sharing 10 s for it.
+        long retriesUntil = deadline(Duration.ofSeconds(10));
         for (String code : codes) {
             for (int m = 0; m < MAX_PER_LOBBY; m++) {
-                TestSocket newcomer = join(m % 2 == 0 ? PROXIED : OTHER, code, Tokens.unique("new"));
-                JsonObject first = newcomer.nextOrClose();
+                int index = m % 2 == 0 ? PROXIED : OTHER;
+                Duration retries = Duration.ofNanos(Math.max(0, retriesUntil - System.nanoTime()));
+                Admission newcomer = admit(index, code, Tokens.unique("new"), retries);
+                JsonObject first = newcomer.welcome();
                 if (first == null) {
-                    refused++;
-                    TestSocket.Close close = newcomer.awaitClose();
-                    assertEquals(new TestSocket.Close(4002, "lobby_full"), close, "the only refusal here is a full lobby");
+                    refused.add(cluster.hostname(index) + " " + newcomer.refusal().code() + " " + newcomer.refusal().reason());
                     continue;
                 }
                 assertEquals("welcome", first.getString("type"), first::encode);
@@ -362,15 +422,17 @@ class ClusterFaultConnectionIT {
                 }
             }
         }
-        System.out.println("a. newcomers: " + refused + " of " + users.size() + " refused 4002 lobby_full; "
+        Map<String, Long> refusals = new TreeMap<>();
+        refused.forEach(r -> refusals.merge(r, 1L, Long::sum));
+        System.out.println("a. newcomers: " + refused.size() + " of " + users.size() + " refused " + refusals + "; "
                 + ghostsListed.size() + " closed users listed in their welcome.members");
-        List<String> stillConnected = ghosts;
-        int totalNow = total;
-        assertTrue(stillConnected.isEmpty(), () -> stillConnected.size() + " closed users still answer connected: true "
-                + waited + " ms after the last close (node-timeout " + NODE_TIMEOUT.toMillis() + " ms): " + stillConnected);
-        assertEquals(0, totalNow, "stats total_connections with no socket open");
-        assertTrue(ghostsListed.isEmpty(), () -> "newcomers' welcome.members list closed users: " + ghostsListed);
-        assertEquals(0, refused, "newcomers refused 4002 by lobbies whose members all closed");
+        if (!ghostsListed.isEmpty()) {
+            broken.add("newcomers' welcome.members list " + ghostsListed.size() + " closed users: " + ghostsListed);
+        }
+        if (!refused.isEmpty()) {
+            broken.add("newcomers refused by lobbies whose members all closed: " + refusals);
+        }
+        assertTrue(broken.isEmpty(), () -> String.join("\n", broken));
     }
 
     // ---- c. no phantom sessions when the subscription dies during closes ----
@@ -652,24 +714,35 @@ class ClusterFaultConnectionIT {
     @Order(5)
     void aFreezeLongerThanNodeTimeoutLosesNobodyAndAnnouncesACloseAsLeft() throws Exception {
         String lobby = Tokens.unique("longfreeze");
-        String a0 = Tokens.unique("a0");
-        String b0 = Tokens.unique("b0");
-        String q0 = Tokens.unique("q0");
-        String a1 = Tokens.unique("a1");
-        String b1 = Tokens.unique("b1");
-        TestSocket sa0 = joinWelcomed(PROXIED, lobby, a0);
-        TestSocket sb0 = joinWelcomed(PROXIED, lobby, b0);
-        TestSocket sq0 = joinWelcomed(PROXIED, lobby, q0);
-        TestSocket sa1 = joinWelcomed(OTHER, lobby, a1);
-        TestSocket sb1 = joinWelcomed(OTHER, lobby, b1);
-        awaitJoins(sa0, b0, q0, a1, b1);
-        awaitJoins(sb0, q0, a1, b1);
-        awaitJoins(sa1, b1);
         Map<String, TestSocket> stayers = new LinkedHashMap<>();
-        stayers.put(a0, sa0);
-        stayers.put(b0, sb0);
-        stayers.put(a1, sa1);
-        stayers.put(b1, sb1);
+        for (String name : List.of("a0", "b0", "a1", "b1")) {
+            String id = Tokens.unique(name);
+            TestSocket socket = joinWelcomed(name.endsWith("0") ? PROXIED : OTHER, lobby, id);
+            for (TestSocket earlier : stayers.values()) {
+                awaitJoins(earlier, id);
+            }
+            stayers.put(name, socket);
+        }
+        // Which node's queued commands Redis runs first after a thaw varies: a few rounds make a lost
+        // member likely to show when the rule is broken.
+        int rounds = 3;
+        for (int round = 1; round <= rounds; round++) {
+            freezeRound(round, lobby, stayers);
+        }
+    }
+
+    /**
+     * One freeze of 2 × node-timeout + 1 s, during which a member of node-a leaves normally; afterwards every
+     * member who stayed hears of that leave (as {@code left}) and of nothing else but the fences.
+     */
+    private void freezeRound(int round, String lobby, Map<String, TestSocket> stayers) throws Exception {
+        String q0 = Tokens.unique("q0");
+        TestSocket sq0 = joinWelcomed(PROXIED, lobby, q0);
+        for (TestSocket stayer : stayers.values()) {
+            awaitJoins(stayer, q0);
+        }
+        Map<String, String> names = new LinkedHashMap<>();
+        names.put(q0, "q0");
 
         Duration freeze = NODE_TIMEOUT.multipliedBy(2).plusSeconds(1);
         cluster.redis().freeze();
@@ -683,47 +756,49 @@ class ClusterFaultConnectionIT {
         } finally {
             cluster.redis().thaw();
         }
-        System.out.println("f. Redis frozen " + millisSince(frozenAt) + " ms (node-timeout " + NODE_TIMEOUT.toMillis() + " ms)");
+        long frozeFor = millisSince(frozenAt);
         boolean ready0 = awaitStatus(PROXIED, 200, RECOVERED_WITHIN);
         boolean ready1 = awaitStatus(OTHER, 200, RECOVERED_WITHIN);
 
         // Each member who stayed sends one message; every other one must get them all.
-        Map<String, String> fences = new LinkedHashMap<>();
-        stayers.forEach((user, socket) -> {
-            String data = Tokens.unique("fence-" + user);
-            fences.put(user, data);
+        Map<String, String> fenceOf = new LinkedHashMap<>();
+        stayers.forEach((name, socket) -> {
+            String data = Tokens.unique("fence-" + name);
+            fenceOf.put(data, name);
             socket.send(Frames.lobbyMessage(data));
         });
         Map<String, List<String>> presence = new LinkedHashMap<>();
         List<String> closed = new ArrayList<>();
-        stayers.forEach((user, socket) -> {
+        stayers.forEach((name, socket) -> {
             List<String> seen = new ArrayList<>();
-            presence.put(user, seen);
-            Set<String> missing = new HashSet<>(fences.keySet());
-            missing.remove(user);
+            presence.put(name, seen);
+            Set<String> missing = new HashSet<>(fenceOf.values());
+            missing.remove(name);
             long until = deadline(TestSocket.WAIT.plusSeconds(10));
             while (!missing.isEmpty()) {
                 if (socket.isClosed() && socket.pending() == 0) {
-                    closed.add(user + " " + socket.awaitClose());
+                    closed.add(name + " " + socket.awaitClose());
                     break;
                 }
-                JsonObject frame = Frames.nextBefore(socket, until, user + ": fences from " + missing);
+                JsonObject frame = Frames.nextBefore(socket, until, name + ": fences from " + missing);
                 if (isPresence(frame)) {
-                    seen.add(frame.getString("type") + " " + name(frame.getString("user_id"), a0, b0, q0, a1, b1)
+                    String who = frame.getString("user_id");
+                    seen.add(frame.getString("type") + " " + names.getOrDefault(who, nameOf(who, stayers))
                             + (frame.containsKey("reason") ? " " + frame.getString("reason") : ""));
-                } else if (isChat(frame)) {
-                    missing.remove(frame.getString("from"));
+                } else if (isChat(frame) && fenceOf.containsKey(String.valueOf(frame.getValue("data")))) {
+                    missing.remove(fenceOf.get(String.valueOf(frame.getValue("data"))));
                 }
             }
         });
-        System.out.println("f. presence events seen by each member who stayed, up to the fences: " + presence
+        System.out.println("f. round " + round + ": Redis frozen " + frozeFor + " ms (node-timeout " + NODE_TIMEOUT.toMillis()
+                + " ms); presence events seen by each member who stayed, up to the fences: " + presence
                 + (closed.isEmpty() ? "" : "; closed: " + closed));
-        assertTrue(ready0 && ready1, "both nodes ready again after the thaw");
-        assertTrue(closed.isEmpty(), () -> "members who stayed were closed: " + closed);
+        assertTrue(ready0 && ready1, "round " + round + ": both nodes ready again after the thaw");
+        assertTrue(closed.isEmpty(), () -> "round " + round + ": members who stayed were closed: " + closed);
         for (Map.Entry<String, List<String>> seen : presence.entrySet()) {
             List<String> wrong = seen.getValue().stream().filter(event -> !event.equals("member_left q0 left")).toList();
-            assertTrue(wrong.isEmpty(), () -> seen.getKey() + " was told of members who stayed or a wrong reason: "
-                    + seen.getValue());
+            assertTrue(wrong.isEmpty(), () -> "round " + round + ": " + seen.getKey()
+                    + " was told of members who stayed, or a wrong reason: " + seen.getValue());
         }
         // q0's leave reaches everyone once, as left (it may come after the fences).
         for (Map.Entry<String, TestSocket> stayer : stayers.entrySet()) {
@@ -731,17 +806,16 @@ class ClusterFaultConnectionIT {
                 continue;
             }
             JsonObject leave = awaitFrame(stayer.getValue(), deadline(WITHIN_NODE_TIMEOUT), f -> isType(f, "member_left"),
-                    Frames::isChat, stayer.getKey() + ": member_left of q0");
-            assertEquals(Frames.left(q0, "left"), leave, stayer.getKey());
+                    Frames::isChat, "round " + round + ": " + stayer.getKey() + ": member_left of q0");
+            assertEquals(Frames.left(q0, "left"), leave, "round " + round + ": " + stayer.getKey());
         }
     }
 
-    /** A test's short name for a user id, for readable figures. */
-    private static String name(String user, String... ids) {
-        String[] names = {"a0", "b0", "q0", "a1", "b1"};
-        for (int i = 0; i < ids.length; i++) {
-            if (ids[i].equals(user)) {
-                return names[i];
+    /** The case's short name of a member's user id (the id starts with it), for readable figures. */
+    private static String nameOf(String user, Map<String, TestSocket> stayers) {
+        for (String name : stayers.keySet()) {
+            if (user.startsWith(name + "-")) {
+                return name;
             }
         }
         return user;
@@ -786,8 +860,10 @@ class ClusterFaultConnectionIT {
         Map<String, Set<String>> told = new LinkedHashMap<>();
         for (int index : List.of(PROXIED, OTHER)) {
             String user = Tokens.unique("n" + index);
-            TestSocket socket = join(index, lobby, user);
-            JsonObject welcome = socket.expect("welcome");
+            Admission admission = admit(index, lobby, user);
+            assertTrue(admission.welcome() != null, () -> user + " refused: " + admission.refusal());
+            TestSocket socket = admission.socket();
+            JsonObject welcome = admission.welcome();
             Set<String> known = new HashSet<>();
             welcome.getJsonArray("members").forEach(member -> known.add((String) member));
             newcomers.put(user, socket);
@@ -880,7 +956,8 @@ class ClusterFaultConnectionIT {
 
         // Admits, and lobby messages cross between the nodes both ways, old members and new.
         String n0 = Tokens.unique("n0");
-        TestSocket sn0 = joinWelcomed(PROXIED, lobby, n0);
+        TestSocket sn0 = TestSocket.joinWelcomed(node(PROXIED), lobby, Tokens.valid(n0));
+        sockets.add(sn0);
         awaitJoins(sp1, n0);
         Predicate<JsonObject> skip = f -> isChat(f) || isPresence(f);
         for (TestSocket[] pair : new TestSocket[][] {{sp0, sp1}, {sp1, sp0}, {sn0, sp1}, {sp1, sn0}}) {
