@@ -247,6 +247,25 @@ public final class ClusterNodes implements AutoCloseable {
         awaitReady(index);
     }
 
+    /**
+     * Kills every node and starts each again at once (new JVMs, same environments and ports, so new
+     * {@code node_id}s), then waits until all are ready: quicker than {@link #restart(int)} one by one.
+     */
+    public void restartAll() throws IOException, InterruptedException {
+        for (int i = 0; i < nodes.size(); i++) {
+            PackagedApp old = nodes.get(i);
+            if (old.isAlive()) {
+                kill(i);
+            }
+            retired.add(Map.entry(hostnames.get(i), old));
+            nodeIds.remove(i);
+        }
+        for (int i = 0; i < nodes.size(); i++) {
+            nodes.set(i, PackagedApp.start(environments.get(i), nodes.get(i).port()));
+        }
+        awaitAllReady();
+    }
+
     /** {@code kill -9} Redis: every key is lost. The nodes keep running. */
     public void killRedis() throws InterruptedException {
         redis.kill();

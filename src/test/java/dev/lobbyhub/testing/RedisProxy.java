@@ -162,6 +162,10 @@ public final class RedisProxy implements AutoCloseable {
 
     private void register(Link link) {
         links.add(link);
+        if (blackHoled) {
+            // blackHole() may have run between the accept and the add: it did not see this link.
+            link.dead = true;
+        }
         if (closed) {
             link.close(false);
             return;
