@@ -954,11 +954,14 @@ class ClusterFaultConnectionIT {
                 + (ready ? readyAfter + " ms" : "not within 30 s") + " after healing; allowed " + READY_AGAIN_WITHIN.toMillis());
         assertTrue(flaps.isEmpty(), () -> "readiness flapped after recovering: " + flaps);
 
-        // Admits, and lobby messages cross between the nodes both ways, old members and new.
+        // Admits, and lobby messages cross between the nodes both ways, old members and new. Cut off
+        // alone for longer than node-timeout (3 s here), node-a may have been reaped by node-b meanwhile,
+        // as SPEC §9 wants for a node the others cannot hear: then p1 saw p0 leave node_lost and come back.
         String n0 = Tokens.unique("n0");
         TestSocket sn0 = TestSocket.joinWelcomed(node(PROXIED), lobby, Tokens.valid(n0));
         sockets.add(sn0);
-        awaitJoins(sp1, n0);
+        awaitFrame(sp1, deadline(TestSocket.WAIT), Frames.joined(n0)::equals,
+                f -> isChat(f) || isPresence(f) && p0.equals(f.getString("user_id")), "member_joined " + n0);
         Predicate<JsonObject> skip = f -> isChat(f) || isPresence(f);
         for (TestSocket[] pair : new TestSocket[][] {{sp0, sp1}, {sp1, sp0}, {sn0, sp1}, {sp1, sn0}}) {
             String data = Tokens.unique("crossing");
