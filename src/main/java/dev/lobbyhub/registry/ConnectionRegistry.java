@@ -494,6 +494,11 @@ public class ConnectionRegistry {
         return taken;
     }
 
+    /** Cluster mode: whether this node's members were told already that this connection left. */
+    public boolean leaveToldHere(String connectionId) {
+        return announcedHere.containsKey(connectionId);
+    }
+
     /** Cluster mode: whether some seat's release did not reach the store yet. */
     public boolean hasUnreleased() {
         return !unreleased.isEmpty();

@@ -52,8 +52,11 @@ final class LobbyFeeds {
         private long sequence;
         /** Events that arrived before the members were read; null after. Guarded by {@code this}. */
         private List<JsonNode> early = new ArrayList<>();
-        /** Between the two passes of a resync: the connections here that may know who left meanwhile. */
-        private Set<String> toldBefore = Set.of();
+        /**
+         * Between the two passes of a resync after Redis lost its data: the connections here that may
+         * know who left meanwhile; null outside that time (then every member here may know).
+         */
+        private Set<String> toldBefore;
 
         Feed(String lobby) {
             this.lobby = lobby;
@@ -150,10 +153,11 @@ final class LobbyFeeds {
      * again (its subscription confirmed), reads each one's members and tells this node's members
      * what changed meanwhile, as if the changes had been seen: who joined, who was replaced, and
      * with {@code tellLeaves} who left ({@code member_left} {@code left}). Events that arrive
-     * meanwhile wait, and those newer than the members read follow. Leaves are told only in a second
-     * pass, once the other nodes had the time to put their members back, so that a member is not
-     * seen leaving and coming back; and only to the members that were here at the first pass (a
-     * member seated since never heard of the one who left).
+     * meanwhile wait, and those newer than the members read follow. When Redis kept its data, the
+     * lobby's members as read are the truth and leaves are told at once ({@code tellLeaves}). After
+     * Redis lost its data they are told only in a second pass, once the other nodes had the time to
+     * put their members back, so that a member is not seen leaving and coming back; and only to the
+     * members that were here at the first pass (a member seated since never heard of the one who left).
      */
     Uni<Void> resync(List<String> lobbiesHere, boolean tellLeaves) {
         List<Uni<Void>> all = new ArrayList<>();
@@ -191,8 +195,12 @@ final class LobbyFeeds {
             for (Response row : snapshot.get(1)) {
                 now.put(row.get(0).toString(), row.get(1).toString());
             }
+            Set<String> audience = null;
             if (!tellLeaves) {
                 feed.toldBefore = connectionsHere(feed.lobby);
+            } else {
+                // Admission waits for the resync, so whoever is here now was here before the outage.
+                audience = feed.toldBefore != null ? feed.toldBefore : connectionsHere(feed.lobby);
             }
             for (Map.Entry<String, String> known : List.copyOf(feed.members.entrySet())) {
                 String user = known.getKey();
@@ -203,7 +211,9 @@ final class LobbyFeeds {
                         continue;
                     }
                     feed.members.remove(user);
-                    tellLeft(feed, user);
+                    if (!registry.leaveToldHere(known.getValue())) {
+                        tellLeft(feed, user, audience); // a member of this node that left was told here as it closed
+                    }
                 } else if (!current.equals(known.getValue())) {
                     feed.members.put(user, current);
                     sessions.replaced(feed.lobby, user, known.getValue(), current, sequence);
@@ -215,7 +225,7 @@ final class LobbyFeeds {
                 }
             }
             if (tellLeaves) {
-                feed.toldBefore = Set.of();
+                feed.toldBefore = null;
             }
             feed.sequence = sequence;
             replayEarly(feed);
@@ -223,10 +233,10 @@ final class LobbyFeeds {
     }
 
     /** A member of another node that left while the events were lost: told to the members here that knew it. */
-    private void tellLeft(Feed feed, String user) {
+    private void tellLeft(Feed feed, String user, Set<String> audience) {
         String frame = ServerMessages.memberLeft(user, LeaveReason.LEFT.wire());
         for (Session member : registry.members(feed.lobby)) {
-            if (feed.toldBefore.contains(member.connectionId())) {
+            if (audience.contains(member.connectionId())) {
                 member.send(frame);
             }
         }

@@ -182,12 +182,13 @@ public class RedisCluster implements BackplaneHealth {
         long started = System.nanoTime();
         Set<String> peersBefore = knownPeers;
         int[] counts = new int[4]; // released, taken back, closed, lobbies
+        boolean[] dataLost = new boolean[1];
         return Uni.createFrom().deferred(this::freshConnections)
                 .chain(membership::renew)
                 .chain(lease -> switch (lease) {
                     case ACTIVE, LATE -> Uni.createFrom().item(false);
                     case LOST -> membership.register().replaceWith(false);
-                    case UNKNOWN -> membership.registerRestoring().replaceWith(true);
+                    case UNKNOWN -> membership.registerRestoring().invoke(() -> dataLost[0] = true).replaceWith(true);
                 })
                 .chain(restore -> releaseLeftovers(counts, true).chain(() -> takeBackSeats(restore, counts))
                         .chain(() -> restore ? restored().chain(() -> awaitPeers(peersBefore,
@@ -195,14 +196,15 @@ public class RedisCluster implements BackplaneHealth {
                 .chain(() -> {
                     List<String> lobbies = lobbiesToReread();
                     counts[3] = lobbies.size();
-                    return feeds.resync(lobbies, false);
+                    // With Redis's data kept, what it says now is the truth: leaves are told at once.
+                    return feeds.resync(lobbies, !dataLost[0]);
                 })
                 .onFailure().invoke(() -> connectionsSuspect = true)
                 .invoke(() -> {
                     needsReconcile = false;
                     probeAnswered = true;
                     registered = true;
-                    if (counts[3] > 0) {
+                    if (counts[3] > 0 && dataLost[0]) {
                         // Members that left during the outage, once the other nodes had a lease's time to come back.
                         vertx.setTimer(nodeTimeoutMillis, id -> {
                             if (isUp()) { // else another reconciliation is due, and schedules its own
