@@ -377,7 +377,8 @@ class ClusterFaultNodesIT {
 
         @Override
         public void close() throws InterruptedException {
-            timer.shutdownNow();
+            // shutdown, not shutdownNow: interrupting a sample in flight would fail it for nothing.
+            timer.shutdown();
             timer.awaitTermination(30, TimeUnit.SECONDS);
             if (failure != null) {
                 throw new AssertionError("sampling failed", failure);
