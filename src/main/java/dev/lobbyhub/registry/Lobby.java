@@ -3,14 +3,16 @@ package dev.lobbyhub.registry;
 import java.util.Arrays;
 
 /**
- * The members of one lobby. Changed only under the registry's lock; read without it through an
- * immutable array, so fan-out never locks and never sees a half-made change.
+ * The members of one lobby on this node. Changed only under the node's lock ({@link SessionIndex});
+ * read without it through an immutable array, so fan-out never locks and never sees a half-made
+ * change. Its presence frames wait in {@link #announcements} in the order its members changed.
  */
 final class Lobby {
 
     private static final Session[] EMPTY = new Session[0];
 
     final String code;
+    final PresenceAnnouncer.Queue announcements = new PresenceAnnouncer.Queue();
     private volatile Session[] members = EMPTY;
 
     Lobby(String code) {

@@ -13,9 +13,10 @@ import io.smallrye.mutiny.Uni;
 
 /**
  * {@link SeatStore} of a single node, in memory: the same rules as the Redis scripts, decided
- * under one lock, with the seat events handed to the listener inside it, so that a caller holding
+ * under one lock, with the seat events handed to a listener inside it, so that a caller holding
  * its own lock around {@link #claimNow} and {@link #releaseNow} sees each change and its events as
- * one step. There are no leases on one node: every node id is alive.
+ * one step (each call may name its own listener). There are no leases on one node: every node id
+ * is alive.
  */
 public final class LocalSeatStore implements SeatStore {
 
@@ -29,22 +30,28 @@ public final class LocalSeatStore implements SeatStore {
     private final Map<String, LinkedHashMap<String, String>> lobbies = new HashMap<>();
     private long sequence;
 
+    /** {@code events} hears the changes made through {@link #claim} and {@link #release}. */
     public LocalSeatStore(SeatEvents events) {
         this.events = events;
     }
 
+    /** For a caller that names the listener at each {@link #claimNow} and {@link #releaseNow}. */
+    public LocalSeatStore() {
+        this(null);
+    }
+
     @Override
     public Uni<Claim> claim(Seat seat, int maxPerLobby, OnDuplicate onDuplicate) {
-        return Uni.createFrom().item(() -> claimNow(seat, maxPerLobby, onDuplicate));
+        return Uni.createFrom().item(() -> claimNow(seat, maxPerLobby, onDuplicate, events));
     }
 
     @Override
     public Uni<Boolean> release(String connectionId, LeaveReason reason) {
-        return Uni.createFrom().item(() -> releaseNow(connectionId, reason));
+        return Uni.createFrom().item(() -> releaseNow(connectionId, reason, events));
     }
 
-    /** {@link #claim}, decided on the calling thread. */
-    public synchronized Claim claimNow(Seat seat, int maxPerLobby, OnDuplicate onDuplicate) {
+    /** {@link #claim}, decided on the calling thread; its seat events go to {@code events}. */
+    public synchronized Claim claimNow(Seat seat, int maxPerLobby, OnDuplicate onDuplicate, SeatEvents events) {
         String oldConnection = connectionOfUser.get(seat.userId());
         Holder old = oldConnection == null ? null : byConnection.get(oldConnection);
         if (old != null && onDuplicate == OnDuplicate.REJECT) {
@@ -80,8 +87,8 @@ public final class LocalSeatStore implements SeatStore {
                 System.currentTimeMillis());
     }
 
-    /** {@link #release}, decided on the calling thread. */
-    public synchronized boolean releaseNow(String connectionId, LeaveReason reason) {
+    /** {@link #release}, decided on the calling thread; its seat event goes to {@code events}. */
+    public synchronized boolean releaseNow(String connectionId, LeaveReason reason, SeatEvents events) {
         Holder holder = byConnection.remove(connectionId);
         if (holder == null) {
             return false;

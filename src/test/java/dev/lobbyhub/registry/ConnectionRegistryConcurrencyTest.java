@@ -123,7 +123,7 @@ class ConnectionRegistryConcurrencyTest {
                             String user = "user-" + random.nextInt(USERS);
                             String lobby = lobbies.get(random.nextInt(LOBBIES));
                             RecordingTransport transport = new RecordingTransport();
-                            Admission admission = registry.admit(new Identity(user, null, Optional.empty()), lobby,
+                            Admission admission = registry.localSeating().admit(new Identity(user, null, Optional.empty()), lobby,
                                     "c" + connectionIds.incrementAndGet(), transport);
                             if (admission instanceof Admission.Admitted ok) {
                                 admitted.add(ok.session());

@@ -29,7 +29,7 @@ import dev.lobbyhub.config.LobbyhubConfig.OnDuplicate;
 import dev.lobbyhub.metrics.LobbyhubMetrics;
 import dev.lobbyhub.metrics.MeterNames;
 import dev.lobbyhub.protocol.CloseCode;
-import dev.lobbyhub.registry.ConnectionRegistry.LobbySummary;
+import dev.lobbyhub.registry.SessionIndex.LobbySummary;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 
 class ConnectionRegistryTest {
@@ -294,7 +294,7 @@ class ConnectionRegistryTest {
         List<Session> reconnect = new ArrayList<>();
         RecordingTransport oldSocket = new RecordingTransport()
                 .onClose(code -> reconnect.add(join("bob", "lobby")));
-        Session old = ((Admission.Admitted) registry.admit(identity("bob"), "lobby", "c-old", oldSocket)).session();
+        Session old = ((Admission.Admitted) registry.localSeating().admit(identity("bob"), "lobby", "c-old", oldSocket)).session();
 
         assertTrue(registry.disconnect(old, CloseCode.KICKED));
 
@@ -403,7 +403,7 @@ class ConnectionRegistryTest {
             }
         });
         CompletableFuture<Admission> admission = CompletableFuture
-                .supplyAsync(() -> registry.admit(identity("ursula"), "lobby", "c-ursula", ursulasSocket));
+                .supplyAsync(() -> registry.localSeating().admit(identity("ursula"), "lobby", "c-ursula", ursulasSocket));
 
         assertTrue(welcomeBeingSent.await(10, TimeUnit.SECONDS));
         assertTrue(registry.disconnect(registry.findUser("ursula"), CloseCode.KICKED));
@@ -422,14 +422,41 @@ class ConnectionRegistryTest {
                 PING_MS, STALE_MS, MAX_BYTES), new LobbyhubMetrics(meters));
     }
 
+    @Test
+    void aSlowFanOutInOneLobbyDoesNotHoldUpAdmissionsToAnother() throws Exception {
+        CountDownLatch inFanOut = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        RecordingTransport slow = new RecordingTransport().onSend(text -> {
+            if (text.contains("member_joined")) {
+                inFanOut.countDown();
+                await(release);
+            }
+        });
+        Session alice = assertInstanceOf(Admission.Admitted.class, registry.localSeating().admit(identity("alice"), "busy",
+                "c-alice", slow)).session();
+        CompletableFuture<Session> bob = CompletableFuture.supplyAsync(() -> join("bob", "busy"));
+        try {
+            assertTrue(inFanOut.await(10, TimeUnit.SECONDS), "bob's member_joined reaches alice");
+            Session carol = join("carol", "quiet");
+            Session dave = join("dave", "quiet");
+            assertEquals(List.of("welcome", "member_joined"), types(carol), "admitted while the busy lobby's fan-out waits");
+            assertEquals(List.of("welcome"), types(dave));
+            assertFalse(bob.isDone(), "bob is welcomed only after his lobby heard of him");
+        } finally {
+            release.countDown();
+        }
+        assertEquals(List.of("welcome"), types(bob.get(10, TimeUnit.SECONDS)));
+        assertEquals(List.of("welcome", "member_joined"), types(alice));
+    }
+
     private Session join(String userId, String lobby) {
-        Admission admission = registry.admit(identity(userId), lobby, "c" + connectionIds.incrementAndGet(),
+        Admission admission = registry.localSeating().admit(identity(userId), lobby, "c" + connectionIds.incrementAndGet(),
                 new RecordingTransport());
         return assertInstanceOf(Admission.Admitted.class, admission, userId + " into " + lobby).session();
     }
 
     private CloseCode rejection(String userId, String lobby, RecordingTransport transport) {
-        Admission admission = registry.admit(identity(userId), lobby, "c" + connectionIds.incrementAndGet(),
+        Admission admission = registry.localSeating().admit(identity(userId), lobby, "c" + connectionIds.incrementAndGet(),
                 transport);
         return assertInstanceOf(Admission.Rejected.class, admission, userId + " into " + lobby).code();
     }

@@ -11,6 +11,7 @@ import dev.lobbyhub.cluster.NodeId;
 import dev.lobbyhub.cluster.Presence;
 import dev.lobbyhub.registry.ConnectionRegistry;
 import dev.lobbyhub.registry.Session;
+import dev.lobbyhub.registry.SessionIndex;
 import io.quarkus.arc.Unremovable;
 import io.smallrye.mutiny.Uni;
 
@@ -47,7 +48,7 @@ public class LocalPresence implements Presence {
     @Override
     public Uni<List<LobbyCount>> lobbies(String afterCode, int limit) {
         List<LobbyCount> page = new ArrayList<>();
-        for (ConnectionRegistry.LobbySummary lobby : registry.lobbies(afterCode, limit)) {
+        for (SessionIndex.LobbySummary lobby : registry.lobbies(afterCode, limit)) {
             page.add(new LobbyCount(lobby.code(), lobby.memberCount()));
         }
         return Uni.createFrom().item(page);

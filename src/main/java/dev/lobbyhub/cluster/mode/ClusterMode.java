@@ -74,7 +74,7 @@ public class ClusterMode {
             return cluster.get().admitter();
         }
         return (identity, lobby, connectionId, transport) -> Uni.createFrom()
-                .item(registry.admit(identity, lobby, connectionId, transport));
+                .item(registry.localSeating().admit(identity, lobby, connectionId, transport));
     }
 
     @Produces

@@ -17,6 +17,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.lobbyhub.registry.SeatEvents;
 import dev.lobbyhub.protocol.LeaveReason;
 import dev.lobbyhub.protocol.ServerMessages;
+import dev.lobbyhub.registry.ClusterSeating;
 import dev.lobbyhub.registry.ConnectionRegistry;
 import dev.lobbyhub.registry.Session;
 import io.smallrye.mutiny.Uni;
@@ -68,6 +69,7 @@ final class LobbyFeeds {
     private final String channelPrefix;
     private final SeatEvents sessions;
     private final ConnectionRegistry registry;
+    private final ClusterSeating seating;
     private final BiConsumer<String, Envelope> envelopes;
     private final String nodeId;
     /** How this node's envelopes begin (see {@link Envelope#originPrefix}). */
@@ -76,7 +78,7 @@ final class LobbyFeeds {
     private final Map<String, Feed> feeds = new ConcurrentHashMap<>();
 
     LobbyFeeds(RedisChannels channels, RedisScripts reads, String keyBase, SeatEvents sessions,
-            ConnectionRegistry registry, BiConsumer<String, Envelope> envelopes, String nodeId, Runnable ownSeatLost) {
+            ConnectionRegistry registry, ClusterSeating seating, BiConsumer<String, Envelope> envelopes, String nodeId, Runnable ownSeatLost) {
         this.nodeId = nodeId;
         this.ownOrigin = Envelope.originPrefix(nodeId);
         this.ownSeatLost = ownSeatLost;
@@ -85,6 +87,7 @@ final class LobbyFeeds {
         this.channelPrefix = keyBase + "ch:lobby:";
         this.sessions = sessions;
         this.registry = registry;
+        this.seating = seating;
         this.envelopes = envelopes;
     }
 
@@ -207,11 +210,11 @@ final class LobbyFeeds {
                 String current = now.get(user);
                 if (current == null) {
                     // A member of this node is not gone: it takes its seat back when this node reconciles.
-                    if (!tellLeaves || registry.holds(known.getValue())) {
+                    if (!tellLeaves || seating.holds(known.getValue())) {
                         continue;
                     }
                     feed.members.remove(user);
-                    if (!registry.leaveToldHere(known.getValue())) {
+                    if (!seating.leaveToldHere(known.getValue())) {
                         tellLeft(feed, user, audience); // a member of this node that left was told here as it closed
                     }
                 } else if (!current.equals(known.getValue())) {

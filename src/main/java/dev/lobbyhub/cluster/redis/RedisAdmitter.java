@@ -13,6 +13,7 @@ import dev.lobbyhub.protocol.CloseCode;
 import dev.lobbyhub.protocol.LeaveReason;
 import dev.lobbyhub.registry.Admission;
 import dev.lobbyhub.registry.Admitter;
+import dev.lobbyhub.registry.ClusterSeating;
 import dev.lobbyhub.registry.ConnectionRegistry;
 import dev.lobbyhub.registry.SeatLostException;
 import dev.lobbyhub.registry.Session;
@@ -33,6 +34,7 @@ final class RedisAdmitter implements Admitter {
     private static final Logger LOG = Logger.getLogger(RedisAdmitter.class);
 
     private final ConnectionRegistry registry;
+    private final ClusterSeating seating;
     private final LobbyFeeds feeds;
     private final SeatStore seats;
     private final RedisCluster cluster;
@@ -42,9 +44,10 @@ final class RedisAdmitter implements Admitter {
     private final OnDuplicate onDuplicate;
     private final Duration timeout;
 
-    RedisAdmitter(ConnectionRegistry registry, LobbyFeeds feeds, SeatStore seats, RedisCluster cluster,
+    RedisAdmitter(ConnectionRegistry registry, ClusterSeating seating, LobbyFeeds feeds, SeatStore seats, RedisCluster cluster,
             BackplaneMeters meters, String nodeId, Duration timeout) {
         this.registry = registry;
+        this.seating = seating;
         this.feeds = feeds;
         this.seats = seats;
         this.cluster = cluster;
@@ -57,13 +60,13 @@ final class RedisAdmitter implements Admitter {
 
     @Override
     public Uni<Admission> admit(Identity identity, String lobby, String connectionId, Transport transport) {
-        Admission reservation = registry.reserve(identity, lobby, connectionId, transport);
+        Admission reservation = seating.reserve(identity, lobby, connectionId, transport);
         if (reservation instanceof Admission.Rejected) {
             return Uni.createFrom().item(reservation);
         }
         Session session = ((Admission.Admitted) reservation).session();
         if (!cluster.admits()) {
-            registry.abandon(session);
+            seating.abandon(session);
             return Uni.createFrom().item(new Admission.Rejected(CloseCode.BACKPLANE_UNAVAILABLE));
         }
         long started = System.nanoTime();
@@ -72,32 +75,32 @@ final class RedisAdmitter implements Admitter {
                 .chain(claim -> {
                     meters.admissionRoundTrip(System.nanoTime() - started);
                     if (claim instanceof SeatStore.Refused refused) {
-                        registry.abandon(session);
+                        seating.abandon(session);
                         if (refused.code() == CloseCode.BACKPLANE_UNAVAILABLE) {
                             cluster.leaseLost();
                         }
                         return Uni.createFrom().item((Admission) new Admission.Rejected(refused.code()));
                     }
                     SeatStore.Seated seated = (SeatStore.Seated) claim;
-                    return Uni.createFrom().completionStage(registry.whenSeated(session))
+                    return Uni.createFrom().completionStage(seating.whenSeated(session))
                             .ifNoItem().after(timeout).fail()
                             .map(indexed -> {
-                                registry.welcome(session, seated.members());
+                                seating.welcome(session, seated.members());
                                 return (Admission) new Admission.Admitted(session);
                             });
                 })
                 .onTermination().invoke(() -> feeds.admitted(feed)))
                 .onFailure(SeatLostException.class).recoverWithItem(lost -> {
-                    registry.abandon(session);
+                    seating.abandon(session);
                     return new Admission.Rejected(((SeatLostException) lost).code());
                 })
                 .onFailure().recoverWithItem(failure -> {
                     LOG.warnf("admission user=%s lobby=%s conn=%s failed, refused with 1013: %s",
                             LogText.escape(identity.userId()), lobby, connectionId, failure.toString());
-                    registry.abandon(session);
+                    seating.abandon(session);
                     // The claim may have been taken after all: give the seat back (a no-op if not).
                     seats.release(connectionId, LeaveReason.ERROR).subscribe().with(freed -> {
-                    }, unreachable -> registry.releaseLater(connectionId, LeaveReason.ERROR));
+                    }, unreachable -> seating.releaseLater(connectionId, LeaveReason.ERROR));
                     return new Admission.Rejected(CloseCode.BACKPLANE_UNAVAILABLE);
                 });
     }

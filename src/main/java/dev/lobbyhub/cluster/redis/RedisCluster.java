@@ -32,6 +32,8 @@ import dev.lobbyhub.protocol.LeaveReason;
 import dev.lobbyhub.registry.Admitter;
 import dev.lobbyhub.registry.ConnectionRegistry;
 import dev.lobbyhub.registry.Session;
+import dev.lobbyhub.registry.SessionIndex;
+import dev.lobbyhub.registry.ClusterSeating;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.Vertx;
 import io.vertx.mutiny.redis.client.Command;
@@ -69,6 +71,7 @@ public class RedisCluster implements BackplaneHealth {
 
     private final Vertx vertx;
     private final ConnectionRegistry registry;
+    private final ClusterSeating seating;
     private final String nodeId;
     private final String nodeChannel;
     private final Duration timeout;
@@ -123,16 +126,18 @@ public class RedisCluster implements BackplaneHealth {
                 config.limits().maxConnections());
         this.presence = new RedisPresence(reads);
         this.seats = new RedisSeatStore(pinned, cluster.keyPrefix(), timeout);
-        SeatEvents sessions = registry.joinCluster(seats);
+        this.seating = new ClusterSeating(registry, seats);
+        registry.useSeating(seating);
+        SeatEvents sessions = seating.events();
         RedisBroker[] brokerRef = new RedisBroker[1];
-        this.feeds = new LobbyFeeds(channels, reads, keyBase, sessions, registry,
+        this.feeds = new LobbyFeeds(channels, reads, keyBase, sessions, registry, seating,
                 (lobby, envelope) -> brokerRef[0].onLobbyEnvelope(lobby, envelope), this.nodeId,
                 () -> reconcileSoon("this node's seats were freed as node_lost"));
         this.broker = new RedisBroker(this.nodeId, keyBase, pinned, feeds, registry, local, presence, metrics, meters,
                 timeout, this::isUp);
         brokerRef[0] = broker;
         this.nodeChannel = broker.nodeChannel(this.nodeId);
-        this.admitter = new RedisAdmitter(registry, feeds, seats, this, meters, this.nodeId, timeout);
+        this.admitter = new RedisAdmitter(registry, seating, feeds, seats, this, meters, this.nodeId, timeout);
         channels.onOtherChannels(feeds::onMessage);
         channels.acquire(nodeChannel, broker::onNodeMessage).subscribe().with(held -> {
         }, notYet -> {
@@ -241,8 +246,8 @@ public class RedisCluster implements BackplaneHealth {
     /** Releases what the store still holds for this node without a live connection. */
     private Uni<Void> releaseLeftovers(int[] counts, boolean strays) {
         List<Uni<Boolean>> releases = new ArrayList<>();
-        registry.takeUnreleased().forEach((connectionId, reason) -> releases.add(seats.release(connectionId, reason)
-                .onFailure().invoke(() -> registry.releaseLater(connectionId, reason))));
+        seating.takeUnreleased().forEach((connectionId, reason) -> releases.add(seats.release(connectionId, reason)
+                .onFailure().invoke(() -> seating.releaseLater(connectionId, reason))));
         counts[0] = releases.size();
         if (!strays) {
             return all(releases);
@@ -250,7 +255,7 @@ public class RedisCluster implements BackplaneHealth {
         return all(releases).chain(() -> reads.smembers("nconns:" + nodeId)).chain(held -> {
             List<Uni<Boolean>> orphans = new ArrayList<>();
             for (String connectionId : held) {
-                if (!registry.holds(connectionId)) {
+                if (!seating.holds(connectionId)) {
                     orphans.add(seats.release(connectionId, LeaveReason.LEFT));
                 }
             }
@@ -286,9 +291,9 @@ public class RedisCluster implements BackplaneHealth {
                 }
                 counts[2]++;
                 switch (code) {
-                    case DUPLICATE_SESSION -> registry.dropHere(session, CloseCode.REPLACED, LeaveReason.REPLACED);
-                    case LOBBY_FULL -> registry.dropHere(session, CloseCode.LOBBY_FULL, LeaveReason.NODE_LOST);
-                    default -> registry.dropHere(session, CloseCode.BACKPLANE_UNAVAILABLE, LeaveReason.NODE_LOST);
+                    case DUPLICATE_SESSION -> seating.dropHere(session, CloseCode.REPLACED, LeaveReason.REPLACED);
+                    case LOBBY_FULL -> seating.dropHere(session, CloseCode.LOBBY_FULL, LeaveReason.NODE_LOST);
+                    default -> seating.dropHere(session, CloseCode.BACKPLANE_UNAVAILABLE, LeaveReason.NODE_LOST);
                 }
             }).replaceWithVoid());
         }
@@ -340,7 +345,7 @@ public class RedisCluster implements BackplaneHealth {
 
     private List<String> lobbiesHere() {
         List<String> lobbies = new ArrayList<>();
-        for (ConnectionRegistry.LobbySummary lobby : registry.lobbies(null, Integer.MAX_VALUE)) {
+        for (SessionIndex.LobbySummary lobby : registry.lobbies(null, Integer.MAX_VALUE)) {
             lobbies.add(lobby.code());
         }
         return lobbies;
@@ -353,7 +358,7 @@ public class RedisCluster implements BackplaneHealth {
     private void tick() {
         ticks++;
         // This node's counts follow its own sockets, whatever reached it from Redis (or did not).
-        registry.forgetClosed(timeout.toNanos());
+        seating.forgetClosed(timeout.toNanos());
         if (needsReconcile || !registered) {
             if (reconciling.compareAndSet(false, true)) {
                 reconcile().onTermination().invoke(() -> reconciling.set(false)).subscribe().with(done -> {
@@ -401,7 +406,7 @@ public class RedisCluster implements BackplaneHealth {
      * that arrived after its release): a closed connection's seat is freed within a few seconds.
      */
     private void retryReleases(boolean strays) {
-        if (!strays && !registry.hasUnreleased()) {
+        if (!strays && !seating.hasUnreleased()) {
             return;
         }
         if (!releasing.compareAndSet(false, true)) {

@@ -31,7 +31,7 @@ import io.smallrye.mutiny.Uni;
  * enter on their own event, members hear every change once, and a node that was taken for dead
  * keeps its open connections.
  */
-class ClusterModeRegistryTest {
+class ClusterSeatingTest {
 
     /** A store that records releases and answers them, or fails them as an unreachable Redis does. */
     private static final class SharedStore implements SeatStore {
@@ -57,18 +57,25 @@ class ClusterModeRegistryTest {
             new ConnectionRegistry.Settings(100, 10, OnDuplicate.REPLACE, 1000, 3000, 4096),
             new LobbyhubMetrics(new SimpleMeterRegistry()));
     private final SharedStore store = new SharedStore();
-    private final SeatEvents stream = registry.joinCluster(store);
+    private final ClusterSeating seating = joinCluster();
+    private final SeatEvents stream = seating.events();
     private long sequence;
+
+    private ClusterSeating joinCluster() {
+        ClusterSeating shared = new ClusterSeating(registry, store);
+        registry.useSeating(shared);
+        return shared;
+    }
 
     @Test
     void aSessionEntersOnItsOwnSeatEventAndIsWelcomedWithTheMembersOfItsClaim() {
         Session alice = seated("alice", "c-alice", List.of("alice"));
         stream.joined("lobby", "remote-bob", "c-bob", ++sequence);
         Session carol = reserve("carol", "c-carol");
-        assertFalse(registry.whenSeated(carol).toCompletableFuture().isDone(), "not seated before its event");
+        assertFalse(seating.whenSeated(carol).toCompletableFuture().isDone(), "not seated before its event");
 
         stream.joined("lobby", "carol", "c-carol", ++sequence);
-        registry.welcome(carol, List.of("alice", "remote-bob", "carol"));
+        seating.welcome(carol, List.of("alice", "remote-bob", "carol"));
 
         assertEquals(List.of("welcome", "member_joined", "member_joined"), types(alice));
         assertEquals(List.of("remote-bob", "carol"), users(alice, "member_joined"));
@@ -98,7 +105,7 @@ class ClusterModeRegistryTest {
 
         registry.transportClosed(bob);
         assertEquals(List.of("left"), reasons(alice));
-        assertEquals(Map.of("c-bob", LeaveReason.LEFT), registry.takeUnreleased());
+        assertEquals(Map.of("c-bob", LeaveReason.LEFT), seating.takeUnreleased());
 
         stream.left("lobby", "bob", "c-bob", LeaveReason.LEFT, ++sequence);
         stream.joined("lobby", "dave", "c-dave", ++sequence); // fence
@@ -111,9 +118,9 @@ class ClusterModeRegistryTest {
         Session bob = seated("bob", "c-bob", List.of("alice", "bob"));
 
         registry.transportClosed(bob); // released, but the subscription died: no left event comes
-        registry.forgetClosed(Long.MAX_VALUE);
+        seating.forgetClosed(Long.MAX_VALUE);
         assertEquals(2, registry.connectionCount(), "within the grace the store's event may still come");
-        registry.forgetClosed(0);
+        seating.forgetClosed(0);
 
         assertEquals(1, registry.connectionCount(), "this node's count follows its sockets");
         assertArrayEquals(new Session[] { alice }, registry.members("lobby"));
@@ -126,7 +133,7 @@ class ClusterModeRegistryTest {
     @Test
     void anOpenSessionIsNeverForgotten() {
         seated("alice", "c-alice", List.of("alice"));
-        registry.forgetClosed(0);
+        seating.forgetClosed(0);
         assertEquals(1, registry.connectionCount());
     }
 
@@ -137,7 +144,7 @@ class ClusterModeRegistryTest {
         // A newer connection of the same user, on another node, took the seat before the claim's answer came back.
         stream.replaced("lobby", "erin", "c-erin-1", "c-erin-2", ++sequence);
 
-        Throwable failure = registry.whenSeated(first).toCompletableFuture().handle((ok, error) -> error).join();
+        Throwable failure = seating.whenSeated(first).toCompletableFuture().handle((ok, error) -> error).join();
         assertInstanceOf(SeatLostException.class, failure.getCause() == null ? failure : failure.getCause());
         SeatLostException lost = (SeatLostException) (failure.getCause() == null ? failure : failure.getCause());
         assertEquals(CloseCode.REPLACED, lost.code());
@@ -176,7 +183,7 @@ class ClusterModeRegistryTest {
         Session alice = seated("alice", "c-alice", List.of("alice"));
         Session bob = seated("bob", "c-bob", List.of("alice", "bob"));
 
-        registry.dropHere(bob, CloseCode.LOBBY_FULL, LeaveReason.NODE_LOST);
+        seating.dropHere(bob, CloseCode.LOBBY_FULL, LeaveReason.NODE_LOST);
 
         assertEquals(CloseCode.LOBBY_FULL, transport(bob).closeCode());
         assertEquals(List.of("node_lost"), reasons(alice));
@@ -184,15 +191,15 @@ class ClusterModeRegistryTest {
     }
 
     private Session reserve(String user, String connectionId) {
-        return assertInstanceOf(Admission.Admitted.class, registry.reserve(
+        return assertInstanceOf(Admission.Admitted.class, seating.reserve(
                 new Identity(user, null, Optional.empty()), "lobby", connectionId, new RecordingTransport())).session();
     }
 
     private Session seated(String user, String connectionId, List<String> members) {
         Session session = reserve(user, connectionId);
         stream.joined("lobby", user, connectionId, ++sequence);
-        assertTrue(registry.whenSeated(session).toCompletableFuture().isDone());
-        registry.welcome(session, members);
+        assertTrue(seating.whenSeated(session).toCompletableFuture().isDone());
+        seating.welcome(session, members);
         return session;
     }
 

@@ -1,0 +1,249 @@
+package dev.lobbyhub.registry;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+
+import org.jboss.logging.Logger;
+
+import dev.lobbyhub.auth.Identity;
+import dev.lobbyhub.protocol.CloseCode;
+import dev.lobbyhub.protocol.LeaveReason;
+
+/**
+ * Seats of this node in cluster mode, decided by the shared {@link SeatStore}. Admission first
+ * {@link #reserve}s a place on this node, the seat is claimed in the store, and the session
+ * enters this node's index when the store's stream of seat events ({@link #events}) reaches its
+ * {@code joined} event, so every node tells its members of each change in the one order the store
+ * committed them. Leaving works the same way: the seat is released in the store, and its
+ * {@code left} event removes the session.
+ *
+ * <p>
+ * When the store cannot be reached the node keeps its own books right: a session that closed is
+ * removed here at once (its release is retried, {@link #takeUnreleased}), and this node's members
+ * are not told its leave a second time when the store's event comes after all.
+ */
+public final class ClusterSeating implements Seating {
+
+    private static final Logger LOG = Logger.getLogger(ClusterSeating.class);
+
+    /** A connection with a place here, and the signal that its seat reached the index. */
+    record Reserved(Session session, CompletableFuture<Void> seated) {
+    }
+
+    private final ConnectionRegistry registry;
+    private final SessionIndex index;
+    private final PresenceAnnouncer announcer;
+    private final SessionLedger ledger;
+    private final SeatStore store;
+    /** Connections with a place reserved here, waiting for their seat; written under the index's lock. */
+    private final Map<String, Reserved> reserved = new ConcurrentHashMap<>();
+    /** Seats whose release could not reach the store, by connection id, with the reason their lobby was told here. */
+    private final Map<String, LeaveReason> unreleased = new ConcurrentHashMap<>();
+    /**
+     * Connections whose leaving this node's members were told already, with when
+     * ({@link System#nanoTime}); their store event is not told twice. Forgotten after a while.
+     */
+    private final Map<String, Long> announcedHere = new ConcurrentHashMap<>();
+
+    public ClusterSeating(ConnectionRegistry registry, SeatStore store) {
+        this.registry = registry;
+        this.index = registry.index();
+        this.announcer = registry.announcer();
+        this.ledger = registry.ledger();
+        this.store = store;
+    }
+
+    /** The listener the store's seat events must be fed to, in commit order, one event at a time. */
+    public SeatEvents events() {
+        return new SeatEventApplier(this, index, announcer, ledger);
+    }
+
+    /**
+     * Takes a place on this node for a connection whose seat is about to be claimed in the shared
+     * store, or says why not (draining, {@code max-connections}). Places reserved count against
+     * {@code max-connections} like admitted ones. Follow with {@link #whenSeated}, then
+     * {@link #welcome}, or {@link #abandon} when the claim is refused or fails.
+     */
+    public Admission reserve(Identity identity, String lobbyCode, String connectionId, Transport transport) {
+        Session session = new Session(connectionId, identity.userId(), identity.name(), lobbyCode, transport);
+        synchronized (index.lock()) {
+            if (registry.isDraining()) {
+                return new Admission.Rejected(CloseCode.SERVER_SHUTDOWN);
+            }
+            // A returning user's older connection here gives up its place (same rule as on one node).
+            if (index.findUser(identity.userId()) == null
+                    && index.connectionCount() + reserved.size() >= registry.settings().maxConnections()) {
+                return new Admission.Rejected(CloseCode.SERVER_FULL);
+            }
+            reserved.put(connectionId, new Reserved(session, new CompletableFuture<>()));
+        }
+        return new Admission.Admitted(session);
+    }
+
+    /** Completes when the store's {@code joined} (or {@code replaced}) event put the session in the index. */
+    public CompletionStage<Void> whenSeated(Session session) {
+        synchronized (index.lock()) {
+            Reserved place = reserved.get(session.connectionId());
+            if (place != null) {
+                return place.seated;
+            }
+            if (index.findConnection(session.connectionId()) == session) {
+                return CompletableFuture.completedFuture(null);
+            }
+            CloseCode code = session.closeCode();
+            if (code != null) {
+                // Seated and displaced again before its claim's answer came back (a newer connection of its user).
+                return CompletableFuture.failedFuture(new SeatLostException(code));
+            }
+            return CompletableFuture.failedFuture(new IllegalStateException("no place reserved for " + session));
+        }
+    }
+
+    /** The seated session gets {@code welcome} with the lobby's members as of its seat change. */
+    public void welcome(Session session, List<String> memberIds) {
+        ledger.admitted(session, memberIds);
+    }
+
+    /** Gives back the place of a connection that got no seat. */
+    public void abandon(Session session) {
+        synchronized (index.lock()) {
+            reserved.remove(session.connectionId());
+        }
+    }
+
+    @Override
+    public void release(Session session, LeaveReason reason, boolean closedByServer) {
+        if (closedByServer) {
+            // After a message being relayed now from the connection's thread: its publish goes first.
+            session.transport().afterInbound(() -> releaseInStore(session, reason));
+        } else {
+            releaseInStore(session, reason);
+        }
+    }
+
+    /**
+     * Frees the seat in the shared store; its {@code left} event then removes the session here.
+     * When the store cannot be reached, the session is removed here at once and only this node's
+     * members are told (the release is tried again, {@link #takeUnreleased}).
+     */
+    private void releaseInStore(Session session, LeaveReason reason) {
+        store.release(session.connectionId(), reason).subscribe().with(freed -> {
+        }, unreachable -> {
+            LOG.debugf("release conn=%s failed, removed on this node only: %s", session.connectionId(), unreachable);
+            unreleased.put(session.connectionId(), reason);
+            announcedHere.put(session.connectionId(), System.nanoTime());
+            Lobby left;
+            synchronized (index.lock()) {
+                reserved.remove(session.connectionId());
+                left = removeAndTellLocked(session, reason);
+            }
+            afterRemoval(session, left, reason);
+        });
+    }
+
+    /** Whether this node holds the connection (admitted, or its seat being claimed). */
+    public boolean holds(String connectionId) {
+        return index.findConnection(connectionId) != null || reserved.containsKey(connectionId);
+    }
+
+    /** The seats whose release did not reach the store, handed over (and forgotten) for another try. */
+    public Map<String, LeaveReason> takeUnreleased() {
+        Map<String, LeaveReason> taken = new HashMap<>();
+        for (String connectionId : unreleased.keySet()) {
+            LeaveReason reason = unreleased.remove(connectionId);
+            if (reason != null) {
+                taken.put(connectionId, reason);
+            }
+        }
+        return taken;
+    }
+
+    /** Whether this node's members were told already that this connection left. */
+    public boolean leaveToldHere(String connectionId) {
+        return announcedHere.containsKey(connectionId);
+    }
+
+    /** Whether some seat's release did not reach the store yet. */
+    public boolean hasUnreleased() {
+        return !unreleased.isEmpty();
+    }
+
+    /** A seat whose release did not reach the store, to try again later. */
+    public void releaseLater(String connectionId, LeaveReason reason) {
+        unreleased.putIfAbsent(connectionId, reason);
+    }
+
+    /**
+     * Removes the sessions that stopped being open more than {@code graceNanos} ago and are still
+     * here because their seat event never arrived (the subscription died while they closed),
+     * telling this node's members; the node's counts follow its sockets. Their seats are the
+     * store's business: released, or retried ({@link #takeUnreleased}).
+     */
+    public void forgetClosed(long graceNanos) {
+        long now = System.nanoTime();
+        announcedHere.values().removeIf(at -> now - at > 60 * graceNanos);
+        for (Session session : index.sessions()) {
+            if (session.isOpen() || !session.endedBefore(now, graceNanos)) {
+                continue;
+            }
+            CloseCode code = session.closeCode();
+            LeaveReason reason = code == null ? LeaveReason.LEFT : code.leaveReason();
+            Lobby left;
+            synchronized (index.lock()) {
+                left = removeAndTellLocked(session, reason);
+            }
+            if (left != null) {
+                announcedHere.put(session.connectionId(), now);
+                LOG.debugf("conn=%s closed and its seat event never came: removed here", session.connectionId());
+            }
+            afterRemoval(session, left, reason);
+        }
+    }
+
+    /**
+     * Closes a session whose seat could not be taken back after an outage (a newer connection of
+     * its user, or a lobby filled meanwhile) and removes it here, telling this node's members; the
+     * store holds no seat of it, so nothing else is announced.
+     */
+    public void dropHere(Session session, CloseCode code, LeaveReason reason) {
+        if (session.beginClose(code)) {
+            session.transport().close(code);
+        }
+        Lobby left;
+        synchronized (index.lock()) {
+            left = removeAndTellLocked(session, reason);
+        }
+        afterRemoval(session, left, reason);
+    }
+
+    /** Under the lock: the place reserved for this connection, taken (null when none). */
+    Reserved takeReservedLocked(String connectionId) {
+        return reserved.remove(connectionId);
+    }
+
+    /** Whether this node's members were told this connection's leave already; forgets it. */
+    boolean forgetToldLeave(String connectionId) {
+        return announcedHere.remove(connectionId) != null;
+    }
+
+    /** Under the lock: removes the session and queues its leave for the lobby; null when it was not indexed. */
+    Lobby removeAndTellLocked(Session session, LeaveReason reason) {
+        Lobby left = index.removeLocked(session);
+        if (left != null) {
+            announcer.leftLocked(left, null, session.userId(), reason);
+        }
+        return left;
+    }
+
+    /** After the lock: the lobby hears the removal, which is counted and logged. */
+    private void afterRemoval(Session session, Lobby left, LeaveReason reason) {
+        if (left != null) {
+            announcer.deliver(left);
+            ledger.departed(session, reason);
+        }
+    }
+}

@@ -1,0 +1,160 @@
+package dev.lobbyhub.registry;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import dev.lobbyhub.auth.Identity;
+import dev.lobbyhub.config.LobbyhubConfig.OnDuplicate;
+import dev.lobbyhub.protocol.CloseCode;
+import dev.lobbyhub.protocol.LeaveReason;
+
+/**
+ * Seats of a single node: admission and release decided on the spot, each in one short critical
+ * section under the node's lock (map updates only, no I/O), so limits hold under any burst. The
+ * seat rules (lobby capacity, one connection per user) are the {@link LocalSeatStore}'s; the node's
+ * own (draining, {@code max-connections}) are checked here. The store's seat events of each
+ * decision are applied to this node's sessions by a {@link Decision} made for it.
+ */
+public final class LocalSeating implements Seating {
+
+    /** The node id in seats of a single node: nobody else reads it. */
+    private static final String THIS_NODE = "this-node";
+
+    private final ConnectionRegistry registry;
+    private final SessionIndex index;
+    private final PresenceAnnouncer announcer;
+    private final SessionLedger ledger;
+    private final LocalSeatStore seats = new LocalSeatStore();
+
+    LocalSeating(ConnectionRegistry registry) {
+        this.registry = registry;
+        this.index = registry.index();
+        this.announcer = registry.announcer();
+        this.ledger = registry.ledger();
+    }
+
+    /**
+     * Admits the connection or says why not. On admission the newcomer gets {@code welcome}, the
+     * lobby {@code member_joined}, and an older connection of the same user is closed
+     * {@code replaced} (silently, when it was in the same lobby).
+     */
+    public Admission admit(Identity identity, String lobbyCode, String connectionId, Transport transport) {
+        String userId = identity.userId();
+        ConnectionRegistry.Settings settings = registry.settings();
+        Session session = new Session(connectionId, userId, identity.name(), lobbyCode, transport);
+        Decision decision = new Decision(session);
+        List<String> memberIds;
+        synchronized (index.lock()) {
+            if (registry.isDraining()) {
+                return new Admission.Rejected(CloseCode.SERVER_SHUTDOWN);
+            }
+            // The seat store decides duplicates too; asked here first because the contract puts a
+            // duplicate user before the node's capacity, and a returning user takes no new place.
+            Session old = index.findUser(userId);
+            if (old != null && settings.onDuplicate() == OnDuplicate.REJECT) {
+                return new Admission.Rejected(CloseCode.DUPLICATE_SESSION);
+            }
+            if (old == null && index.connectionCount() >= settings.maxConnections()) {
+                return new Admission.Rejected(CloseCode.SERVER_FULL);
+            }
+            SeatStore.Claim claim = seats.claimNow(
+                    new SeatStore.Seat(lobbyCode, userId, connectionId, THIS_NODE, identity.name()),
+                    settings.maxPerLobby(), settings.onDuplicate(), decision);
+            if (claim instanceof SeatStore.Refused refused) {
+                return new Admission.Rejected(refused.code());
+            }
+            memberIds = ((SeatStore.Seated) claim).members();
+        }
+        decision.announce();
+        if (decision.closeDisplaced) {
+            decision.displaced.transport().close(CloseCode.REPLACED);
+        }
+        if (decision.displacedReason != null) {
+            ledger.departed(decision.displaced, decision.displacedReason);
+        }
+        ledger.admitted(session, memberIds);
+        return new Admission.Admitted(session);
+    }
+
+    @Override
+    public void release(Session session, LeaveReason reason, boolean closedByServer) {
+        Decision decision = new Decision(null);
+        synchronized (index.lock()) {
+            seats.releaseNow(session.connectionId(), reason, decision);
+        }
+        decision.announce();
+        if (decision.removed) {
+            ledger.departed(session, reason);
+        }
+    }
+
+    /**
+     * One seat decision: applies its seat events to this node's sessions, under the node's lock
+     * (the store calls it inside the decision), and keeps what is left to do after the lock.
+     */
+    private final class Decision implements SeatEvents {
+        /** The session being admitted, or null for a release. */
+        final Session admitted;
+        final List<Lobby> told = new ArrayList<>(2);
+        Session displaced;
+        boolean closeDisplaced;
+        LeaveReason displacedReason;
+        boolean removed;
+
+        Decision(Session admitted) {
+            this.admitted = admitted;
+        }
+
+        @Override
+        public void joined(String lobby, String userId, String connectionId, long sequence) {
+            Lobby joined = index.addLocked(admitted);
+            announcer.joinedLocked(joined, admitted, userId);
+            told.add(joined);
+        }
+
+        @Override
+        public void replaced(String lobby, String userId, String oldConnectionId, String newConnectionId,
+                long sequence) {
+            displace(index.findConnection(oldConnectionId), false);
+            index.addLocked(admitted);
+        }
+
+        @Override
+        public void left(String lobby, String userId, String connectionId, LeaveReason reason, long sequence) {
+            Session session = index.findConnection(connectionId);
+            if (admitted != null) {
+                displace(session, true);
+            } else if (session != null) {
+                Lobby left = index.removeLocked(session);
+                removed = left != null;
+                if (removed) {
+                    announcer.leftLocked(left, null, userId, reason);
+                    told.add(left);
+                }
+            }
+        }
+
+        /** The user's older session gives its seat to the one being admitted; in the same lobby nobody is told. */
+        private void displace(Session old, boolean tellLobby) {
+            displaced = old;
+            closeDisplaced = old.beginClose(CloseCode.REPLACED);
+            CloseCode code = old.closeCode();
+            LeaveReason reason = code == null ? LeaveReason.LEFT : code.leaveReason();
+            Lobby left = index.removeLocked(old);
+            if (left != null) {
+                displacedReason = reason;
+                if (tellLobby) {
+                    announcer.leftLocked(left, null, old.userId(), reason);
+                    told.add(left);
+                }
+            }
+        }
+
+        /** After the lock: the lobbies hear what this decision changed. */
+        void announce() {
+            for (Lobby lobby : told) {
+                announcer.deliver(lobby);
+            }
+        }
+    }
+}

@@ -1,0 +1,113 @@
+package dev.lobbyhub.registry;
+
+import dev.lobbyhub.protocol.CloseCode;
+import dev.lobbyhub.protocol.LeaveReason;
+
+/**
+ * Applies the store's seat events, as they arrive in commit order, to this node's sessions. A
+ * change of a session of this node updates the index; any change is queued for this node's
+ * members of the lobby under the lock, so each of them hears the changes in that order.
+ */
+final class SeatEventApplier implements SeatEvents {
+
+    private final ClusterSeating seating;
+    private final SessionIndex index;
+    private final PresenceAnnouncer announcer;
+    private final SessionLedger ledger;
+
+    SeatEventApplier(ClusterSeating seating, SessionIndex index, PresenceAnnouncer announcer, SessionLedger ledger) {
+        this.seating = seating;
+        this.index = index;
+        this.announcer = announcer;
+        this.ledger = ledger;
+    }
+
+    @Override
+    public void joined(String lobby, String userId, String connectionId, long sequence) {
+        ClusterSeating.Reserved place;
+        Lobby told;
+        synchronized (index.lock()) {
+            place = seating.takeReservedLocked(connectionId);
+            if (place != null) {
+                told = index.addLocked(place.session());
+                announcer.joinedLocked(told, place.session(), userId);
+            } else {
+                // Another node's member, or one of ours taking its seat back after an outage.
+                told = index.lobby(lobby);
+                if (told != null) {
+                    announcer.joinedLocked(told, index.findConnection(connectionId), userId);
+                }
+            }
+        }
+        announcer.deliver(told);
+        if (place != null) {
+            place.seated().complete(null);
+        }
+    }
+
+    @Override
+    public void left(String lobby, String userId, String connectionId, LeaveReason reason, long sequence) {
+        Session session;
+        Lobby told;
+        synchronized (index.lock()) {
+            session = index.findConnection(connectionId);
+            if (session == null) {
+                told = !seating.forgetToldLeave(connectionId) ? index.lobby(lobby) : null;
+                if (told != null) {
+                    announcer.leftLocked(told, null, userId, reason);
+                }
+            } else if (reason == LeaveReason.NODE_LOST && session.isOpen()) {
+                // This node was taken for dead while it paused: the cluster saw the member leave,
+                // so this node's members hear it too; the connection stays open and takes its
+                // seat back when the node registers again (a joined event follows).
+                session = null;
+                told = index.lobby(lobby);
+                if (told != null) {
+                    announcer.leftLocked(told, index.findConnection(connectionId), userId, reason);
+                }
+            } else {
+                told = seating.removeAndTellLocked(session, reason);
+                if (told == null) {
+                    session = null;
+                }
+            }
+        }
+        announcer.deliver(told);
+        if (session != null) {
+            closeFreed(session, reason);
+            ledger.departed(session, reason);
+        }
+    }
+
+    @Override
+    public void replaced(String lobby, String userId, String oldConnectionId, String newConnectionId,
+            long sequence) {
+        Session old;
+        ClusterSeating.Reserved place;
+        synchronized (index.lock()) {
+            old = index.findConnection(oldConnectionId);
+            if (old != null && index.removeLocked(old) == null) {
+                old = null;
+            }
+            place = seating.takeReservedLocked(newConnectionId);
+            if (place != null) {
+                index.addLocked(place.session());
+            }
+        }
+        if (old != null) {
+            closeFreed(old, LeaveReason.REPLACED);
+            ledger.departed(old, LeaveReason.REPLACED);
+        }
+        if (place != null) {
+            place.seated().complete(null);
+        }
+    }
+
+    /** A session whose seat was taken from it (a newer connection, or its node's lease lost) is closed. */
+    private void closeFreed(Session session, LeaveReason reason) {
+        CloseCode code = reason == LeaveReason.REPLACED ? CloseCode.REPLACED : CloseCode.BACKPLANE_UNAVAILABLE;
+        if (session.beginClose(code)) {
+            session.transport().close(code);
+        }
+    }
+}

@@ -1,0 +1,118 @@
+package dev.lobbyhub.registry;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListMap;
+
+/**
+ * This node's admitted sessions, by user, by connection and by lobby, with their counts. Changed
+ * only under {@link #lock()}, by whoever decides seats here, so the indexes always agree and a
+ * limit checked under the lock holds; read without it (fan-out, look-ups, counts).
+ */
+public final class SessionIndex {
+
+    /** One line of the lobby list. */
+    public record LobbySummary(String code, int memberCount) {
+    }
+
+    private final Object lock = new Object();
+    private final Map<String, Session> byUser = new ConcurrentHashMap<>();
+    private final Map<String, Session> byConnection = new ConcurrentHashMap<>();
+    private final ConcurrentSkipListMap<String, Lobby> lobbies = new ConcurrentSkipListMap<>();
+    private volatile int connectionCount;
+    private volatile int lobbyCount;
+
+    /** The node-wide lock around every change of the indexes (and the seat decision it follows). */
+    Object lock() {
+        return lock;
+    }
+
+    /** Under the lock: adds an admitted session; answers its lobby. */
+    Lobby addLocked(Session session) {
+        Lobby lobby = lobbies.get(session.lobby());
+        if (lobby == null) {
+            lobby = new Lobby(session.lobby());
+            lobbies.put(session.lobby(), lobby);
+            lobbyCount++;
+        }
+        session.joined(lobby);
+        lobby.add(session);
+        byUser.put(session.userId(), session);
+        byConnection.put(session.connectionId(), session);
+        connectionCount++;
+        return lobby;
+    }
+
+    /**
+     * Under the lock: removes exactly this session (not a newer one of its user); answers the lobby
+     * it left, or null when it was not indexed (someone else removed it).
+     */
+    Lobby removeLocked(Session session) {
+        if (!byUser.remove(session.userId(), session)) {
+            return null;
+        }
+        byConnection.remove(session.connectionId());
+        Lobby lobby = lobbies.get(session.lobby());
+        lobby.remove(session);
+        if (lobby.size() == 0) {
+            lobbies.remove(session.lobby());
+            lobbyCount--;
+        }
+        connectionCount--;
+        return lobby;
+    }
+
+    /** The lobby as this node holds it, or null when none of its members is here. */
+    Lobby lobby(String code) {
+        return lobbies.get(code);
+    }
+
+    /** The user's admitted session on this node, or null. */
+    public Session findUser(String userId) {
+        return byUser.get(userId);
+    }
+
+    /** The admitted session of this connection, or null. */
+    public Session findConnection(String connectionId) {
+        return byConnection.get(connectionId);
+    }
+
+    /** The members of a lobby, in joining order; an empty array when nobody is in it. Do not modify. */
+    public Session[] members(String lobbyCode) {
+        Lobby lobby = lobbies.get(lobbyCode);
+        return lobby == null ? new Session[0] : lobby.members();
+    }
+
+    /** A live view of every admitted session, weakly consistent: safe to iterate while others change it. */
+    public Collection<Session> sessions() {
+        return Collections.unmodifiableCollection(byUser.values());
+    }
+
+    /** Up to {@code limit} lobbies in code order, starting after {@code afterCode} (null: from the start). */
+    public List<LobbySummary> lobbies(String afterCode, int limit) {
+        Map<String, Lobby> view = afterCode == null ? lobbies : lobbies.tailMap(afterCode, false);
+        List<LobbySummary> page = new ArrayList<>(Math.min(limit, 256));
+        for (Lobby lobby : view.values()) {
+            if (page.size() == limit) {
+                break;
+            }
+            int size = lobby.size();
+            if (size > 0) {
+                page.add(new LobbySummary(lobby.code, size));
+            }
+        }
+        return page;
+    }
+
+    public int connectionCount() {
+        return connectionCount;
+    }
+
+    public int lobbyCount() {
+        return lobbyCount;
+    }
+}
