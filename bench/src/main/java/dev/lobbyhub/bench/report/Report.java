@@ -35,9 +35,11 @@ import io.vertx.core.json.JsonObject;
  * Turns a results file (JSONL, one scenario result per line) into a markdown report with SVG charts.
  *
  * <pre>
- * java -cp lobbyhub-bench.jar dev.lobbyhub.bench.report.Report results.jsonl docs/benchmarks.md docs/benchmarks
+ * java -cp lobbyhub-bench.jar dev.lobbyhub.bench.report.Report [--targets bench/targets.properties] \
+ *     results.jsonl docs/benchmarks.md docs/benchmarks
  * </pre>
- * The markdown links the charts by their path relative to its own folder.
+ * The markdown links the charts by their path relative to its own folder. Without {@code --targets}
+ * the targets are the jar's copy of {@code bench/targets.properties}.
  */
 public final class Report {
 
@@ -50,18 +52,28 @@ public final class Report {
         this.r = r;
     }
 
-    public static void main(String[] args) throws IOException {
-        if (args.length != 3) {
-            System.err.println("usage: Report <results.jsonl> <out.md> <chart-dir>");
+    public static void main(String[] argv) throws IOException {
+        List<String> args = new ArrayList<>(List.of(argv));
+        if (args.size() == 5 && args.get(0).equals("--targets")) {
+            Path targets = Path.of(args.get(1));
+            if (!Files.isRegularFile(targets)) {
+                System.err.println("no such file: " + targets);
+                System.exit(2);
+            }
+            Limits.use(targets);
+            args = args.subList(2, 5);
+        }
+        if (args.size() != 3) {
+            System.err.println("usage: Report [--targets <targets.properties>] <results.jsonl> <out.md> <chart-dir>");
             System.exit(2);
         }
-        Path in = Path.of(args[0]);
+        Path in = Path.of(args.get(0));
         if (!Files.isRegularFile(in)) {
             System.err.println("no such file: " + in);
             System.exit(2);
         }
-        Path out = Path.of(args[1]).toAbsolutePath().normalize();
-        Path chartDir = Path.of(args[2]).toAbsolutePath().normalize();
+        Path out = Path.of(args.get(1)).toAbsolutePath().normalize();
+        Path chartDir = Path.of(args.get(2)).toAbsolutePath().normalize();
         RunResults results = RunResults.read(in);
 
         Files.createDirectories(chartDir);
@@ -93,10 +105,11 @@ public final class Report {
                     .append(" median over those rounds; a ratio \"lobbyhub ÷ this\" is the median of the per-round")
                     .append(" ratios (each round of lobbyhub over the other server's round next to it), with its range")
                     .append(" in brackets. ⚠ marks a figure whose spread over the rounds, (max − min) ÷ median, is over ")
-                    .append(Math.round(100 * Spread.FLAG_ABOVE)).append(" %.\n\n");
+                    .append(Math.round(100 * Limits.number("spread.flag-above"))).append(" %.\n\n");
         }
-        section("Targets", "Each ratio uses figures of this run only" + (rounds > 1 ? " (medians of the rounds)" : "")
-                + ".", Targets.table(r));
+        section("Targets", "lobbyhub's current targets (" + Targets.name() + ", `bench/targets.properties`), each"
+                + " judged from figures of this run only" + (rounds > 1 ? " (medians of the rounds)" : "")
+                + "; a target over several rates lists each rate with its ratio.", Targets.table(r));
         if (!r.idle.isEmpty()) {
             idle();
         }
@@ -254,7 +267,7 @@ public final class Report {
             md.append("\\* fewer than 99.9 % of the step's messages arrived, even after the drain: the server fell"
                     + " behind.\n\n");
         }
-        md.append("Knee (highest rate with p99 < ").append(number(Targets.KNEE_P99_MS))
+        md.append("Knee (highest rate with p99 < ").append(number(Targets.kneeP99Ms()))
                 .append(" ms and ≥ 99.9 % delivered): ").append(String.join(", ", knees)).append(".\n\n");
         md.append("A client CPU near 100 % means the step measured the load client, not the server.\n\n");
         md.append("<details><summary>All figures").append(manyRounds ? " (medians of the rounds; the last two columns"
@@ -268,23 +281,28 @@ public final class Report {
     }
 
     private void sweep() {
-        Table t = new Table("connections", "server", "silent", "evicted in time", "false evictions", "max stall ms",
-                "baseline p99 ms", "during p99 ms", "sweep max ms");
+        Table t = new Table("connections", "server", "silent", "evicted in time", "false evictions",
+                "max stall ms, all answering", "max stall ms, evicting", "baseline p99 ms", "during p99 ms", "sweep max ms");
         for (Sweep s : r.sorted(r.sweep)) {
             long n = s.connections();
+            boolean split = s.steadyStallMs() != null;
             // Correctness counts are the worst round's, not the median.
             Spread inTime = Spread.of(r.sweep, s.server(), n, Sweep::evictedInTime);
             Spread falseEvictions = Spread.of(r.sweep, s.server(), n, Sweep::falseEvictions);
             t.row(count(n), s.server(), count(s.silent()), inTime == null ? NONE : count(inTime.min()),
                     falseEvictions == null ? NONE : count(falseEvictions.max()),
-                    Spread.cell(r.sweep, s.server(), n, Sweep::maxStallMs),
+                    split ? Spread.cell(r.sweep, s.server(), n, Sweep::steadyStallMs)
+                            : Spread.cell(r.sweep, s.server(), n, Sweep::maxStallMs) + " (either)",
+                    split ? Spread.cell(r.sweep, s.server(), n, Sweep::evictionStallMs) : NONE,
                     Spread.cell(r.sweep, s.server(), n, Sweep::baselineP99Ms),
                     Spread.cell(r.sweep, s.server(), n, Sweep::duringP99Ms),
                     Spread.cell(r.sweep, s.server(), n, Sweep::sweepMaxMs));
         }
         section("S5 health sweep under load", "Idle connections answering health pings while a probe measures"
                 + " ping round trips; then some fall silent and must be closed within stale-after + ping-interval,"
-                + " and nobody else; \"evicted in time\" and \"false evictions\" are the worst round's.", t);
+                + " and nobody else. The longest probe round trip (max stall) is given with every connection"
+                + " answering and while the silent ones are evicted; \"evicted in time\" and \"false evictions\" are"
+                + " the worst round's.", t);
     }
 
     private void startup() {
@@ -371,7 +389,7 @@ public final class Report {
     private static Map<String, SvgChart> charts(RunResults r) {
         Map<String, SvgChart> charts = new LinkedHashMap<>();
         charts.put("fanout-p99.svg", steps(r, r.fanout, "Lobby fan-out: p99 latency", "p99 ms (log scale)",
-                Step::p99Ms, true).guide(Targets.KNEE_P99_MS, "knee limit " + number(Targets.KNEE_P99_MS) + " ms"));
+                Step::p99Ms, true).guide(Targets.kneeP99Ms(), "knee limit " + number(Targets.kneeP99Ms()) + " ms"));
         // CPU per delivery of a step the server could not keep up with says nothing: left out.
         charts.put("fanout-cpu.svg", steps(r, r.fanout, "Lobby fan-out: server CPU per delivery (steps fully delivered)",
                 "µs per delivery (log scale)", s -> s.fullyDelivered() ? s.cpuUs() : null, true));

@@ -81,8 +81,14 @@ final class RunResults {
         }
     }
 
+    /**
+     * S5. {@code maxStallMs} is the longer of {@code steadyStallMs} (the probe's longest round trip with
+     * every connection answering) and {@code evictionStallMs} (while the silent ones are evicted);
+     * results written before those two were split have only the first.
+     */
     record Sweep(String server, long connections, Double silent, Double evictedInTime, Double falseEvictions,
-                 Double maxStallMs, Double baselineP99Ms, Double duringP99Ms, Double sweepMaxMs) {
+                 Double maxStallMs, Double baselineP99Ms, Double duringP99Ms, Double sweepMaxMs, Double steadyStallMs,
+                 Double evictionStallMs) {
     }
 
     record Slow(String server, long connections, Double slowReaders, Double slowClosed, Double maxCloseS,
@@ -177,7 +183,8 @@ final class RunResults {
                     figure(j, "idle_rss_mb")));
             case "sweep" -> put(sweep, server, round, connections(j), new Sweep(server, connections(j), figure(j, "silent"),
                     figure(j, "evicted_in_time"), figure(j, "false_evictions"), figure(j, "max_stall_ms"),
-                    figure(j, "baseline_p99_ms"), figure(j, "during_p99_ms"), figure(j, "sweep_max_ms")));
+                    figure(j, "baseline_p99_ms"), figure(j, "during_p99_ms"), figure(j, "sweep_max_ms"),
+                    figure(j, "steady_stall_ms"), figure(j, "eviction_stall_ms")));
             case "slow" -> put(slow, server, round, connections(j), new Slow(server, connections(j), figure(j, "slow_readers"),
                     figure(j, "slow_closed"), figure(j, "max_close_s"), figure(j, "memory_growth_mb"),
                     figure(j, "baseline_p99_ms"), figure(j, "healthy_p99_ms")));

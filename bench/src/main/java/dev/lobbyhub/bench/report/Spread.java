@@ -14,12 +14,10 @@ import dev.lobbyhub.bench.report.RunResults.Rows;
 
 /**
  * One figure across the rounds of a run: its median, its range and how far apart the rounds were.
- * {@link #spread()} is (max − min) ÷ median; over {@link #FLAG_ABOVE} the figure is flagged, since a
- * median of rounds that far apart says less than it seems to.
+ * {@link #spread()} is (max − min) ÷ median; over {@code spread.flag-above} (targets.properties) the
+ * figure is flagged, since a median of rounds that far apart says less than it seems to.
  */
 record Spread(double median, double min, double max, int rounds) {
-
-    static final double FLAG_ABOVE = 0.25;
 
     /** The median of the values (the mean of the middle two for an even count), or null for none. */
     static Double median(Collection<Double> values) {
@@ -85,7 +83,7 @@ record Spread(double median, double min, double max, int rounds) {
     }
 
     boolean flagged() {
-        return rounds > 1 && spread() > FLAG_ABOVE;
+        return rounds > 1 && spread() > Limits.number("spread.flag-above");
     }
 
     /** " ⚠ spread 31 %" when flagged, else "". */
