@@ -1,12 +1,17 @@
 #!/usr/bin/env bash
 # The whole benchmark in one command: every scenario against lobbyhub and each peer server, each
-# server started fresh on core 0 and stopped after, the load generator on core 1. Collects the
-# RESULT lines of every run into bench/results/run-<date>.jsonl (raw output next to it as .log) and
-# writes docs/benchmarks.md with its charts in docs/benchmarks/.
+# server started fresh on core 0 and stopped after, the load generator on core 1. Each scenario
+# runs in rounds, the servers interleaved: lobbyhub, vertx, …, lobbyhub, vertx, … (a fresh process
+# every time), so that a slow spell of the machine hits one round of every server rather than all
+# of one server's figures. Collects the RESULT lines of every run, each marked with its round, into
+# bench/results/run-<date>.jsonl (raw output next to it as .log) and writes docs/benchmarks.md with
+# its charts in docs/benchmarks/: medians over the rounds, ratios with their range, and the targets
+# of bench/targets.properties.
 #
-# Usage: bench/run.sh [--force] [--quick]
+# Usage: bench/run.sh [--force] [--quick] [--rounds N]
 #   --force   run even when the machine is busy (the report then says so on top)
-#   --quick   tiny sizes, a minute or two: checks the pipeline, the numbers mean nothing
+#   --quick   tiny sizes, a few minutes: checks the pipeline, the numbers mean nothing (2 rounds)
+#   --rounds N   rounds per scenario (default 3; 2 with --quick)
 #   SERVERS="lobbyhub vertx quarkus-naive node-ws bun"
 #   SCENARIOS="startup idle handshake fanout direct slow sweep cluster"   (sweep and cluster: lobbyhub only;
 #            cluster runs two lobbyhub nodes and a redis-server, all three on core 0)
@@ -14,19 +19,28 @@
 #   OUT=docs/benchmarks.md   LOBBYHUB_JAVA_OPTS="…"   PORT=18100 (first port; each run takes the next)
 #   RESULTS=bench/results/run-<date>.jsonl   add to an earlier run instead of starting a new one:
 #            its lines for the same server and scenario are replaced, its meta line is kept
+#   RESULTS_DIR=bench/results   where a new results file and its raw output go
+#   RATES=10000,20000,…   the fan-out, direct and cluster ladder instead of the default (or --quick's)
 #   NOTES="…"   a sentence for the report's header
 #   REDIS_SERVER=/usr/bin/redis-server   for the cluster scenario (skipped when it is missing)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-force=false quick=false
-for arg in "$@"; do
-  case "$arg" in
+usage() { echo "usage: bench/run.sh [--force] [--quick] [--rounds N]"; exit 2; }
+force=false quick=false rounds=
+args_given="$*"
+while [ $# -gt 0 ]; do
+  case "$1" in
     --force) force=true ;;
     --quick) quick=true ;;
-    *) echo "usage: bench/run.sh [--force] [--quick]"; exit 2 ;;
+    --rounds) [ $# -ge 2 ] || usage; rounds=$2; shift ;;
+    --rounds=*) rounds=${1#--rounds=} ;;
+    *) usage ;;
   esac
+  shift
 done
+[ -n "$rounds" ] || { $quick && rounds=2 || rounds=3; }
+case "$rounds" in ''|*[!0-9]*|0) echo "--rounds takes a number of 1 or more"; exit 2 ;; esac
 servers=${SERVERS:-lobbyhub vertx quarkus-naive node-ws bun}
 scenarios=${SCENARIOS:-startup idle handshake fanout direct slow sweep cluster}
 redis_server=${REDIS_SERVER:-/usr/bin/redis-server}
@@ -38,23 +52,26 @@ lobbyhub_jar=target/quarkus-app/quarkus-run.jar
 naive_jar=bench/peers/quarkus-naive/target/quarkus-app/quarkus-run.jar
 bench=bench/target/lobbyhub-bench.jar
 stamp=$(date -u +%Y-%m-%d-%H%M)
-mkdir -p bench/results
+results_dir=${RESULTS_DIR:-bench/results}
+mkdir -p "$results_dir"
 if [ -n "${RESULTS:-}" ]; then
   results=$RESULTS; raw=${RESULTS%.jsonl}.log
   [ -f "$results" ] || { echo "no such results file: $results"; exit 2; }
 else
-  results=bench/results/run-$stamp.jsonl; raw=bench/results/run-$stamp.log
+  results=$results_dir/run-$stamp.jsonl; raw=$results_dir/run-$stamp.log
   : > "$results"
 fi
 new_results=$(mktemp -t bench-results.XXXXXX)
 
 if $quick; then
   idle_args="--counts 200,1000"; handshake_args="--connections 500 --warmup 100"
-  fanout_args="--connections 200 --rates 2000,4000 --step-seconds 2 --warmup-seconds 2 --drain-seconds 5"
+  rates=${RATES:-2000,4000}
+  fanout_args="--connections 200 --rates $rates --step-seconds 2 --warmup-seconds 2 --drain-seconds 5"
   slow_args="--step-seconds 4"; sweep_args="--connections 2000 --traffic 200 --rate 2000 --window-seconds 10"
 else
   idle_args="--counts 2000,10000,19000"; handshake_args="--connections 10000 --warmup 2000"
-  fanout_args="--connections 2000 --rates 10000,20000,40000,60000,80000 --step-seconds 10 --warmup-seconds 10"
+  rates=${RATES:-10000,20000,40000,60000,80000}
+  fanout_args="--connections 2000 --rates $rates --step-seconds 10 --warmup-seconds 10"
   slow_args=""; sweep_args=""
 fi
 
@@ -161,59 +178,68 @@ node_warnings() { # name log
 }
 trap stop_server EXIT
 
-for name in $servers; do
-  jvm=false
+# One run: a fresh server (or cluster), one scenario against it, its RESULT lines marked with the round.
+run_one() { # name scenario round
+  local name=$1 scenario=$2 round=$3 jvm=false
   case "$name" in lobbyhub|vertx|quarkus-naive) jvm=true ;; esac
-  for scenario in $scenarios; do
-    [ "$scenario" != sweep ] || [ "$name" = lobbyhub ] || continue
-    [ "$scenario" != cluster ] || [ "$name" = lobbyhub ] || continue
-    if [ "$scenario" = cluster ] && [ ! -x "$redis_server" ]; then
-      echo "no $redis_server: cluster scenario skipped (REDIS_SERVER=… to point at one)"; continue
+  port=$((port + 1))
+  quiet_or_mark
+  slog=$(mktemp -t "bench-$name.XXXXXX")
+  extra_env=()
+  [ "$scenario" != sweep ] || extra_env=(LOBBYHUB_HEALTH_PING_INTERVAL=5s LOBBYHUB_HEALTH_STALE_AFTER=15s)
+  launched_at=$(date +%s%3N)
+  if [ "$scenario" = cluster ]; then
+    slog_b=$(mktemp -t "bench-$name-b.XXXXXX"); rlog=$(mktemp -t "bench-redis.XXXXXX")
+    if ! launch_cluster "$port" "$slog" "$slog_b" "$rlog"; then
+      echo "the cluster did not start:"; cat "$rlog" "$slog_b" "$slog"; stop_server; rm -f "$slog" "$slog_b" "$rlog"; return 0
     fi
-    port=$((port + 1))
-    quiet_or_mark
-    slog=$(mktemp -t "bench-$name.XXXXXX")
-    extra_env=()
-    [ "$scenario" != sweep ] || extra_env=(LOBBYHUB_HEALTH_PING_INTERVAL=5s LOBBYHUB_HEALTH_STALE_AFTER=15s)
-    launched_at=$(date +%s%3N)
-    if [ "$scenario" = cluster ]; then
-      slog_b=$(mktemp -t "bench-$name-b.XXXXXX"); rlog=$(mktemp -t "bench-redis.XXXXXX")
-      if ! launch_cluster "$port" "$slog" "$slog_b" "$rlog"; then
-        echo "the cluster did not start:"; cat "$rlog" "$slog_b" "$slog"; stop_server; rm -f "$slog_b" "$rlog"; continue
-      fi
-      cluster_port=$port; port=$((port + 2))
-    else
-      launch_server "$name" "$port" "$slog" "${extra_env[@]}"
-      if [ "$scenario" != startup ] && ! await_port "$port"; then
-        echo "$name did not start:"; cat "$slog"; stop_server; continue
-      fi
+    cluster_port=$port; port=$((port + 2))
+  else
+    launch_server "$name" "$port" "$slog" "${extra_env[@]}"
+    if [ "$scenario" != startup ] && ! await_port "$port"; then
+      echo "$name did not start:"; cat "$slog"; stop_server; rm -f "$slog"; return 0
     fi
-    case "$scenario" in
-      startup) cls=StartupScenario; args="--launched-at-ms $launched_at" ;;
-      idle) cls=IdleMemoryScenario; args="--jvm $jvm $idle_args" ;;
-      handshake) cls=HandshakeScenario; args="$handshake_args" ;;
-      fanout) cls=FanoutScenario; args="--kind lobby $fanout_args" ;;
-      direct) cls=FanoutScenario; args="--kind direct $fanout_args" ;;
-      slow) cls=SlowReadersScenario; args="$slow_args" ;;
-      sweep) cls=SweepUnderLoadScenario; args="$sweep_args" ;;
-      cluster) cls=ClusterScenario; args="--ports $cluster_port,$((cluster_port + 1)) --pids $cluster_a_pid,$cluster_b_pid"
-        args="$args --redis-port $((cluster_port + 2)) --redis-pid $redis_pid $fanout_args" ;;
-      *) echo "unknown scenario $scenario"; exit 2 ;;
-    esac
-    echo "== $name $scenario (pid $server_pid, port $port)" | tee -a "$raw"
-    run=$(mktemp -t "bench-run.XXXXXX")
-    # shellcheck disable=SC2086
-    timeout 900 taskset -c 1 java -Xmx2g -cp "$bench" dev.lobbyhub.bench.$cls --port "$port" --pid "$server_pid" \
-      --label "$name" --secret "$secret" $args > "$run" 2>&1 || echo "($name $scenario exited with $?)" >> "$run"
-    if [ "$scenario" = cluster ]; then
-      { node_warnings "node a" "$slog"; node_warnings "node b" "$slog_b"; } >> "$run"
-    fi
-    cat "$run" >> "$raw"
-    grep -v '^RESULT ' "$run" || true
-    grep '^RESULT ' "$run" | sed 's/^RESULT //' >> "$new_results" || true
-    stop_server
-    rm -f "$slog" "$run"
-    [ "$scenario" != cluster ] || rm -f "$slog_b" "$rlog"
+  fi
+  case "$scenario" in
+    startup) cls=StartupScenario; args="--launched-at-ms $launched_at" ;;
+    idle) cls=IdleMemoryScenario; args="--jvm $jvm $idle_args" ;;
+    handshake) cls=HandshakeScenario; args="$handshake_args" ;;
+    fanout) cls=FanoutScenario; args="--kind lobby $fanout_args" ;;
+    direct) cls=FanoutScenario; args="--kind direct $fanout_args" ;;
+    slow) cls=SlowReadersScenario; args="$slow_args" ;;
+    sweep) cls=SweepUnderLoadScenario; args="$sweep_args" ;;
+    cluster) cls=ClusterScenario; args="--ports $cluster_port,$((cluster_port + 1)) --pids $cluster_a_pid,$cluster_b_pid"
+      args="$args --redis-port $((cluster_port + 2)) --redis-pid $redis_pid $fanout_args" ;;
+    *) echo "unknown scenario $scenario"; exit 2 ;;
+  esac
+  echo "== $name $scenario round $round of $rounds (pid $server_pid, port $port)" | tee -a "$raw"
+  run=$(mktemp -t "bench-run.XXXXXX")
+  # shellcheck disable=SC2086
+  timeout 900 taskset -c 1 java -Xmx2g -cp "$bench" dev.lobbyhub.bench.$cls --port "$port" --pid "$server_pid" \
+    --label "$name" --secret "$secret" $args > "$run" 2>&1 || echo "($name $scenario exited with $?)" >> "$run"
+  if [ "$scenario" = cluster ]; then
+    { node_warnings "node a" "$slog"; node_warnings "node b" "$slog_b"; } >> "$run"
+  fi
+  cat "$run" >> "$raw"
+  grep -v '^RESULT ' "$run" || true
+  # Results.emit writes {"scenario":…}: the round goes in front.
+  grep '^RESULT {' "$run" | sed "s/^RESULT {/{\"round\":$round,/" >> "$new_results" || true
+  stop_server
+  rm -f "$slog" "$run"
+  [ "$scenario" != cluster ] || rm -f "$slog_b" "$rlog"
+}
+
+# Per scenario, the rounds in turn and in each round every server: A, B, A, B, …
+for scenario in $scenarios; do
+  if [ "$scenario" = cluster ] && [ ! -x "$redis_server" ]; then
+    echo "no $redis_server: cluster scenario skipped (REDIS_SERVER=… to point at one)"; continue
+  fi
+  for round in $(seq 1 "$rounds"); do
+    for name in $servers; do
+      [ "$scenario" != sweep ] || [ "$name" = lobbyhub ] || continue
+      [ "$scenario" != cluster ] || [ "$name" = lobbyhub ] || continue
+      run_one "$name" "$scenario" "$round"
+    done
   done
 done
 
@@ -221,20 +247,29 @@ done
 bun_version=$(bench/peers/bun/node_modules/.bin/bun --version 2>/dev/null || echo "?")
 java_version=$(java -version 2>&1 | head -1 | cut -d'"' -f2)
 cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//' || echo "?")
-meta=$(printf '{"scenario":"meta","date":"%s","java":"%s","node":"%s","bun":"%s","quarkus":"3.33.2","ulimit_hn":%s,"cores":%s,"cpu":"%s","load_before":%s,"busy":%s,"command":"bench/run.sh %s","notes":"%s"}' \
+meta=$(printf '{"scenario":"meta","date":"%s","java":"%s","node":"%s","bun":"%s","quarkus":"3.33.2","ulimit_hn":%s,"cores":%s,"cpu":"%s","load_before":%s,"busy":%s,"rounds":%s,"command":"bench/run.sh %s","notes":"%s"}' \
   "$(date -u '+%Y-%m-%d %H:%M UTC')" "$java_version" "$(node -v 2>/dev/null || echo '?')" "$bun_version" \
-  "$(ulimit -Hn)" "$(nproc)" "$cpu" "$load_before" "$busy" "$*" \
-  "servers on core 0, load generator on core 1$(case " $scenarios " in *" cluster "*) echo ' (cluster: both nodes and Redis share core 0)' ;; esac); $($quick && echo 'QUICK RUN: tiny sizes, the numbers mean nothing' || echo 'full sizes')${NOTES:+; $NOTES}")
+  "$(ulimit -Hn)" "$(nproc)" "$cpu" "$load_before" "$busy" "$rounds" "$args_given" \
+  "servers on core 0, load generator on core 1, $rounds rounds per scenario with the servers interleaved$(case " $scenarios " in *" cluster "*) echo ' (cluster: both nodes and Redis share core 0)' ;; esac); $($quick && echo 'QUICK RUN: tiny sizes, the numbers mean nothing' || echo 'full sizes')${NOTES:+; $NOTES}")
 if [ -n "${RESULTS:-}" ]; then
-  # Later lines win in the report; the earlier run's meta line stays first (written now if it has none).
-  echo "== added to $results: $(wc -l < "$new_results") results ($(date -u '+%Y-%m-%d %H:%M UTC'), bench/run.sh $*)" >> "$raw"
+  # The earlier run's lines for a server and scenario run again are dropped (all their rounds), the
+  # rest kept; its meta line stays first (written now if it has none).
+  echo "== added to $results: $(wc -l < "$new_results") results ($(date -u '+%Y-%m-%d %H:%M UTC'), bench/run.sh $args_given)" >> "$raw"
   if ! grep -q '"scenario":"meta"' "$results"; then
     { echo "$meta"; cat "$results"; } > "$results.tmp" && mv "$results.tmp" "$results"
   fi
-  cat "$new_results" >> "$results"
+  awk 'function key(line,   s, v) {
+         s = match(line, /"scenario":"[^"]*"/) ? substr(line, RSTART, RLENGTH) : ""
+         v = match(line, /"server":"[^"]*"/) ? substr(line, RSTART, RLENGTH) : ""
+         return s " " v
+       }
+       FILENAME == ARGV[1] { rerun[key($0)] = 1; next }
+       !(key($0) in rerun)' "$new_results" "$results" > "$results.tmp"
+  cat "$new_results" >> "$results.tmp" && mv "$results.tmp" "$results"
 else
   { echo "$meta"; cat "$new_results"; } > "$results"
 fi
 rm -f "$new_results"
-java -cp "$bench" dev.lobbyhub.bench.report.Report "$results" "$out" "$(dirname "$out")/$(basename "$out" .md)"
+java -cp "$bench" dev.lobbyhub.bench.report.Report --targets bench/targets.properties "$results" "$out" \
+  "$(dirname "$out")/$(basename "$out" .md)"
 echo "report: $out (data: $results, raw output: $raw)"

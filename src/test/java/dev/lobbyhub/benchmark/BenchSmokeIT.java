@@ -69,6 +69,7 @@ class BenchSmokeIT {
         assertEquals(0, reporting.process().exitValue(), output);
         String markdown = Files.readString(report, StandardCharsets.UTF_8);
         assertTrue(markdown.contains("## S3") && markdown.contains("## S4") && markdown.contains("## S2"), markdown);
+        assertTrue(markdown.contains("`bench/targets.properties`"), "the targets come from the jar's copy: " + markdown);
         assertTrue(Files.exists(work.resolve("benchmarks").resolve("fanout-p99.svg")), "the fan-out chart");
     }
 

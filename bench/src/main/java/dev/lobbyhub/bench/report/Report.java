@@ -1,7 +1,6 @@
 package dev.lobbyhub.bench.report;
 
 import static dev.lobbyhub.bench.report.RunResults.LOBBYHUB;
-import static dev.lobbyhub.bench.report.RunResults.VERTX;
 import static dev.lobbyhub.bench.report.Table.NONE;
 import static dev.lobbyhub.bench.report.Table.count;
 import static dev.lobbyhub.bench.report.Table.divide;
@@ -19,10 +18,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
+import java.util.stream.Collectors;
 
 import dev.lobbyhub.bench.report.RunResults.Handshake;
 import dev.lobbyhub.bench.report.RunResults.Idle;
 import dev.lobbyhub.bench.report.RunResults.Key;
+import dev.lobbyhub.bench.report.RunResults.Rows;
 import dev.lobbyhub.bench.report.RunResults.Slow;
 import dev.lobbyhub.bench.report.RunResults.Startup;
 import dev.lobbyhub.bench.report.RunResults.Step;
@@ -34,9 +35,11 @@ import io.vertx.core.json.JsonObject;
  * Turns a results file (JSONL, one scenario result per line) into a markdown report with SVG charts.
  *
  * <pre>
- * java -cp lobbyhub-bench.jar dev.lobbyhub.bench.report.Report results.jsonl docs/benchmarks.md docs/benchmarks
+ * java -cp lobbyhub-bench.jar dev.lobbyhub.bench.report.Report [--targets bench/targets.properties] \
+ *     results.jsonl docs/benchmarks.md docs/benchmarks
  * </pre>
- * The markdown links the charts by their path relative to its own folder.
+ * The markdown links the charts by their path relative to its own folder. Without {@code --targets}
+ * the targets are the jar's copy of {@code bench/targets.properties}.
  */
 public final class Report {
 
@@ -49,18 +52,28 @@ public final class Report {
         this.r = r;
     }
 
-    public static void main(String[] args) throws IOException {
-        if (args.length != 3) {
-            System.err.println("usage: Report <results.jsonl> <out.md> <chart-dir>");
+    public static void main(String[] argv) throws IOException {
+        List<String> args = new ArrayList<>(List.of(argv));
+        if (args.size() == 5 && args.get(0).equals("--targets")) {
+            Path targets = Path.of(args.get(1));
+            if (!Files.isRegularFile(targets)) {
+                System.err.println("no such file: " + targets);
+                System.exit(2);
+            }
+            Limits.use(targets);
+            args = args.subList(2, 5);
+        }
+        if (args.size() != 3) {
+            System.err.println("usage: Report [--targets <targets.properties>] <results.jsonl> <out.md> <chart-dir>");
             System.exit(2);
         }
-        Path in = Path.of(args[0]);
+        Path in = Path.of(args.get(0));
         if (!Files.isRegularFile(in)) {
             System.err.println("no such file: " + in);
             System.exit(2);
         }
-        Path out = Path.of(args[1]).toAbsolutePath().normalize();
-        Path chartDir = Path.of(args[2]).toAbsolutePath().normalize();
+        Path out = Path.of(args.get(1)).toAbsolutePath().normalize();
+        Path chartDir = Path.of(args.get(2)).toAbsolutePath().normalize();
         RunResults results = RunResults.read(in);
 
         Files.createDirectories(chartDir);
@@ -85,7 +98,18 @@ public final class Report {
                     + " with other runs.**\n\n");
         }
         md.append(machine()).append("\n\n");
-        section("Targets", "Each ratio uses figures of this run only.", Targets.table(r));
+        int rounds = r.rounds();
+        if (rounds > 1) {
+            md.append("Each server ran each scenario ").append(rounds).append(" times, interleaved (lobbyhub, ")
+                    .append("the peers, lobbyhub, the peers …), each time a fresh process. Every figure below is the")
+                    .append(" median over those rounds; a ratio \"lobbyhub ÷ this\" is the median of the per-round")
+                    .append(" ratios (each round of lobbyhub over the other server's round next to it), with its range")
+                    .append(" in brackets. ⚠ marks a figure whose spread over the rounds, (max − min) ÷ median, is over ")
+                    .append(Math.round(100 * Limits.number("spread.flag-above"))).append(" %.\n\n");
+        }
+        section("Targets", "lobbyhub's current targets (" + Targets.name() + ", `bench/targets.properties`), each"
+                + " judged from figures of this run only" + (rounds > 1 ? " (medians of the rounds)" : "")
+                + "; a target over several rates lists each rate with its ratio.", Targets.table(r));
         if (!r.idle.isEmpty()) {
             idle();
         }
@@ -164,10 +188,12 @@ public final class Report {
                 "lobbyhub ÷ this");
         for (Idle i : r.sorted(r.idle)) {
             // Like for like: live heap against a JVM, RSS against anything else.
-            Double ours = RunResults.find(r.idle, LOBBYHUB, i.connections())
-                    .map(l -> i.liveHeapKbPerConn() != null ? l.liveHeapKbPerConn() : l.rssKbPerConn()).orElse(null);
-            t.row(count(i.connections()), i.server(), number(i.rssStartMb()), number(i.rssKbPerConn()),
-                    number(i.liveHeapKbPerConn()), ratio(divide(ours, i.memoryPerConn())));
+            Function<Idle, Double> figure = i.liveHeapKbPerConn() != null ? Idle::liveHeapKbPerConn : Idle::rssKbPerConn;
+            long n = i.connections();
+            t.row(count(n), i.server(), Spread.cell(r.idle, i.server(), n, Idle::rssStartMb),
+                    Spread.cell(r.idle, i.server(), n, Idle::rssKbPerConn),
+                    Spread.cell(r.idle, i.server(), n, Idle::liveHeapKbPerConn),
+                    Spread.ratioCell(Spread.ratio(r.idle, LOBBYHUB, i.server(), n, figure)));
         }
         section("S1 idle memory", "Growth per idle connection over the same server with none; KB = 1000 bytes."
                 + " A JVM's RSS grows in heap-sized steps, so JVMs compare by live heap (after a full GC):"
@@ -178,48 +204,61 @@ public final class Report {
         Table t = new Table("connections", "server", "handshakes/s", "CPU µs/handshake", "p50 ms", "p99 ms", "failed",
                 "lobbyhub ÷ this (CPU)");
         for (Handshake h : r.sorted(r.handshake)) {
-            Double ours = RunResults.find(r.handshake, LOBBYHUB, h.connections()).map(Handshake::cpuUs).orElse(null);
-            t.row(count(h.connections()), h.server(), number(h.perSecond()), number(h.cpuUs()), number(h.p50Ms()),
-                    number(h.p99Ms()), count(h.failed()), ratio(divide(ours, h.cpuUs())));
+            long n = h.connections();
+            t.row(count(n), h.server(), Spread.cell(r.handshake, h.server(), n, Handshake::perSecond),
+                    Spread.cell(r.handshake, h.server(), n, Handshake::cpuUs), number(h.p50Ms()),
+                    Spread.cell(r.handshake, h.server(), n, Handshake::p99Ms), count(h.failed()),
+                    Spread.ratioCell(Spread.ratio(r.handshake, LOBBYHUB, h.server(), n, Handshake::cpuUs)));
         }
         section("S2 handshakes", "Connections opened as fast as the server accepts them: rate, server CPU per"
                 + " handshake, handshake latency.", t);
     }
 
-    /** S3 and S4: one row per rate with every server side by side, then every figure per server and rate. */
-    private void steps(String heading, String intro, Map<Key, Step> rows) {
+    /**
+     * S3 and S4: per rate, every server's median p99 and CPU per delivery with lobbyhub's ratio to it
+     * (median of the per-round ratios, with their range), then every figure per server and rate.
+     */
+    private void steps(String heading, String intro, Rows<Step> rows) {
         List<String> servers = r.servers().stream().filter(s -> !RunResults.of(rows, s).isEmpty()).toList();
-        boolean vsVertx = servers.contains(LOBBYHUB) && servers.contains(VERTX);
-        List<String> header = new ArrayList<>(List.of("deliveries/s"));
-        servers.forEach(s -> header.addAll(List.of(s + " p99 ms", s + " µs/delivery")));
-        if (vsVertx) {
-            header.add("lobbyhub µs ÷ vertx µs");
-        }
-        Table summary = new Table(header);
+        Table summary = new Table("deliveries/s", "server", "rounds", "p99 ms", "µs/delivery", "lobbyhub ÷ this (p99)",
+                "lobbyhub ÷ this (µs)");
         boolean anyShort = false;
         for (long rate : RunResults.counts(rows)) {
-            List<String> cells = new ArrayList<>(List.of(count(rate)));
             for (String s : servers) {
                 Optional<Step> step = RunResults.find(rows, s, rate);
-                anyShort |= step.filter(Step::shortOfDelivery).isPresent();
-                cells.add(step.map(x -> number(x.p99Ms()) + (x.shortOfDelivery() ? "*" : "")).orElse(NONE));
-                cells.add(step.map(x -> number(x.cpuUs())).orElse(NONE));
+                if (step.isEmpty()) {
+                    continue;
+                }
+                Step x = step.get();
+                anyShort |= x.shortOfDelivery();
+                summary.row(count(rate), s, count(rows.rounds(s, rate).size()),
+                        Spread.cell(Spread.of(rows, s, rate, Step::p99Ms), x.shortOfDelivery() ? "*" : ""),
+                        Spread.cell(rows, s, rate, Step::cpuUs),
+                        Spread.ratioCell(Spread.ratio(rows, LOBBYHUB, s, rate, Step::p99Ms)),
+                        Spread.ratioCell(Spread.ratio(rows, LOBBYHUB, s, rate, Step::cpuUs)));
             }
-            if (vsVertx) {
-                cells.add(ratio(divide(cpu(rows, LOBBYHUB, rate), cpu(rows, VERTX, rate))));
-            }
-            summary.row(cells);
         }
 
         List<String> knees = new ArrayList<>();
         servers.forEach(s -> Targets.Knee.of(RunResults.of(rows, s)).ifPresent(k -> knees.add(s + " " + k)));
-        Table all = new Table("server", "deliveries/s", "delivered/s", "delivered", "p50 ms", "p99 ms", "p99.9 ms",
-                "max ms", "µs/delivery", "server CPU %", "client CPU %");
+        boolean manyRounds = rows.maxRounds() > 1;
+        List<String> header = new ArrayList<>(List.of("server", "deliveries/s", "delivered/s", "delivered", "p50 ms",
+                "p99 ms", "p99.9 ms", "max ms", "µs/delivery", "server CPU %", "client CPU %"));
+        if (manyRounds) {
+            header.addAll(List.of("p99 ms by round", "µs/delivery by round"));
+        }
+        Table all = new Table(header);
         for (String s : servers) {
             for (Step x : RunResults.of(rows, s)) {
-                all.row(s, count(x.rate()), number(x.achievedPerS()), percent(x.deliveredRatio())
-                        + (x.shortOfDelivery() ? "*" : ""), number(x.p50Ms()), number(x.p99Ms()), number(x.p999Ms()),
-                        number(x.maxMs()), number(x.cpuUs()), number(x.serverCpuPct()), number(x.clientCpuPct()));
+                List<String> cells = new ArrayList<>(List.of(s, count(x.rate()), number(x.achievedPerS()),
+                        percent(x.deliveredRatio()) + (x.shortOfDelivery() ? "*" : ""), number(x.p50Ms()),
+                        number(x.p99Ms()), number(x.p999Ms()), number(x.maxMs()), number(x.cpuUs()),
+                        number(x.serverCpuPct()), number(x.clientCpuPct())));
+                if (manyRounds) {
+                    cells.add(byRound(rows, s, x.rate(), Step::p99Ms));
+                    cells.add(byRound(rows, s, x.rate(), Step::cpuUs));
+                }
+                all.row(cells);
             }
         }
 
@@ -228,34 +267,50 @@ public final class Report {
             md.append("\\* fewer than 99.9 % of the step's messages arrived, even after the drain: the server fell"
                     + " behind.\n\n");
         }
-        md.append("Knee (highest rate with p99 < ").append(number(Targets.KNEE_P99_MS))
+        md.append("Knee (highest rate with p99 < ").append(number(Targets.kneeP99Ms()))
                 .append(" ms and ≥ 99.9 % delivered): ").append(String.join(", ", knees)).append(".\n\n");
         md.append("A client CPU near 100 % means the step measured the load client, not the server.\n\n");
-        md.append("<details><summary>All figures</summary>\n\n").append(all).append("\n</details>\n\n");
+        md.append("<details><summary>All figures").append(manyRounds ? " (medians of the rounds; the last two columns"
+                + " each round in order)" : "").append("</summary>\n\n").append(all).append("\n</details>\n\n");
     }
 
-    private static Double cpu(Map<Key, Step> rows, String server, long rate) {
-        return RunResults.find(rows, server, rate).map(Step::cpuUs).orElse(null);
+    /** A figure of each round in order: "18.2 / 10.9 / 17.5". */
+    private static <T extends Record> String byRound(Rows<T> rows, String server, long count, Function<T, Double> figure) {
+        return rows.rounds(server, count).values().stream().map(x -> number(figure.apply(x)))
+                .collect(Collectors.joining(" / "));
     }
 
     private void sweep() {
-        Table t = new Table("connections", "server", "silent", "evicted in time", "false evictions", "max stall ms",
-                "baseline p99 ms", "during p99 ms", "sweep max ms");
+        Table t = new Table("connections", "server", "silent", "evicted in time", "false evictions",
+                "max stall ms, all answering", "max stall ms, evicting", "baseline p99 ms", "during p99 ms", "sweep max ms");
         for (Sweep s : r.sorted(r.sweep)) {
-            t.row(count(s.connections()), s.server(), count(s.silent()), count(s.evictedInTime()),
-                    count(s.falseEvictions()), number(s.maxStallMs()), number(s.baselineP99Ms()),
-                    number(s.duringP99Ms()), number(s.sweepMaxMs()));
+            long n = s.connections();
+            boolean split = s.steadyStallMs() != null;
+            // Correctness counts are the worst round's, not the median.
+            Spread inTime = Spread.of(r.sweep, s.server(), n, Sweep::evictedInTime);
+            Spread falseEvictions = Spread.of(r.sweep, s.server(), n, Sweep::falseEvictions);
+            t.row(count(n), s.server(), count(s.silent()), inTime == null ? NONE : count(inTime.min()),
+                    falseEvictions == null ? NONE : count(falseEvictions.max()),
+                    split ? Spread.cell(r.sweep, s.server(), n, Sweep::steadyStallMs)
+                            : Spread.cell(r.sweep, s.server(), n, Sweep::maxStallMs) + " (either)",
+                    split ? Spread.cell(r.sweep, s.server(), n, Sweep::evictionStallMs) : NONE,
+                    Spread.cell(r.sweep, s.server(), n, Sweep::baselineP99Ms),
+                    Spread.cell(r.sweep, s.server(), n, Sweep::duringP99Ms),
+                    Spread.cell(r.sweep, s.server(), n, Sweep::sweepMaxMs));
         }
         section("S5 health sweep under load", "Idle connections answering health pings while a probe measures"
                 + " ping round trips; then some fall silent and must be closed within stale-after + ping-interval,"
-                + " and nobody else.", t);
+                + " and nobody else. The longest probe round trip (max stall) is given with every connection"
+                + " answering and while the silent ones are evicted; \"evicted in time\" and \"false evictions\" are"
+                + " the worst round's.", t);
     }
 
     private void startup() {
         Table t = new Table("server", "startup ms", "idle RSS MB", "lobbyhub ÷ this (startup)");
-        Double ours = RunResults.find(r.startup, LOBBYHUB, 0).map(Startup::startupMs).orElse(null);
         for (Startup s : r.sorted(r.startup)) {
-            t.row(s.server(), number(s.startupMs()), number(s.idleRssMb()), ratio(divide(ours, s.startupMs())));
+            t.row(s.server(), Spread.cell(r.startup, s.server(), 0, Startup::startupMs),
+                    Spread.cell(r.startup, s.server(), 0, Startup::idleRssMb),
+                    Spread.ratioCell(Spread.ratio(r.startup, LOBBYHUB, s.server(), 0, Startup::startupMs)));
         }
         section("S6 startup", "From process start to accepting connections, and the resident set then.", t);
     }
@@ -264,10 +319,13 @@ public final class Report {
         Table t = new Table("connections", "server", "slow readers", "slow closed", "max close s", "memory growth MB",
                 "baseline p99 ms", "healthy p99 ms", "lobbyhub ÷ this (healthy p99)");
         for (Slow s : r.sorted(r.slow)) {
-            Double ours = RunResults.find(r.slow, LOBBYHUB, s.connections()).map(Slow::healthyP99Ms).orElse(null);
-            t.row(count(s.connections()), s.server(), count(s.slowReaders()), count(s.slowClosed()),
-                    s.maxCloseS() == null ? "never" : number(s.maxCloseS()), number(s.memoryGrowthMb()),
-                    number(s.baselineP99Ms()), number(s.healthyP99Ms()), ratio(divide(ours, s.healthyP99Ms())));
+            long n = s.connections();
+            t.row(count(n), s.server(), count(s.slowReaders()), count(s.slowClosed()),
+                    s.maxCloseS() == null ? "never" : Spread.cell(r.slow, s.server(), n, Slow::maxCloseS),
+                    Spread.cell(r.slow, s.server(), n, Slow::memoryGrowthMb),
+                    Spread.cell(r.slow, s.server(), n, Slow::baselineP99Ms),
+                    Spread.cell(r.slow, s.server(), n, Slow::healthyP99Ms),
+                    Spread.ratioCell(Spread.ratio(r.slow, LOBBYHUB, s.server(), n, Slow::healthyP99Ms)));
         }
         section("S7 slow readers under load", "Some members stop reading while their lobbies keep sending: how"
                 + " soon the server closes them, how much memory it holds meanwhile, and the healthy members'"
@@ -331,7 +389,7 @@ public final class Report {
     private static Map<String, SvgChart> charts(RunResults r) {
         Map<String, SvgChart> charts = new LinkedHashMap<>();
         charts.put("fanout-p99.svg", steps(r, r.fanout, "Lobby fan-out: p99 latency", "p99 ms (log scale)",
-                Step::p99Ms, true).guide(Targets.KNEE_P99_MS, "knee limit " + number(Targets.KNEE_P99_MS) + " ms"));
+                Step::p99Ms, true).guide(Targets.kneeP99Ms(), "knee limit " + number(Targets.kneeP99Ms()) + " ms"));
         // CPU per delivery of a step the server could not keep up with says nothing: left out.
         charts.put("fanout-cpu.svg", steps(r, r.fanout, "Lobby fan-out: server CPU per delivery (steps fully delivered)",
                 "µs per delivery (log scale)", s -> s.fullyDelivered() ? s.cpuUs() : null, true));

@@ -1,6 +1,7 @@
 package dev.lobbyhub.bench.report;
 
 import java.io.IOException;
+import java.lang.reflect.RecordComponent;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -11,6 +12,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.SortedMap;
+import java.util.TreeMap;
 import java.util.function.Function;
 
 import io.vertx.core.json.JsonObject;
@@ -18,6 +21,10 @@ import io.vertx.core.json.JsonObject;
 /**
  * The lines of one results file, a record type per scenario. A figure a server has not got (a peer
  * without live heap, a server that never closes slow readers) is {@code null}.
+ *
+ * <p>A line may carry a {@code round} (1, 2, …: {@code bench/run.sh --rounds}); a line without one is
+ * round 0. Each scenario's {@link Rows} hold, per server and count, the line of every round and, as
+ * the map's value, their median: every figure the median of that figure over the rounds that have it.
  */
 final class RunResults {
 
@@ -28,10 +35,6 @@ final class RunResults {
     private static final List<String> KNOWN = List.of(LOBBYHUB, VERTX, NAIVE, "node-ws", "bun");
 
     record Idle(String server, long connections, Double rssStartMb, Double rssKbPerConn, Double liveHeapKbPerConn) {
-        /** Live heap where the server has one (a JVM): its RSS grows in heap-sized steps. */
-        Double memoryPerConn() {
-            return liveHeapKbPerConn != null ? liveHeapKbPerConn : rssKbPerConn;
-        }
     }
 
     record Handshake(String server, long connections, Double perSecond, Double cpuUs, Double p50Ms, Double p99Ms,
@@ -78,8 +81,14 @@ final class RunResults {
         }
     }
 
+    /**
+     * S5. {@code maxStallMs} is the longer of {@code steadyStallMs} (the probe's longest round trip with
+     * every connection answering) and {@code evictionStallMs} (while the silent ones are evicted);
+     * results written before those two were split have only the first.
+     */
     record Sweep(String server, long connections, Double silent, Double evictedInTime, Double falseEvictions,
-                 Double maxStallMs, Double baselineP99Ms, Double duringP99Ms, Double sweepMaxMs) {
+                 Double maxStallMs, Double baselineP99Ms, Double duringP99Ms, Double sweepMaxMs, Double steadyStallMs,
+                 Double evictionStallMs) {
     }
 
     record Slow(String server, long connections, Double slowReaders, Double slowClosed, Double maxCloseS,
@@ -90,17 +99,44 @@ final class RunResults {
     record Key(String server, long count) {
     }
 
+    /**
+     * One scenario's rows: as a map, the median of the rounds per server and count; {@link #rounds}
+     * gives each round's own line. A later line for the same server, count and round replaces the
+     * earlier one.
+     */
+    static final class Rows<T extends Record> extends LinkedHashMap<Key, T> {
+        private final Map<Key, SortedMap<Integer, T>> rounds = new LinkedHashMap<>();
+
+        private void add(Key key, int round, T row) {
+            SortedMap<Integer, T> byRound = rounds.computeIfAbsent(key, k -> new TreeMap<>());
+            if (byRound.put(round, row) != null) {
+                System.err.printf("warning: two lines for %s at %d in round %d: the later one is used%n",
+                        key.server(), key.count(), round);
+            }
+            put(key, median(List.copyOf(byRound.values())));
+        }
+
+        /** A server's line per round at a count (rate, connections), by round; empty when it has none. */
+        SortedMap<Integer, T> rounds(String server, long count) {
+            return rounds.getOrDefault(new Key(server, count), new TreeMap<>());
+        }
+
+        /** The most rounds any server has at any count. */
+        int maxRounds() {
+            return rounds.values().stream().mapToInt(Map::size).max().orElse(0);
+        }
+    }
+
     /** The meta line, or an empty object when the file has none. */
     JsonObject meta = new JsonObject();
-    // A later line for the same server and connection count (or rate) replaces the earlier one.
-    final Map<Key, Idle> idle = new LinkedHashMap<>();
-    final Map<Key, Handshake> handshake = new LinkedHashMap<>();
-    final Map<Key, Step> fanout = new LinkedHashMap<>();
-    final Map<Key, Step> direct = new LinkedHashMap<>();
-    final Map<Key, Startup> startup = new LinkedHashMap<>();
-    final Map<Key, Sweep> sweep = new LinkedHashMap<>();
-    final Map<Key, Slow> slow = new LinkedHashMap<>();
-    final Map<Key, Cluster> cluster = new LinkedHashMap<>();
+    final Rows<Idle> idle = new Rows<>();
+    final Rows<Handshake> handshake = new Rows<>();
+    final Rows<Step> fanout = new Rows<>();
+    final Rows<Step> direct = new Rows<>();
+    final Rows<Startup> startup = new Rows<>();
+    final Rows<Sweep> sweep = new Rows<>();
+    final Rows<Slow> slow = new Rows<>();
+    final Rows<Cluster> cluster = new Rows<>();
     private final Set<String> servers = new LinkedHashSet<>();
 
     /** Reads a JSONL file; blank lines are ignored, a line that does not parse is skipped with a warning. */
@@ -134,23 +170,25 @@ final class RunResults {
             return;
         }
         String server = required(j, "server", j::getString);
+        int round = j.getInteger("round", 0);
         switch (scenario) {
-            case "idle" -> put(idle, server, connections(j), new Idle(server, connections(j),
+            case "idle" -> put(idle, server, round, connections(j), new Idle(server, connections(j),
                     figure(j, "rss_start_mb"), figure(j, "rss_kb_per_conn"), figure(j, "live_heap_kb_per_conn")));
-            case "handshake" -> put(handshake, server, connections(j), new Handshake(server, connections(j),
+            case "handshake" -> put(handshake, server, round, connections(j), new Handshake(server, connections(j),
                     figure(j, "handshakes_per_s"), figure(j, "cpu_us_per_handshake"), figure(j, "p50_ms"),
                     figure(j, "p99_ms"), figure(j, "failed")));
-            case "fanout" -> put(fanout, server, rate(j), step(server, j));
-            case "direct" -> put(direct, server, rate(j), step(server, j));
-            case "startup" -> put(startup, server, 0, new Startup(server, figure(j, "startup_ms"),
+            case "fanout" -> put(fanout, server, round, rate(j), step(server, j));
+            case "direct" -> put(direct, server, round, rate(j), step(server, j));
+            case "startup" -> put(startup, server, round, 0, new Startup(server, figure(j, "startup_ms"),
                     figure(j, "idle_rss_mb")));
-            case "sweep" -> put(sweep, server, connections(j), new Sweep(server, connections(j), figure(j, "silent"),
+            case "sweep" -> put(sweep, server, round, connections(j), new Sweep(server, connections(j), figure(j, "silent"),
                     figure(j, "evicted_in_time"), figure(j, "false_evictions"), figure(j, "max_stall_ms"),
-                    figure(j, "baseline_p99_ms"), figure(j, "during_p99_ms"), figure(j, "sweep_max_ms")));
-            case "slow" -> put(slow, server, connections(j), new Slow(server, connections(j), figure(j, "slow_readers"),
+                    figure(j, "baseline_p99_ms"), figure(j, "during_p99_ms"), figure(j, "sweep_max_ms"),
+                    figure(j, "steady_stall_ms"), figure(j, "eviction_stall_ms")));
+            case "slow" -> put(slow, server, round, connections(j), new Slow(server, connections(j), figure(j, "slow_readers"),
                     figure(j, "slow_closed"), figure(j, "max_close_s"), figure(j, "memory_growth_mb"),
                     figure(j, "baseline_p99_ms"), figure(j, "healthy_p99_ms")));
-            case "cluster" -> put(cluster, server, rate(j), new Cluster(server, rate(j), figure(j, "achieved_per_s"),
+            case "cluster" -> put(cluster, server, round, rate(j), new Cluster(server, rate(j), figure(j, "achieved_per_s"),
                     figure(j, "delivered_ratio"), figure(j, "p50_ms"), figure(j, "p99_ms"), figure(j, "cross_p50_ms"),
                     figure(j, "cross_p99_ms"), figure(j, "cross_p999_ms"), figure(j, "same_p99_ms"), figure(j, "max_ms"),
                     figure(j, "cpu_us_per_delivery"), figure(j, "node_a_cpu_us_per_delivery"),
@@ -185,9 +223,49 @@ final class RunResults {
         return value;
     }
 
-    private static <T> void put(Map<Key, T> map, String server, long key, T row) {
-        if (map.put(new Key(server, key), row) != null) {
-            System.err.printf("warning: two lines for %s at %d: the later one is used%n", server, key);
+    private static <T extends Record> void put(Rows<T> rows, String server, int round, long key, T row) {
+        rows.add(new Key(server, key), round, row);
+    }
+
+    /** The number of rounds in the file: the most any server has of any scenario step (1 for a file without rounds). */
+    int rounds() {
+        return Math.max(1, List.of(idle, handshake, fanout, direct, startup, sweep, slow, cluster).stream()
+                .mapToInt(Rows::maxRounds).max().orElse(0));
+    }
+
+    /**
+     * One row of the rounds' figures: each {@code Double} component the median of the rounds that have
+     * it (null when none has), the others (server, count) from the first.
+     */
+    @SuppressWarnings("unchecked")
+    static <T extends Record> T median(List<T> rounds) {
+        T first = rounds.get(0);
+        if (rounds.size() == 1) {
+            return first;
+        }
+        RecordComponent[] components = first.getClass().getRecordComponents();
+        Object[] values = new Object[components.length];
+        Class<?>[] types = new Class<?>[components.length];
+        try {
+            for (int i = 0; i < components.length; i++) {
+                RecordComponent c = components[i];
+                types[i] = c.getType();
+                if (c.getType() == Double.class) {
+                    List<Double> figures = new ArrayList<>();
+                    for (T row : rounds) {
+                        Double v = (Double) c.getAccessor().invoke(row);
+                        if (v != null) {
+                            figures.add(v);
+                        }
+                    }
+                    values[i] = Spread.median(figures);
+                } else {
+                    values[i] = c.getAccessor().invoke(first);
+                }
+            }
+            return (T) first.getClass().getDeclaredConstructor(types).newInstance(values);
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("cannot take the median of " + first.getClass().getSimpleName(), e);
         }
     }
 
