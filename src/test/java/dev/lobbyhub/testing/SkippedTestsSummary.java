@@ -21,10 +21,11 @@ import org.junit.platform.launcher.TestPlan;
 /**
  * Prints, when a test run ends, one line per reason why tests did not run (aborted by an assumption such as
  * {@link Prerequisites#require}, or disabled), with the tests' classes and what to do about it, e.g.
- * <pre>[lobbyhub] 12 browser tests did not run (no Chromium (/usr/bin/chromium)): ClientLibraryTest (5), … — install: apt-get install chromium chromium-driver</pre>
+ * <pre>[lobbyhub] 13 browser tests did not run (no Chromium: /usr/bin/chromium missing): ClientLibraryTest (8), DemoPageSafetyTest (5) — install: apt-get install chromium chromium-driver</pre>
  * Maven's reports only count skipped tests; the reason is in their XML. A whole class that was aborted counts with
  * all its tests here. Registered through {@code META-INF/services}, so it runs in every JUnit run of the build
- * (each surefire and failsafe execution prints its own lines).
+ * (each surefire and failsafe execution prints its own lines). Also says when the Redis tests ran on the embedded
+ * Redis 6.2 ({@link RedisServer}) rather than an installed {@code redis-server}.
  */
 public final class SkippedTestsSummary implements TestExecutionListener {
 
@@ -76,6 +77,11 @@ public final class SkippedTestsSummary implements TestExecutionListener {
             }
             lines.add(line.toString());
         });
+        String redis = System.getProperty(RedisServer.EMBEDDED_USED_PROPERTY);
+        if (redis != null) {
+            lines.add("[lobbyhub] the Redis tests ran on " + redis);
+            System.clearProperty(RedisServer.EMBEDDED_USED_PROPERTY);
+        }
         if (!lines.isEmpty()) {
             // Outside any test: Maven prints it as it comes, just before the run's "Results:".
             System.out.println(String.join(System.lineSeparator(), lines));
