@@ -146,7 +146,8 @@ public final class RedisServer implements AutoCloseable {
             if (tlsCa != null && output.contains("Bad directive") && output.contains("tls-")) {
                 // A build without TLS: "Bad directive or wrong number of arguments" at 'tls-port "<port>"'.
                 Prerequisites.require(false, "redis.tests.required", "TLS",
-                        redis.describe() + " has no TLS support", INSTALL + " (a build with TLS)");
+                        redis.describe() + " has no TLS support",
+                        "install a redis-server built with TLS: apt-get install redis-server (Debian's is)");
             }
             throw notUp;
         }
