@@ -14,8 +14,7 @@ import java.util.jar.JarFile;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
-import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -23,6 +22,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.lobbyhub.admin.AdminResource;
 import dev.lobbyhub.http.ApiError;
+import dev.lobbyhub.testing.Prerequisites;
 
 /**
  * What the native image will hold, read from the output of Quarkus's native build step
@@ -39,8 +39,12 @@ class NativeSourcesIT {
     private static JsonNode resources;
     private static JsonNode reflection;
 
-    @BeforeAll
-    static void read() throws IOException {
+    /** Reads the runner jar once; each test is skipped (listed at the end of the run) while there is none. */
+    @BeforeEach
+    void read() throws IOException {
+        if (reflection != null) {
+            return;
+        }
         Path runner = runnerJar();
         try (JarFile jar = new JarFile(runner.toFile())) {
             resources = json(jar, "META-INF/native-image/resource-config.json");
@@ -104,12 +108,9 @@ class NativeSourcesIT {
     }
 
     private static Path runnerJar() throws IOException {
-        boolean present = Files.isDirectory(NATIVE_SOURCES);
-        if (!present && Boolean.getBoolean("native.sources.required")) {
-            fail("no " + NATIVE_SOURCES + ": run ./mvnw package -DskipTests -Dquarkus.native.enabled=true "
-                    + "-Dquarkus.native.sources-only=true first");
-        }
-        Assumptions.assumeTrue(present, "no native build step output (" + NATIVE_SOURCES + ")");
+        Prerequisites.require(Files.isDirectory(NATIVE_SOURCES), "native.sources.required", "native",
+                "no native build step output (" + NATIVE_SOURCES + ")", "run first: ./mvnw package -DskipTests "
+                        + "-Dquarkus.native.enabled=true -Dquarkus.native.sources-only=true (as .ci/run does)");
         try (Stream<Path> files = Files.list(NATIVE_SOURCES)) {
             return files.filter(file -> file.getFileName().toString().endsWith("-runner.jar")).findFirst()
                     .orElseThrow(() -> new AssertionError("no runner jar in " + NATIVE_SOURCES));

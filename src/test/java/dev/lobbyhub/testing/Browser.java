@@ -5,9 +5,10 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.Function;
 
-import org.junit.jupiter.api.Assumptions;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.WebDriver;
@@ -18,8 +19,9 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
  * A real headless Chromium (Debian's {@code chromium} and {@code chromium-driver}) with a fresh
- * profile. Without them the browser tests are skipped, unless {@code -Dbrowser.tests.required=true}
- * (set by CI), which makes a missing browser a failure.
+ * profile ({@code -Dbrowser.chromium=…} and {@code -Dbrowser.chromedriver=…} name other files). Without them the
+ * browser tests are skipped and listed at the end of the run ({@link #requireInstalled()}), unless
+ * {@code -Dbrowser.tests.required=true} (set by CI), which makes a missing browser a failure.
  */
 public final class Browser implements AutoCloseable {
 
@@ -36,12 +38,7 @@ public final class Browser implements AutoCloseable {
     }
 
     public static Browser open() {
-        boolean installed = Files.isExecutable(Path.of(CHROMIUM)) && Files.isExecutable(Path.of(CHROMEDRIVER));
-        if (!installed && Boolean.getBoolean("browser.tests.required")) {
-            throw new IllegalStateException("browser tests need " + CHROMIUM + " and " + CHROMEDRIVER
-                    + ": apt-get install chromium chromium-driver");
-        }
-        Assumptions.assumeTrue(installed, "no Chromium: apt-get install chromium chromium-driver to run browser tests");
+        requireInstalled();
         try {
             Path profile = Files.createTempDirectory("lobbyhub-chromium");
             ChromeOptions options = new ChromeOptions().setBinary(CHROMIUM).addArguments("--headless=new",
@@ -54,6 +51,24 @@ public final class Browser implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /**
+     * Nothing when Chromium and its driver are installed; otherwise aborts the test (skipped, and listed with the
+     * command that installs them at the end of the run), or fails it with {@code -Dbrowser.tests.required=true}.
+     * {@link #open()} calls it; call it in a test, or in {@code @BeforeEach}, never in {@code @BeforeAll}: Maven
+     * would then count none of the class's tests.
+     */
+    public static void requireInstalled() {
+        List<String> missing = new ArrayList<>();
+        for (String file : List.of(CHROMIUM, CHROMEDRIVER)) {
+            if (!Files.isExecutable(Path.of(file))) {
+                missing.add(file);
+            }
+        }
+        Prerequisites.require(missing.isEmpty(), "browser.tests.required", "browser",
+                "no Chromium: " + String.join(" and ", missing) + " missing",
+                "install: apt-get install chromium chromium-driver");
     }
 
     public WebDriver driver() {
