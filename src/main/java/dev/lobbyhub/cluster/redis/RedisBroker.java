@@ -16,13 +16,11 @@ import dev.lobbyhub.cluster.BackplaneUnavailableException;
 import dev.lobbyhub.cluster.Broker;
 import dev.lobbyhub.registry.LobbyLink;
 import dev.lobbyhub.cluster.Presence;
-import dev.lobbyhub.cluster.local.LocalBroker;
+import dev.lobbyhub.cluster.ThisNode;
 import dev.lobbyhub.delivery.Relay;
 import dev.lobbyhub.metrics.BackplaneMeters;
 import dev.lobbyhub.metrics.DropReason;
 import dev.lobbyhub.metrics.LobbyhubMetrics;
-import dev.lobbyhub.registry.ConnectionRegistry;
-import dev.lobbyhub.registry.Session;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.redis.client.Command;
 import io.vertx.mutiny.redis.client.Request;
@@ -52,16 +50,15 @@ final class RedisBroker implements Broker, LobbyLink {
     private final PinnedConnection pinned;
     private final LobbyFeeds feeds;
     private final Requests requests = new Requests();
-    private final ConnectionRegistry registry;
-    private final LocalBroker local;
+    private final ThisNode here;
     private final Presence presence;
     private final LobbyhubMetrics metrics;
     private final BackplaneMeters meters;
     private final Duration timeout;
     private final BooleanSupplier up;
 
-    RedisBroker(String nodeId, String keyBase, PinnedConnection pinned, LobbyFeeds feeds, ConnectionRegistry registry,
-            LocalBroker local, Presence presence, LobbyhubMetrics metrics, BackplaneMeters meters, Duration timeout,
+    RedisBroker(String nodeId, String keyBase, PinnedConnection pinned, LobbyFeeds feeds, ThisNode here,
+            Presence presence, LobbyhubMetrics metrics, BackplaneMeters meters, Duration timeout,
             BooleanSupplier up) {
         this.up = up;
         this.nodeId = nodeId;
@@ -69,8 +66,7 @@ final class RedisBroker implements Broker, LobbyLink {
         this.nodeChannelPrefix = keyBase + "ch:node:";
         this.pinned = pinned;
         this.feeds = feeds;
-        this.registry = registry;
-        this.local = local;
+        this.here = here;
         this.presence = presence;
         this.metrics = metrics;
         this.meters = meters;
@@ -126,34 +122,16 @@ final class RedisBroker implements Broker, LobbyLink {
             return;
         }
         String to = envelope.text("to");
-        int delivered = 0;
+        int delivered;
         if (to != null) {
-            Session member = registry.findUser(to);
-            if (member != null && member.isOpen() && member.lobby().equals(lobby)) {
-                member.send(envelope.body());
-                metrics.delivered(1);
-                delivered = 1;
-            }
+            delivered = here.frameToMember(lobby, to, envelope.body()) ? 1 : 0;
         } else {
-            String excluded = envelope.text("xu");
-            delivered = deliverHere(lobby, envelope.body(), excluded);
+            delivered = here.frameToLobby(lobby, envelope.body(), envelope.text("xu"));
         }
         String request = envelope.text("r");
         if (request != null) {
             answer(envelope.text("rn"), request, IntNode.valueOf(delivered));
         }
-    }
-
-    private int deliverHere(String lobby, String frame, String excludedUserId) {
-        int delivered = 0;
-        for (Session member : registry.members(lobby)) {
-            if (!member.userId().equals(excludedUserId)) {
-                member.send(frame);
-                delivered++;
-            }
-        }
-        metrics.delivered(delivered);
-        return delivered;
     }
 
     // Admin API.
@@ -176,7 +154,7 @@ final class RedisBroker implements Broker, LobbyLink {
                 }
             }
             if (others.isEmpty()) {
-                return Uni.createFrom().item(deliverHere(lobby, frame, excludedUserId));
+                return Uni.createFrom().item(here.frameToLobby(lobby, frame, excludedUserId));
             }
             String request = requests.open();
             ObjectNode header = header().put("r", request).put("rn", nodeId);
@@ -187,33 +165,33 @@ final class RedisBroker implements Broker, LobbyLink {
                     .onFailure().invoke(() -> requests.cancel(request))
                     .onFailure().transform(RedisScripts::unavailable)
                     .chain(published -> {
-                        int here = deliverHere(lobby, frame, excludedUserId);
+                        int delivered = here.frameToLobby(lobby, frame, excludedUserId);
                         return requests.await(request, others, timeout)
-                                .map(answers -> here + answers.stream().mapToInt(JsonNode::asInt).sum());
+                                .map(answers -> delivered + answers.stream().mapToInt(JsonNode::asInt).sum());
                     });
         });
     }
 
     @Override
     public Uni<Boolean> toUser(String userId, JsonNode data) {
-        if (registry.findUser(userId) != null) {
-            return local.toUser(userId, data);
+        if (here.holds(userId)) {
+            return here.toUser(userId, data);
         }
         return ask(userId, "dm", data.toString(), timeout).map(answer -> answer != null && answer.asBoolean());
     }
 
     @Override
     public Uni<Boolean> kick(String userId) {
-        if (registry.findUser(userId) != null) {
-            return local.kick(userId);
+        if (here.holds(userId)) {
+            return here.kick(userId);
         }
         return ask(userId, "kick", "", timeout).map(answer -> answer != null && answer.asBoolean());
     }
 
     @Override
     public Uni<PingResult> ping(String userId, long timeoutMillis) {
-        if (registry.findUser(userId) != null) {
-            return local.ping(userId, timeoutMillis);
+        if (here.holds(userId)) {
+            return here.ping(userId, timeoutMillis);
         }
         return ask(userId, "ping", Long.toString(timeoutMillis), timeout.plusMillis(timeoutMillis)).map(answer -> {
             if (answer == null || !answer.path("c").asBoolean()) {
@@ -284,9 +262,9 @@ final class RedisBroker implements Broker, LobbyLink {
         String request = envelope.text("r");
         String replyTo = envelope.text("rn");
         Uni<JsonNode> result = switch (String.valueOf(envelope.text("c"))) {
-            case "dm" -> local.toUser(user, Envelope.json(envelope.body())).map(BooleanNode::valueOf);
-            case "kick" -> local.kick(user).map(BooleanNode::valueOf);
-            case "ping" -> local.ping(user, Long.parseLong(envelope.body())).map(ping -> {
+            case "dm" -> here.toUser(user, Envelope.json(envelope.body())).map(BooleanNode::valueOf);
+            case "kick" -> here.kick(user).map(BooleanNode::valueOf);
+            case "ping" -> here.ping(user, Long.parseLong(envelope.body())).map(ping -> {
                 ObjectNode answer = header().put("c", ping.connected());
                 return ping.latencyMillis() == null ? answer.putNull("l") : answer.put("l", ping.latencyMillis());
             });

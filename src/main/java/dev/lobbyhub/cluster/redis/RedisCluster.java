@@ -21,9 +21,9 @@ import dev.lobbyhub.cluster.Broker;
 import dev.lobbyhub.registry.LobbyLink;
 import dev.lobbyhub.cluster.NodeId;
 import dev.lobbyhub.cluster.Presence;
+import dev.lobbyhub.cluster.ThisNode;
 import dev.lobbyhub.registry.SeatEvents;
 import dev.lobbyhub.registry.SeatStore;
-import dev.lobbyhub.cluster.local.LocalBroker;
 import dev.lobbyhub.config.LobbyhubConfig;
 import dev.lobbyhub.metrics.BackplaneMeters;
 import dev.lobbyhub.metrics.LobbyhubMetrics;
@@ -101,7 +101,7 @@ public class RedisCluster implements BackplaneHealth {
     private long ticks;
     private long timer = -1;
 
-    RedisCluster(Instance<Redis> redisClient, LobbyhubConfig config, ConnectionRegistry registry, LocalBroker local,
+    RedisCluster(Instance<Redis> redisClient, LobbyhubConfig config, ConnectionRegistry registry, ThisNode here,
             LobbyhubMetrics metrics, NodeId nodeId, Vertx vertx) {
         io.vertx.redis.client.Redis redis = redisClient.get().getDelegate();
         // One event loop writes every command and subscription, in the order they were given.
@@ -128,7 +128,7 @@ public class RedisCluster implements BackplaneHealth {
         this.feeds = new LobbyFeeds(channels, reads, keyBase, sessions, registry,
                 (lobby, envelope) -> brokerRef[0].onLobbyEnvelope(lobby, envelope), this.nodeId,
                 () -> reconcileSoon("this node's seats were freed as node_lost"));
-        this.broker = new RedisBroker(this.nodeId, keyBase, pinned, feeds, registry, local, presence, metrics, meters,
+        this.broker = new RedisBroker(this.nodeId, keyBase, pinned, feeds, here, presence, metrics, meters,
                 timeout, this::isUp);
         brokerRef[0] = broker;
         this.nodeChannel = broker.nodeChannel(this.nodeId);
