@@ -8,7 +8,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.BiConsumer;
 
 import org.jboss.logging.Logger;
 
@@ -23,8 +22,9 @@ import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.redis.client.Response;
 
 /**
- * The lobbies this node has members in, each fed by its Redis channel: seat events (published by
- * the scripts, in commit order) and envelopes from other nodes.
+ * The lobbies this node has members in, each fed by its Redis channel with seat events (published
+ * by the scripts, in commit order); the channel also carries envelopes from other nodes
+ * ({@link LobbyTraffic}).
  *
  * <p>
  * A node subscribes to a lobby's channel before it claims a seat there, and waits for Redis to
@@ -68,24 +68,19 @@ final class LobbyFeeds {
     private final String channelPrefix;
     private final SeatEvents sessions;
     private final ConnectionRegistry registry;
-    private final BiConsumer<String, Envelope> envelopes;
     private final String nodeId;
-    /** How this node's envelopes begin (see {@link Envelope#originPrefix}). */
-    private final String ownOrigin;
     private final Runnable ownSeatLost;
     private final Map<String, Feed> feeds = new ConcurrentHashMap<>();
 
     LobbyFeeds(RedisChannels channels, RedisScripts reads, String keyBase, SeatEvents sessions,
-            ConnectionRegistry registry, BiConsumer<String, Envelope> envelopes, String nodeId, Runnable ownSeatLost) {
+            ConnectionRegistry registry, String nodeId, Runnable ownSeatLost) {
         this.nodeId = nodeId;
-        this.ownOrigin = Envelope.originPrefix(nodeId);
         this.ownSeatLost = ownSeatLost;
         this.channels = channels;
         this.reads = reads;
         this.channelPrefix = keyBase + "ch:lobby:";
         this.sessions = sessions;
         this.registry = registry;
-        this.envelopes = envelopes;
     }
 
     String channel(String lobby) {
@@ -271,21 +266,20 @@ final class LobbyFeeds {
         return feeds.containsKey(lobby);
     }
 
-    /** A message on a lobby channel (the subscriber's thread, in Redis's order). */
-    void onMessage(String channel, String payload) {
-        if (!channel.startsWith(channelPrefix)) {
-            return;
-        }
-        String lobby = channel.substring(channelPrefix.length());
-        Feed feed = feeds.get(lobby);
+    /** The lobby of a channel this node follows now; null for any other channel. */
+    String lobbyOf(String channel) {
+        Feed feed = feedOf(channel);
+        return feed == null ? null : feed.lobby;
+    }
+
+    private Feed feedOf(String channel) {
+        return channel.startsWith(channelPrefix) ? feeds.get(channel.substring(channelPrefix.length())) : null;
+    }
+
+    /** A seat event on a lobby channel (the subscriber's thread, in Redis's order). */
+    void onSeatEvent(String channel, String payload) {
+        Feed feed = feedOf(channel);
         if (feed == null) {
-            return;
-        }
-        if (Envelope.isEnvelope(payload)) {
-            if (!Envelope.isFrom(payload, ownOrigin)) {
-                // This node's own publications come back too; they were delivered here already.
-                envelopes.accept(lobby, Envelope.decode(payload));
-            }
             return;
         }
         JsonNode event = Envelope.json(payload);

@@ -82,6 +82,7 @@ public class RedisCluster implements BackplaneHealth {
     private final RedisPresence presence;
     private final LobbyFeeds feeds;
     private final RedisBroker broker;
+    private final LobbyTraffic traffic;
     private final RedisAdmitter admitter;
     private final RedisSeatStore seats;
     private final BackplaneMeters meters;
@@ -124,16 +125,21 @@ public class RedisCluster implements BackplaneHealth {
         this.presence = new RedisPresence(reads);
         this.seats = new RedisSeatStore(pinned, cluster.keyPrefix(), timeout);
         SeatEvents sessions = registry.joinCluster(seats);
-        RedisBroker[] brokerRef = new RedisBroker[1];
-        this.feeds = new LobbyFeeds(channels, reads, keyBase, sessions, registry,
-                (lobby, envelope) -> brokerRef[0].onLobbyEnvelope(lobby, envelope), this.nodeId,
+        this.feeds = new LobbyFeeds(channels, reads, keyBase, sessions, registry, this.nodeId,
                 () -> reconcileSoon("this node's seats were freed as node_lost"));
-        this.broker = new RedisBroker(this.nodeId, keyBase, pinned, feeds, here, presence, metrics, meters,
-                timeout, this::isUp);
-        brokerRef[0] = broker;
-        this.nodeChannel = broker.nodeChannel(this.nodeId);
+        Wire wire = new Wire(this.nodeId, keyBase, pinned, metrics, meters, timeout);
+        this.traffic = new LobbyTraffic(wire, feeds, here, metrics, this::isUp);
+        this.broker = new RedisBroker(wire, feeds, here, presence, timeout, this::isUp);
+        this.nodeChannel = wire.nodeChannel(this.nodeId);
         this.admitter = new RedisAdmitter(registry, feeds, seats, this, meters, this.nodeId, timeout);
-        channels.onOtherChannels(feeds::onMessage);
+        // A lobby's channel carries the scripts' seat events and the other nodes' envelopes.
+        channels.onOtherChannels((channel, payload) -> {
+            if (Envelope.isEnvelope(payload)) {
+                traffic.onEnvelope(channel, payload);
+            } else {
+                feeds.onSeatEvent(channel, payload);
+            }
+        });
         channels.acquire(nodeChannel, broker::onNodeMessage).subscribe().with(held -> {
         }, notYet -> {
         }); // held for the node's life; subscribed by every replace()
@@ -476,7 +482,7 @@ public class RedisCluster implements BackplaneHealth {
     }
 
     public LobbyLink lobbyLink() {
-        return broker;
+        return traffic;
     }
 
     /**
