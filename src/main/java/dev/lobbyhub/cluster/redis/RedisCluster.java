@@ -125,8 +125,9 @@ public class RedisCluster implements BackplaneHealth {
         this.presence = new RedisPresence(reads);
         this.seats = new RedisSeatStore(pinned, cluster.keyPrefix(), timeout);
         SeatEvents sessions = registry.joinCluster(seats);
-        this.feeds = new LobbyFeeds(channels, reads, keyBase, sessions, registry, this.nodeId,
+        SeatSequencer sequencer = new SeatSequencer(sessions, registry, this.nodeId,
                 () -> reconcileSoon("this node's seats were freed as node_lost"));
+        this.feeds = new LobbyFeeds(channels, reads, keyBase, registry, sequencer);
         Wire wire = new Wire(this.nodeId, keyBase, pinned, metrics, meters, timeout);
         this.traffic = new LobbyTraffic(wire, feeds, here, metrics, this::isUp);
         this.broker = new RedisBroker(wire, feeds, here, presence, timeout, this::isUp);
@@ -251,9 +252,9 @@ public class RedisCluster implements BackplaneHealth {
                 .onFailure().invoke(() -> registry.releaseLater(connectionId, reason))));
         counts[0] = releases.size();
         if (!strays) {
-            return all(releases);
+            return Unis.all(releases);
         }
-        return all(releases).chain(() -> reads.smembers("nconns:" + nodeId)).chain(held -> {
+        return Unis.all(releases).chain(() -> reads.smembers("nconns:" + nodeId)).chain(held -> {
             List<Uni<Boolean>> orphans = new ArrayList<>();
             for (String connectionId : held) {
                 if (!registry.holds(connectionId)) {
@@ -261,7 +262,7 @@ public class RedisCluster implements BackplaneHealth {
                 }
             }
             counts[0] += orphans.size();
-            return all(orphans);
+            return Unis.all(orphans);
         });
     }
 
@@ -298,7 +299,7 @@ public class RedisCluster implements BackplaneHealth {
                 }
             }).replaceWithVoid());
         }
-        return all(claims);
+        return Unis.all(claims);
     }
 
     /** Every lobby followed (its subscription may be gone with the old connection) and every lobby with members here. */
@@ -350,10 +351,6 @@ public class RedisCluster implements BackplaneHealth {
             lobbies.add(lobby.code());
         }
         return lobbies;
-    }
-
-    private static <T> Uni<Void> all(List<Uni<T>> unis) {
-        return unis.isEmpty() ? Uni.createFrom().voidItem() : Uni.join().all(unis).andFailFast().replaceWithVoid();
     }
 
     private void tick() {
