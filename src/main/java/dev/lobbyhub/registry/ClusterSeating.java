@@ -1,8 +1,10 @@
 package dev.lobbyhub.registry;
 
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
@@ -143,6 +145,30 @@ public final class ClusterSeating implements Seating {
             }
             afterRemoval(session, left, reason);
         });
+    }
+
+    /** The connection ids of this node's members of the lobby. */
+    public Set<String> connectionsHere(String lobby) {
+        Set<String> here = new HashSet<>();
+        for (Session member : index.members(lobby)) {
+            here.add(member.connectionId());
+        }
+        return here;
+    }
+
+    /**
+     * A member of another node that left while the seat events were lost: its leave is told to
+     * those of this node's members (by connection id) who knew it, in the lobby's order.
+     */
+    public void tellMissedLeave(String lobby, String userId, Set<String> knewIt) {
+        Lobby told;
+        synchronized (index.lock()) {
+            told = index.lobby(lobby);
+            if (told != null) {
+                announcer.leftToSomeLocked(told, knewIt, userId, LeaveReason.LEFT);
+            }
+        }
+        announcer.deliver(told);
     }
 
     /** Whether this node holds the connection (admitted, or its seat being claimed). */

@@ -1,5 +1,7 @@
 package dev.lobbyhub.registry;
 
+import java.util.Arrays;
+import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -37,6 +39,16 @@ final class PresenceAnnouncer {
     /** Under the node's lock: {@code userId}'s seat was freed; the lobby's members but {@code except} hear it. */
     void leftLocked(Lobby lobby, Session except, String userId, LeaveReason reason) {
         queue(lobby, except, ServerMessages.memberLeft(userId, reason.wire()));
+    }
+
+    /** Under the node's lock: as {@link #leftLocked}, heard only by the members whose connection ids are given. */
+    void leftToSomeLocked(Lobby lobby, Set<String> audience, String userId, LeaveReason reason) {
+        Session[] members = lobby.members();
+        Session[] hearing = Arrays.stream(members).filter(member -> audience.contains(member.connectionId()))
+                .toArray(Session[]::new);
+        if (hearing.length > 0) {
+            lobby.announcements.pending.add(new Announcement(hearing, null, ServerMessages.memberLeft(userId, reason.wire())));
+        }
     }
 
     /** After the node's lock: hands out the lobby's queued frames (null: nothing to do). */

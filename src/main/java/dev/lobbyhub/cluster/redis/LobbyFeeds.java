@@ -1,39 +1,25 @@
 package dev.lobbyhub.cluster.redis;
 
 import java.util.ArrayList;
-import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.BiConsumer;
 
 import org.jboss.logging.Logger;
 
-import com.fasterxml.jackson.databind.JsonNode;
-
-import dev.lobbyhub.registry.SeatEvents;
-import dev.lobbyhub.protocol.LeaveReason;
-import dev.lobbyhub.protocol.ServerMessages;
-import dev.lobbyhub.registry.ClusterSeating;
 import dev.lobbyhub.registry.ConnectionRegistry;
-import dev.lobbyhub.registry.Session;
 import io.smallrye.mutiny.Uni;
-import io.vertx.mutiny.redis.client.Response;
 
 /**
- * The lobbies this node has members in, each fed by its Redis channel: seat events (published by
- * the scripts, in commit order) and envelopes from other nodes.
+ * The lobbies this node follows, each fed by its Redis channel with seat events (published by the
+ * scripts, in commit order, and applied by {@link SeatSequencer}); the channel also carries
+ * envelopes from other nodes ({@link LobbyTraffic}).
  *
  * <p>
  * A node subscribes to a lobby's channel before it claims a seat there, and waits for Redis to
- * confirm, then reads the lobby's members and the sequence number of its last seat change. From
- * then on it applies each seat event with a higher number, in order, to its own copy of the
- * members (who can be sent a direct message) and, through the registry, to its sessions; so no
- * change after the claim is missed and none is told twice. Lobbies with no member here and no
- * admission under way are left within about a second.
+ * confirm, then reads the lobby's members and the sequence number of its last seat change; every
+ * seat event from then on is applied after them, so no change after the claim is missed. Lobbies
+ * with no member here and no admission under way are left within about a second.
  */
 final class LobbyFeeds {
 
@@ -47,48 +33,28 @@ final class LobbyFeeds {
         Uni<Void> ready;
         /** Admissions under way here; guarded by the {@link LobbyFeeds}. */
         int admitting;
-        /** User id to connection id, cluster-wide, as of {@link #sequence}. */
-        final Map<String, String> members = new ConcurrentHashMap<>();
-        /** The last seat change applied; guarded by {@code this}. */
-        private long sequence;
-        /** Events that arrived before the members were read; null after. Guarded by {@code this}. */
-        private List<JsonNode> early = new ArrayList<>();
-        /**
-         * Between the two passes of a resync after Redis lost its data: the connections here that may
-         * know who left meanwhile; null outside that time (then every member here may know).
-         */
-        private Set<String> toldBefore;
+        final SeatSequencer.Seats seats;
 
-        Feed(String lobby) {
-            this.lobby = lobby;
+        Feed(SeatSequencer.Seats seats) {
+            this.lobby = seats.lobby;
+            this.seats = seats;
         }
     }
 
     private final RedisChannels channels;
     private final RedisScripts reads;
     private final String channelPrefix;
-    private final SeatEvents sessions;
     private final ConnectionRegistry registry;
-    private final ClusterSeating seating;
-    private final BiConsumer<String, Envelope> envelopes;
-    private final String nodeId;
-    /** How this node's envelopes begin (see {@link Envelope#originPrefix}). */
-    private final String ownOrigin;
-    private final Runnable ownSeatLost;
+    private final SeatSequencer sequencer;
     private final Map<String, Feed> feeds = new ConcurrentHashMap<>();
 
-    LobbyFeeds(RedisChannels channels, RedisScripts reads, String keyBase, SeatEvents sessions,
-            ConnectionRegistry registry, ClusterSeating seating, BiConsumer<String, Envelope> envelopes, String nodeId, Runnable ownSeatLost) {
-        this.nodeId = nodeId;
-        this.ownOrigin = Envelope.originPrefix(nodeId);
-        this.ownSeatLost = ownSeatLost;
+    LobbyFeeds(RedisChannels channels, RedisScripts reads, String keyBase, ConnectionRegistry registry,
+            SeatSequencer sequencer) {
         this.channels = channels;
         this.reads = reads;
         this.channelPrefix = keyBase + "ch:lobby:";
-        this.sessions = sessions;
         this.registry = registry;
-        this.seating = seating;
-        this.envelopes = envelopes;
+        this.sequencer = sequencer;
     }
 
     String channel(String lobby) {
@@ -115,10 +81,10 @@ final class LobbyFeeds {
     }
 
     private Feed open(String lobby) {
-        Feed feed = new Feed(lobby);
+        Feed feed = new Feed(sequencer.seats(lobby));
         feed.ready = channels.acquire(channel(lobby))
                 .chain(() -> reads.call(LOBBY_MEMBERS, lobby))
-                .invoke(snapshot -> start(feed, snapshot))
+                .invoke(snapshot -> feed.seats.start(snapshot))
                 .onFailure().invoke(failure -> {
                     synchronized (this) {
                         if (feeds.remove(lobby, feed)) {
@@ -132,35 +98,11 @@ final class LobbyFeeds {
         return feed;
     }
 
-    /** The members as of the lobby's last change; then whatever arrived meanwhile that is newer. */
-    private void start(Feed feed, Response snapshot) {
-        synchronized (feed) {
-            feed.sequence = snapshot.get(0).toLong();
-            for (Response row : snapshot.get(1)) {
-                feed.members.put(row.get(0).toString(), row.get(1).toString());
-            }
-            replayEarly(feed);
-        }
-    }
-
-    private void replayEarly(Feed feed) {
-        List<JsonNode> early = feed.early;
-        feed.early = null;
-        for (JsonNode event : early) {
-            apply(feed, event);
-        }
-    }
-
     /**
      * After an outage, once the subscriber was replaced: follows every lobby with members here
-     * again (its subscription confirmed), reads each one's members and tells this node's members
-     * what changed meanwhile, as if the changes had been seen: who joined, who was replaced, and
-     * with {@code tellLeaves} who left ({@code member_left} {@code left}). Events that arrive
-     * meanwhile wait, and those newer than the members read follow. When Redis kept its data, the
-     * lobby's members as read are the truth and leaves are told at once ({@code tellLeaves}). After
-     * Redis lost its data they are told only in a second pass, once the other nodes had the time to
-     * put their members back, so that a member is not seen leaving and coming back; and only to the
-     * members that were here at the first pass (a member seated since never heard of the one who left).
+     * again (its subscription confirmed), reads each one's members and catches up with them
+     * ({@link SeatSequencer.Seats#catchUp}, which tells leaves only with {@code tellLeaves}).
+     * Events that arrive meanwhile wait, and those newer than the members read follow.
      */
     Uni<Void> resync(List<String> lobbiesHere, boolean tellLeaves) {
         List<Uni<Void>> all = new ArrayList<>();
@@ -169,7 +111,7 @@ final class LobbyFeeds {
             synchronized (this) {
                 feed = feeds.get(lobby);
                 if (feed == null) {
-                    feed = new Feed(lobby);
+                    feed = new Feed(sequencer.seats(lobby));
                     feed.ready = Uni.createFrom().voidItem();
                     feeds.put(lobby, feed);
                     channels.acquire(channel(lobby)).subscribe().with(held -> {
@@ -177,92 +119,26 @@ final class LobbyFeeds {
                 }
             }
             Feed resynced = feed;
-            synchronized (resynced) {
-                if (resynced.early == null) {
-                    resynced.early = new ArrayList<>();
-                }
-            }
+            resynced.seats.holdEvents();
             // A hold of its own only to wait for the subscription's confirmation.
             String channel = channel(lobby);
             all.add(channels.acquire(channel).onTermination().invoke(() -> channels.release(channel))
                     .chain(() -> reads.call(LOBBY_MEMBERS, lobby))
-                    .invoke(snapshot -> catchUp(resynced, snapshot, tellLeaves)).replaceWithVoid());
+                    .invoke(snapshot -> resynced.seats.catchUp(snapshot, tellLeaves)).replaceWithVoid());
         }
-        return all.isEmpty() ? Uni.createFrom().voidItem() : Uni.join().all(all).andFailFast().replaceWithVoid();
-    }
-
-    private void catchUp(Feed feed, Response snapshot, boolean tellLeaves) {
-        synchronized (feed) {
-            long sequence = snapshot.get(0).toLong();
-            Map<String, String> now = new LinkedHashMap<>();
-            for (Response row : snapshot.get(1)) {
-                now.put(row.get(0).toString(), row.get(1).toString());
-            }
-            Set<String> audience = null;
-            if (!tellLeaves) {
-                feed.toldBefore = connectionsHere(feed.lobby);
-            } else {
-                // Admission waits for the resync, so whoever is here now was here before the outage.
-                audience = feed.toldBefore != null ? feed.toldBefore : connectionsHere(feed.lobby);
-            }
-            for (Map.Entry<String, String> known : List.copyOf(feed.members.entrySet())) {
-                String user = known.getKey();
-                String current = now.get(user);
-                if (current == null) {
-                    // A member of this node is not gone: it takes its seat back when this node reconciles.
-                    if (!tellLeaves || seating.holds(known.getValue())) {
-                        continue;
-                    }
-                    feed.members.remove(user);
-                    if (!seating.leaveToldHere(known.getValue())) {
-                        tellLeft(feed, user, audience); // a member of this node that left was told here as it closed
-                    }
-                } else if (!current.equals(known.getValue())) {
-                    feed.members.put(user, current);
-                    sessions.replaced(feed.lobby, user, known.getValue(), current, sequence);
-                }
-            }
-            for (Map.Entry<String, String> member : now.entrySet()) {
-                if (feed.members.putIfAbsent(member.getKey(), member.getValue()) == null) {
-                    sessions.joined(feed.lobby, member.getKey(), member.getValue(), sequence);
-                }
-            }
-            if (tellLeaves) {
-                feed.toldBefore = null;
-            }
-            feed.sequence = sequence;
-            replayEarly(feed);
-        }
-    }
-
-    /** A member of another node that left while the events were lost: told to the members here that knew it. */
-    private void tellLeft(Feed feed, String user, Set<String> audience) {
-        String frame = ServerMessages.memberLeft(user, LeaveReason.LEFT.wire());
-        for (Session member : registry.members(feed.lobby)) {
-            if (audience.contains(member.connectionId())) {
-                member.send(frame);
-            }
-        }
-    }
-
-    private Set<String> connectionsHere(String lobby) {
-        Set<String> here = new HashSet<>();
-        for (Session member : registry.members(lobby)) {
-            here.add(member.connectionId());
-        }
-        return here;
+        return Unis.all(all);
     }
 
     /** Whether a user is seated in a lobby this node follows. */
     boolean isMember(String lobby, String userId) {
         Feed feed = feeds.get(lobby);
-        return feed != null && feed.members.containsKey(userId);
+        return feed != null && feed.seats.has(userId);
     }
 
     /** Whether members of the lobby are seated on other nodes too, as far as this node has heard. */
     boolean hasMembersElsewhere(String lobby) {
         Feed feed = feeds.get(lobby);
-        return feed == null || feed.members.size() > registry.members(lobby).length;
+        return feed == null || feed.seats.count() > registry.members(lobby).length;
     }
 
     /** The lobbies followed now. */
@@ -274,75 +150,21 @@ final class LobbyFeeds {
         return feeds.containsKey(lobby);
     }
 
-    /** A message on a lobby channel (the subscriber's thread, in Redis's order). */
-    void onMessage(String channel, String payload) {
-        if (!channel.startsWith(channelPrefix)) {
-            return;
-        }
-        String lobby = channel.substring(channelPrefix.length());
-        Feed feed = feeds.get(lobby);
-        if (feed == null) {
-            return;
-        }
-        if (Envelope.isEnvelope(payload)) {
-            if (!Envelope.isFrom(payload, ownOrigin)) {
-                // This node's own publications come back too; they were delivered here already.
-                envelopes.accept(lobby, Envelope.decode(payload));
-            }
-            return;
-        }
-        JsonNode event = Envelope.json(payload);
-        synchronized (feed) {
-            if (feed.early != null) {
-                feed.early.add(event);
-            } else {
-                apply(feed, event);
-            }
-        }
+    /** The lobby of a channel this node follows now; null for any other channel. */
+    String lobbyOf(String channel) {
+        Feed feed = feedOf(channel);
+        return feed == null ? null : feed.lobby;
     }
 
-    /** Applies one seat event newer than the last one applied; under the feed's lock. */
-    private void apply(Feed feed, JsonNode event) {
-        long sequence = event.path("seq").asLong();
-        if (sequence <= feed.sequence) {
-            return;
-        }
-        long previous = event.path("prev").asLong();
-        if (previous != feed.sequence) {
-            LOG.warnf("lobby %s: seat changes after %d up to %d were not received", feed.lobby, feed.sequence, previous);
-        }
-        feed.sequence = sequence;
-        String user = event.path("user").asText();
-        String connection = event.path("conn").asText();
-        // A change this node's view already has (a member put back after an outage) is not news.
-        switch (event.path("ev").asText()) {
-            case "joined" -> {
-                if (!connection.equals(feed.members.put(user, connection))) {
-                    sessions.joined(feed.lobby, user, connection, sequence);
-                }
-            }
-            case "left" -> {
-                LeaveReason reason = reason(event.path("reason").asText());
-                if (feed.members.remove(user, connection)) {
-                    sessions.left(feed.lobby, user, connection, reason, sequence);
-                }
-                if (reason == LeaveReason.NODE_LOST && nodeId.equals(event.path("node").asText())) {
-                    ownSeatLost.run();
-                }
-            }
-            case "replaced" -> {
-                feed.members.put(user, connection);
-                sessions.replaced(feed.lobby, user, event.path("old_conn").asText(), connection, sequence);
-            }
-            default -> LOG.debugf("lobby %s: unknown seat event %s", feed.lobby, event);
-        }
+    private Feed feedOf(String channel) {
+        return channel.startsWith(channelPrefix) ? feeds.get(channel.substring(channelPrefix.length())) : null;
     }
 
-    private static LeaveReason reason(String wire) {
-        try {
-            return LeaveReason.valueOf(wire.toUpperCase(Locale.ROOT));
-        } catch (IllegalArgumentException unknown) {
-            return LeaveReason.LEFT;
+    /** A seat event on a lobby channel (the subscriber's thread, in Redis's order). */
+    void onSeatEvent(String channel, String payload) {
+        Feed feed = feedOf(channel);
+        if (feed != null) {
+            feed.seats.onEvent(Envelope.json(payload));
         }
     }
 
@@ -362,5 +184,4 @@ final class LobbyFeeds {
             }
         }
     }
-
 }

@@ -33,24 +33,22 @@ final class RedisAdmitter implements Admitter {
 
     private static final Logger LOG = Logger.getLogger(RedisAdmitter.class);
 
-    private final ConnectionRegistry registry;
     private final ClusterSeating seating;
     private final LobbyFeeds feeds;
     private final SeatStore seats;
-    private final RedisCluster cluster;
+    private final NodeStatus status;
     private final BackplaneMeters meters;
     private final String nodeId;
     private final int maxPerLobby;
     private final OnDuplicate onDuplicate;
     private final Duration timeout;
 
-    RedisAdmitter(ConnectionRegistry registry, ClusterSeating seating, LobbyFeeds feeds, SeatStore seats, RedisCluster cluster,
+    RedisAdmitter(ConnectionRegistry registry, ClusterSeating seating, LobbyFeeds feeds, SeatStore seats, NodeStatus status,
             BackplaneMeters meters, String nodeId, Duration timeout) {
-        this.registry = registry;
         this.seating = seating;
         this.feeds = feeds;
         this.seats = seats;
-        this.cluster = cluster;
+        this.status = status;
         this.meters = meters;
         this.nodeId = nodeId;
         this.maxPerLobby = registry.settings().maxPerLobby();
@@ -65,7 +63,7 @@ final class RedisAdmitter implements Admitter {
             return Uni.createFrom().item(reservation);
         }
         Session session = ((Admission.Admitted) reservation).session();
-        if (!cluster.admits()) {
+        if (!status.admits()) {
             seating.abandon(session);
             return Uni.createFrom().item(new Admission.Rejected(CloseCode.BACKPLANE_UNAVAILABLE));
         }
@@ -77,7 +75,7 @@ final class RedisAdmitter implements Admitter {
                     if (claim instanceof SeatStore.Refused refused) {
                         seating.abandon(session);
                         if (refused.code() == CloseCode.BACKPLANE_UNAVAILABLE) {
-                            cluster.leaseLost();
+                            status.leaseLost();
                         }
                         return Uni.createFrom().item((Admission) new Admission.Rejected(refused.code()));
                     }

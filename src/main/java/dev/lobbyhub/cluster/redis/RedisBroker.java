@@ -9,154 +9,42 @@ import org.jboss.logging.Logger;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.BooleanNode;
-import com.fasterxml.jackson.databind.node.IntNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import dev.lobbyhub.cluster.BackplaneUnavailableException;
 import dev.lobbyhub.cluster.Broker;
-import dev.lobbyhub.registry.LobbyLink;
 import dev.lobbyhub.cluster.Presence;
-import dev.lobbyhub.cluster.local.LocalBroker;
+import dev.lobbyhub.cluster.ThisNode;
 import dev.lobbyhub.delivery.Relay;
-import dev.lobbyhub.metrics.BackplaneMeters;
-import dev.lobbyhub.metrics.DropReason;
-import dev.lobbyhub.metrics.LobbyhubMetrics;
-import dev.lobbyhub.registry.ConnectionRegistry;
-import dev.lobbyhub.registry.Session;
 import io.smallrye.mutiny.Uni;
-import io.vertx.mutiny.redis.client.Command;
-import io.vertx.mutiny.redis.client.Request;
-import io.vertx.mutiny.redis.client.Response;
 
 /**
- * Carries frames and commands between nodes over Redis pub/sub, in {@link Envelope}s, all
- * published on this node's {@link PinnedConnection} so one sender's frames keep their order.
- *
- * <ul>
- * <li>Member traffic ({@link LobbyLink}): one {@code PUBLISH} per message on the lobby's channel,
- * whatever the number of members, skipped when every member is on this node. Receiving nodes hand
- * the frame text unchanged to their members; a node drops its own echo.</li>
- * <li>Admin API ({@link Broker}): lobby messages the same way, each node answering how many of its
- * members got it, summed by the asking node; a user's direct message, kick and ping go to the node
- * that holds the user (found in Redis), which answers on the asking node's channel.</li>
- * </ul>
+ * The admin API across nodes ({@link Broker}), over Redis pub/sub in {@link Envelope}s: a lobby
+ * message is published on the lobby's channel, each node answering how many of its members got it
+ * ({@link LobbyTraffic}), summed by the asking node; a user's direct message, kick and ping go to the
+ * node that holds the user (found in Redis), which carries them out and answers on the asking
+ * node's channel.
  */
-final class RedisBroker implements Broker, LobbyLink {
+final class RedisBroker implements Broker {
 
     private static final Logger LOG = Logger.getLogger(RedisBroker.class);
 
-    private final String nodeId;
-    /** How this node's envelopes begin (see {@link Envelope#originPrefix}). */
-    private final String originPrefix;
-    private final String nodeChannelPrefix;
-    private final PinnedConnection pinned;
+    private final Wire wire;
     private final LobbyFeeds feeds;
     private final Requests requests = new Requests();
-    private final ConnectionRegistry registry;
-    private final LocalBroker local;
+    private final ThisNode here;
     private final Presence presence;
-    private final LobbyhubMetrics metrics;
-    private final BackplaneMeters meters;
     private final Duration timeout;
     private final BooleanSupplier up;
 
-    RedisBroker(String nodeId, String keyBase, PinnedConnection pinned, LobbyFeeds feeds, ConnectionRegistry registry,
-            LocalBroker local, Presence presence, LobbyhubMetrics metrics, BackplaneMeters meters, Duration timeout,
-            BooleanSupplier up) {
-        this.up = up;
-        this.nodeId = nodeId;
-        this.originPrefix = Envelope.originPrefix(nodeId);
-        this.nodeChannelPrefix = keyBase + "ch:node:";
-        this.pinned = pinned;
+    RedisBroker(Wire wire, LobbyFeeds feeds, ThisNode here, Presence presence, Duration timeout, BooleanSupplier up) {
+        this.wire = wire;
         this.feeds = feeds;
-        this.registry = registry;
-        this.local = local;
+        this.here = here;
         this.presence = presence;
-        this.metrics = metrics;
-        this.meters = meters;
         this.timeout = timeout;
+        this.up = up;
     }
-
-    String nodeChannel(String node) {
-        return nodeChannelPrefix + node;
-    }
-
-    // Member traffic.
-
-    @Override
-    public void toLobby(String lobby, String frame) {
-        if (feeds.hasMembersElsewhere(lobby)) {
-            memberTraffic(lobby, Envelope.lobbyMessage(originPrefix, System.currentTimeMillis(), frame));
-        }
-    }
-
-    @Override
-    public boolean toMember(String lobby, String userId, String frame) {
-        if (!feeds.isMember(lobby, userId)) {
-            return false;
-        }
-        memberTraffic(lobby, Envelope.encode(header().put("to", userId), frame));
-        return true;
-    }
-
-    /**
-     * Publishes a member's frame; while Redis is unreachable it is dropped (and counted). A frame that
-     * reaches another node later than {@code cluster.redis-timeout} after it was sent (it waited in a
-     * frozen Redis, or on a silent connection) is dropped there.
-     */
-    private void memberTraffic(String lobby, String envelope) {
-        if (!up.getAsBoolean()) {
-            metrics.dropped(DropReason.BACKPLANE_UNAVAILABLE);
-            return;
-        }
-        publish(feeds.channel(lobby), envelope).subscribe().with(receivers -> {
-        }, failure -> {
-            metrics.dropped(DropReason.BACKPLANE_UNAVAILABLE);
-            LOG.debugf("message to lobby %s not published: %s", lobby, failure);
-        });
-    }
-
-    /** An envelope on a lobby channel (the subscriber's thread). */
-    void onLobbyEnvelope(String lobby, Envelope envelope) {
-        if (nodeId.equals(envelope.text("o"))) {
-            return;
-        }
-        meters.received();
-        if (late(envelope)) {
-            return;
-        }
-        String to = envelope.text("to");
-        int delivered = 0;
-        if (to != null) {
-            Session member = registry.findUser(to);
-            if (member != null && member.isOpen() && member.lobby().equals(lobby)) {
-                member.send(envelope.body());
-                metrics.delivered(1);
-                delivered = 1;
-            }
-        } else {
-            String excluded = envelope.text("xu");
-            delivered = deliverHere(lobby, envelope.body(), excluded);
-        }
-        String request = envelope.text("r");
-        if (request != null) {
-            answer(envelope.text("rn"), request, IntNode.valueOf(delivered));
-        }
-    }
-
-    private int deliverHere(String lobby, String frame, String excludedUserId) {
-        int delivered = 0;
-        for (Session member : registry.members(lobby)) {
-            if (!member.userId().equals(excludedUserId)) {
-                member.send(frame);
-                delivered++;
-            }
-        }
-        metrics.delivered(delivered);
-        return delivered;
-    }
-
-    // Admin API.
 
     /**
      * Publishes first, then delivers here: when Redis cannot take it (503), nobody gets it. The count
@@ -171,49 +59,49 @@ final class RedisBroker implements Broker, LobbyLink {
         return presence.lobbyMembers(lobby).chain(members -> {
             Set<String> others = new HashSet<>();
             for (Presence.Member member : members) {
-                if (!member.nodeId().equals(nodeId)) {
+                if (!member.nodeId().equals(wire.nodeId())) {
                     others.add(member.nodeId());
                 }
             }
             if (others.isEmpty()) {
-                return Uni.createFrom().item(deliverHere(lobby, frame, excludedUserId));
+                return Uni.createFrom().item(here.frameToLobby(lobby, frame, excludedUserId));
             }
             String request = requests.open();
-            ObjectNode header = header().put("r", request).put("rn", nodeId);
+            ObjectNode header = wire.header().put("r", request).put("rn", wire.nodeId());
             if (excludedUserId != null) {
                 header.put("xu", excludedUserId);
             }
-            return publish(feeds.channel(lobby), Envelope.encode(header, frame))
+            return wire.publish(feeds.channel(lobby), Envelope.encode(header, frame))
                     .onFailure().invoke(() -> requests.cancel(request))
                     .onFailure().transform(RedisScripts::unavailable)
                     .chain(published -> {
-                        int here = deliverHere(lobby, frame, excludedUserId);
+                        int delivered = here.frameToLobby(lobby, frame, excludedUserId);
                         return requests.await(request, others, timeout)
-                                .map(answers -> here + answers.stream().mapToInt(JsonNode::asInt).sum());
+                                .map(answers -> delivered + answers.stream().mapToInt(JsonNode::asInt).sum());
                     });
         });
     }
 
     @Override
     public Uni<Boolean> toUser(String userId, JsonNode data) {
-        if (registry.findUser(userId) != null) {
-            return local.toUser(userId, data);
+        if (here.holds(userId)) {
+            return here.toUser(userId, data);
         }
         return ask(userId, "dm", data.toString(), timeout).map(answer -> answer != null && answer.asBoolean());
     }
 
     @Override
     public Uni<Boolean> kick(String userId) {
-        if (registry.findUser(userId) != null) {
-            return local.kick(userId);
+        if (here.holds(userId)) {
+            return here.kick(userId);
         }
         return ask(userId, "kick", "", timeout).map(answer -> answer != null && answer.asBoolean());
     }
 
     @Override
     public Uni<PingResult> ping(String userId, long timeoutMillis) {
-        if (registry.findUser(userId) != null) {
-            return local.ping(userId, timeoutMillis);
+        if (here.holds(userId)) {
+            return here.ping(userId, timeoutMillis);
         }
         return ask(userId, "ping", Long.toString(timeoutMillis), timeout.plusMillis(timeoutMillis)).map(answer -> {
             if (answer == null || !answer.path("c").asBoolean()) {
@@ -238,8 +126,9 @@ final class RedisBroker implements Broker, LobbyLink {
             }
             String node = found.get().nodeId();
             String request = requests.open();
-            ObjectNode header = header().put("c", command).put("u", userId).put("r", request).put("rn", nodeId);
-            return publish(nodeChannel(node), Envelope.encode(header, body))
+            ObjectNode header = wire.header().put("c", command).put("u", userId).put("r", request)
+                    .put("rn", wire.nodeId());
+            return wire.publish(wire.nodeChannel(node), Envelope.encode(header, body))
                     .onFailure().invoke(() -> requests.cancel(request))
                     .onFailure().transform(RedisScripts::unavailable)
                     .chain(receivers -> requests.await(request, Set.of(node), wait))
@@ -249,20 +138,6 @@ final class RedisBroker implements Broker, LobbyLink {
 
     private <T> Uni<T> unavailable() {
         return Uni.createFrom().failure(new BackplaneUnavailableException("Redis is unreachable from this node"));
-    }
-
-    private ObjectNode header() {
-        return Envelope.header(nodeId, System.currentTimeMillis());
-    }
-
-    /** Sent longer than {@code cluster.redis-timeout} ago: it waited in Redis or on a silent connection, and is lost. */
-    private boolean late(Envelope envelope) {
-        long sent = envelope.sentAtMillis();
-        if (sent > 0 && System.currentTimeMillis() - sent > timeout.toMillis()) {
-            metrics.dropped(DropReason.BACKPLANE_UNAVAILABLE);
-            return true;
-        }
-        return false;
     }
 
     /** A message on this node's channel (the subscriber's thread): a command to carry out, or an answer. */
@@ -276,44 +151,25 @@ final class RedisBroker implements Broker, LobbyLink {
             requests.answered(answered, envelope.text("o"), envelope.header().get("v"));
             return;
         }
-        meters.received();
-        if (late(envelope)) {
+        if (!wire.received(envelope)) {
             return;
         }
         String user = envelope.text("u");
         String request = envelope.text("r");
         String replyTo = envelope.text("rn");
         Uni<JsonNode> result = switch (String.valueOf(envelope.text("c"))) {
-            case "dm" -> local.toUser(user, Envelope.json(envelope.body())).map(BooleanNode::valueOf);
-            case "kick" -> local.kick(user).map(BooleanNode::valueOf);
-            case "ping" -> local.ping(user, Long.parseLong(envelope.body())).map(ping -> {
-                ObjectNode answer = header().put("c", ping.connected());
+            case "dm" -> here.toUser(user, Envelope.json(envelope.body())).map(BooleanNode::valueOf);
+            case "kick" -> here.kick(user).map(BooleanNode::valueOf);
+            case "ping" -> here.ping(user, Long.parseLong(envelope.body())).map(ping -> {
+                ObjectNode answer = wire.header().put("c", ping.connected());
                 return ping.latencyMillis() == null ? answer.putNull("l") : answer.put("l", ping.latencyMillis());
             });
             default -> Uni.createFrom().nullItem();
         };
         result.subscribe().with(value -> {
             if (value != null && request != null) {
-                answer(replyTo, request, value);
+                wire.answer(replyTo, request, value);
             }
         }, failure -> LOG.debugf("command %s failed: %s", envelope.text("c"), failure));
-    }
-
-    private void answer(String node, String request, JsonNode value) {
-        if (node == null) {
-            return;
-        }
-        ObjectNode header = header().put("re", request);
-        header.set("v", value);
-        publish(nodeChannel(node), Envelope.encode(header, "")).subscribe().with(receivers -> {
-        }, failure -> LOG.debugf("answer to %s not published: %s", node, failure));
-    }
-
-    /** Publishes on the pinned connection; answers how many nodes received it. */
-    private Uni<Long> publish(String channel, String payload) {
-        meters.published();
-        return pinned.send(Request.cmd(Command.PUBLISH).arg(channel).arg(payload))
-                .ifNoItem().after(timeout).fail()
-                .map(Response::toLong);
     }
 }

@@ -1,0 +1,89 @@
+package dev.lobbyhub.cluster;
+
+import java.util.concurrent.TimeUnit;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import dev.lobbyhub.cluster.Broker.PingResult;
+import dev.lobbyhub.delivery.PongWaiters;
+import dev.lobbyhub.delivery.Relay;
+import dev.lobbyhub.protocol.CloseCode;
+import dev.lobbyhub.protocol.ServerMessages;
+import dev.lobbyhub.registry.ConnectionRegistry;
+import dev.lobbyhub.registry.Session;
+import io.smallrye.mutiny.Uni;
+
+/**
+ * What a {@link Broker} does to this node's own connections, whichever node asked: hand frames to
+ * a lobby's members or a user here, kick or ping a user here. A user not connected here is an
+ * answer ({@code false}, {@code 0}, {@link PingResult#NOT_CONNECTED}), as in {@link Broker}.
+ */
+@ApplicationScoped
+public class ThisNode {
+
+    private final ConnectionRegistry registry;
+    private final Relay relay;
+    private final PongWaiters pongWaiters;
+
+    public ThisNode(ConnectionRegistry registry, Relay relay, PongWaiters pongWaiters) {
+        this.registry = registry;
+        this.relay = relay;
+        this.pongWaiters = pongWaiters;
+    }
+
+    /** Whether the user has a connection on this node (open or closing). */
+    public boolean holds(String userId) {
+        return registry.findUser(userId) != null;
+    }
+
+    /** {@code lobby_message} from {@code null} to the lobby's members here but {@code excludedUserId}; answers how many. */
+    public int toLobby(String lobby, JsonNode data, String excludedUserId) {
+        return relay.toLobby(registry.members(lobby), null, data, member -> member.userId().equals(excludedUserId));
+    }
+
+    /** Hands a finished frame to the lobby's members here but {@code excludedUserId} (null: none); answers how many. */
+    public int frameToLobby(String lobby, String frame, String excludedUserId) {
+        return relay.toLobby(registry.members(lobby), frame, member -> member.userId().equals(excludedUserId));
+    }
+
+    /** Hands a finished frame to the user if connected here, in that lobby; answers whether it was. */
+    public boolean frameToMember(String lobby, String userId, String frame) {
+        Session member = registry.findUser(userId);
+        if (member == null || !member.isOpen() || !member.lobby().equals(lobby)) {
+            return false;
+        }
+        relay.toMember(member, frame);
+        return true;
+    }
+
+    /** {@code direct_message} from {@code null}; false when the user is not connected here. */
+    public Uni<Boolean> toUser(String userId, JsonNode data) {
+        Session session = registry.findUser(userId);
+        if (session == null || !session.isOpen()) {
+            return Uni.createFrom().item(false);
+        }
+        relay.toMember(session, null, data);
+        return Uni.createFrom().item(true);
+    }
+
+    /** Closes the user's connection here with 4006 {@code kicked}; false when there is none. */
+    public Uni<Boolean> kick(String userId) {
+        Session session = registry.findUser(userId);
+        return Uni.createFrom().item(session != null && registry.disconnect(session, CloseCode.KICKED));
+    }
+
+    /** Sends {@code health_ping} to the user here and answers at the matching pong, or after {@code timeoutMillis}. */
+    public Uni<PingResult> ping(String userId, long timeoutMillis) {
+        Session session = registry.findUser(userId);
+        if (session == null || !session.isOpen()) {
+            return Uni.createFrom().item(PingResult.NOT_CONNECTED);
+        }
+        long timestamp = System.currentTimeMillis();
+        var latency = pongWaiters.await(session, timestamp).completeOnTimeout(-1L, timeoutMillis, TimeUnit.MILLISECONDS);
+        session.sendHealthPing(ServerMessages.healthPing(timestamp), timestamp);
+        return Uni.createFrom().completionStage(latency)
+                .map(ms -> new PingResult(true, ms < 0 ? null : ms));
+    }
+}
