@@ -77,12 +77,12 @@ record Envelope(JsonNode header, String body) {
         }
     }
 
-    /** A header field as text, or null when absent or JSON null. */
     /** When the sender sent it (epoch milliseconds), or 0 when the header does not say. */
     long sentAtMillis() {
         return header.path("t").asLong(0);
     }
 
+    /** A header field as text, or null when absent or JSON null. */
     String text(String field) {
         JsonNode value = header.get(field);
         return value == null || value.isNull() ? null : value.asText();

@@ -146,10 +146,6 @@ final class LobbyFeeds {
         return new ArrayList<>(feeds.keySet());
     }
 
-    boolean follows(String lobby) {
-        return feeds.containsKey(lobby);
-    }
-
     /** The lobby of a channel this node follows now; null for any other channel. */
     String lobbyOf(String channel) {
         Feed feed = feedOf(channel);
