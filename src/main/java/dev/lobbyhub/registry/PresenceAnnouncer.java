@@ -57,6 +57,11 @@ final class PresenceAnnouncer {
             return;
         }
         Queue queue = lobby.announcements;
+        if (queue.delivering.isHeldByCurrentThread()) {
+            // Queued by a send of this very delivery (a slow consumer closed by it): the loop
+            // below hands it out after the frame in hand, so every member keeps the order.
+            return;
+        }
         queue.delivering.lock();
         try {
             Announcement next;

@@ -414,6 +414,31 @@ class ConnectionRegistryTest {
         assertArrayEquals(new Session[] { rachel }, registry.members("lobby"));
     }
 
+    @Test
+    void aMemberClosedByTheFanOutItselfIsToldAfterTheFrameInHand() {
+        registry = registry(100, 10, OnDuplicate.REPLACE);
+        join("alice", "lobby");
+        Session[] bob = new Session[1];
+        RecordingTransport bobsSocket = new RecordingTransport().onSend(frame -> {
+            if (frame.contains("member_joined") && frame.contains("carol")) {
+                // A send that finds the backlog full closes the member on the sending thread.
+                registry.disconnect(bob[0], CloseCode.SLOW_CONSUMER);
+            }
+        });
+        bob[0] = assertInstanceOf(Admission.Admitted.class,
+                registry.localSeating().admit(identity("bob"), "lobby", "c-bob", bobsSocket)).session();
+        Session dave = join("dave", "lobby");
+
+        join("carol", "lobby");
+
+        List<String> heard = new ArrayList<>();
+        for (JsonNode frame : transport(dave).messages()) {
+            heard.add(frame.path("type").asText() + " " + frame.path("user_id").asText());
+        }
+        assertEquals(List.of("welcome dave", "member_joined carol", "member_left bob"), heard,
+                "dave hears the lobby's changes in the order they happened");
+    }
+
     // --- helpers
 
     private ConnectionRegistry registry(int maxConnections, int maxPerLobby, OnDuplicate onDuplicate) {
