@@ -43,12 +43,9 @@ final class PresenceAnnouncer {
 
     /** Under the node's lock: as {@link #leftLocked}, heard only by the members whose connection ids are given. */
     void leftToSomeLocked(Lobby lobby, Set<String> audience, String userId, LeaveReason reason) {
-        Session[] members = lobby.members();
-        Session[] hearing = Arrays.stream(members).filter(member -> audience.contains(member.connectionId()))
+        Session[] hearing = Arrays.stream(lobby.members()).filter(member -> audience.contains(member.connectionId()))
                 .toArray(Session[]::new);
-        if (hearing.length > 0) {
-            lobby.announcements.pending.add(new Announcement(hearing, null, ServerMessages.memberLeft(userId, reason.wire())));
-        }
+        queue(lobby, hearing, null, ServerMessages.memberLeft(userId, reason.wire()));
     }
 
     /** After the node's lock: hands out the lobby's queued frames (null: nothing to do). */
@@ -78,7 +75,10 @@ final class PresenceAnnouncer {
     }
 
     private static void queue(Lobby lobby, Session except, String frame) {
-        Session[] audience = lobby.members();
+        queue(lobby, lobby.members(), except, frame);
+    }
+
+    private static void queue(Lobby lobby, Session[] audience, Session except, String frame) {
         if (audience.length > 0) {
             lobby.announcements.pending.add(new Announcement(audience, except, frame));
         }

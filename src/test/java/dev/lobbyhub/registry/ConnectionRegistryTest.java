@@ -499,11 +499,7 @@ class ConnectionRegistryTest {
     }
 
     private static List<String> types(Session session) {
-        List<String> types = new ArrayList<>();
-        for (JsonNode message : transport(session).messages()) {
-            types.add(message.path("type").asText());
-        }
-        return types;
+        return transport(session).types();
     }
 
     private static List<String> texts(JsonNode array) {

@@ -70,6 +70,15 @@ final class RecordingTransport implements Transport {
         return parsed;
     }
 
+    /** The {@code type} of every frame, in order. */
+    List<String> types() {
+        List<String> types = new ArrayList<>();
+        for (JsonNode message : messages()) {
+            types.add(message.path("type").asText());
+        }
+        return types;
+    }
+
     /** The parsed frames of this {@code type}, in order. */
     List<JsonNode> messages(String type) {
         List<JsonNode> matching = new ArrayList<>();
