@@ -34,6 +34,8 @@ import java.util.function.Predicate;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -337,11 +339,8 @@ class ClusterFaultConnectionIT {
         TestSocket controlSocket = joinWelcomed(PROXIED, Tokens.unique("controllobby"), control);
         controlSocket.close();
         controlSocket.awaitClose();
-        long controlUntil = deadline(WITHIN_NODE_TIMEOUT);
-        while (Frames.connected(admin(), node(OTHER), control)) {
-            assertTrue(System.nanoTime() < controlUntil, "without a fault, a closed user is released");
-            pause(Duration.ofMillis(100));
-        }
+        Awaitility.await("without a fault, a closed user is released").atMost(WITHIN_NODE_TIMEOUT)
+                .pollInterval(Duration.ofMillis(100)).until(() -> !Frames.connected(admin(), node(OTHER), control));
 
         long killed;
         long closedAt;
@@ -459,11 +458,8 @@ class ClusterFaultConnectionIT {
         TestSocket controlSocket = joinWelcomed(PROXIED, Tokens.unique("controllobby"), Tokens.unique("control"));
         controlSocket.close();
         controlSocket.awaitClose();
-        long controlUntil = deadline(WITHIN_NODE_TIMEOUT);
-        while (cluster.readiness(PROXIED).connections() != total) {
-            assertTrue(System.nanoTime() < controlUntil, "without a fault, a close is counted");
-            pause(Duration.ofMillis(100));
-        }
+        Awaitility.await("without a fault, a close is counted").atMost(WITHIN_NODE_TIMEOUT).pollInterval(Duration.ofMillis(100))
+                .until(() -> cluster.readiness(PROXIED).connections() == total);
         List<TestSocket> closing = clients.subList(keep, total);
 
         long closedAt;
@@ -633,14 +629,12 @@ class ClusterFaultConnectionIT {
 
     /** Waits until node {@code index}'s readiness answers {@code status}; false when it did not in time. */
     private static boolean awaitStatus(int index, int status, Duration within) {
-        long until = deadline(within);
-        while (System.nanoTime() < until) {
-            if (cluster.readyStatus(index) == status) {
-                return true;
-            }
-            pause(Duration.ofMillis(200));
+        try {
+            Awaitility.await().atMost(within).pollInterval(Duration.ofMillis(200)).until(() -> cluster.readyStatus(index) == status);
+            return true;
+        } catch (ConditionTimeoutException late) {
+            return false;
         }
-        return false;
     }
 
     // ---- e. nothing delivered late ----
