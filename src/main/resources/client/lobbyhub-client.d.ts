@@ -17,6 +17,12 @@ export function closeDecision(code: number, reason: string): CloseDecision;
 /** Exponential backoff with full jitter: uniform in [0, min(maxMs, baseMs * 2^attempt)). */
 export function backoffDelay(attempt: number, baseMs: number, maxMs: number, random?: () => number): number;
 
+/**
+ * The watchdog's default limit: 2 × pingIntervalMs (two health pings in a row missing), at most
+ * staleAfterMs; staleAfterMs alone without a ping interval; 0 when neither is given (no watchdog).
+ */
+export function silentAfter(pingIntervalMs: number, staleAfterMs: number): number;
+
 /** FIFO that keeps at most `limit` items; when full the oldest is dropped. */
 export class BoundedQueue<T> {
   constructor(limit: number);
@@ -48,6 +54,26 @@ export interface LobbyClientOptions {
   rateLimitPauseMs?: number;
   /** Messages kept while not connected (default 100); beyond it the oldest is dropped. */
   queueLimit?: number;
+  /**
+   * A connection that has not brought its `welcome` this long after it was opened is given up
+   * (state `reconnecting`, code 1006, reason `connect_timeout`) and tried again after a backoff.
+   * Default 10000; 0: no limit.
+   */
+  connectTimeoutMs?: number;
+  /**
+   * The watchdog: a connection on which no `health_ping` came for this long, and nothing at all for
+   * half of it, is given up (code 1006, reason `silent`) and a new one is opened after a backoff. It is
+   * left open until the new one is welcomed, so that the server replaces it instead of seeing this
+   * user leave. Default: `silentAfter(ping_interval_ms, stale_after_ms)` of each welcome (30 s with
+   * the server's defaults, 15 s before the server would evict it as stale); 0: no watchdog.
+   */
+  silentAfterMs?: number;
+  /**
+   * When the window fires `online`, an open connection is sent a ping and given up (reason `silent`)
+   * unless something arrives within this many ms; a retry waiting after a lost connection runs at once.
+   * Default 5000; 0: no probe.
+   */
+  probeTimeoutMs?: number;
   /** Called once when the client stops for good (e.g. kicked, replaced, lobby full). */
   onGiveUp?: (code: number, reason: string) => void;
   /** WebSocket constructor to use instead of the global one. */
@@ -63,13 +89,39 @@ export interface Welcome {
   ping_interval_ms: number;
   stale_after_ms: number;
   max_message_bytes: number;
+  /** The lobby log's epoch (SPEC §11); absent when the server's log is off. */
+  epoch?: string;
+  /** The lobby's last log offset when this welcome was built; `members` are as of it. Absent when the log is off. */
+  offset?: number;
+  /** Present only when the connection asked to resume (`since` in its URL): whether the missed frames follow. */
+  recovered?: boolean;
 }
-export interface MemberJoined { type: 'member_joined'; user_id: string }
+/**
+ * Fields of a frame from the lobby log. `offset` grows by one per entry of the lobby's log (a client
+ * sees increasing offsets with holes: entries not meant for it are skipped); absent with the log off.
+ * `replayed` is true on a frame missed while disconnected and replayed after a recovered welcome:
+ * its presence is already in the welcome's member list, so `members` does not change for it.
+ */
+export interface LogEntry { offset?: number; replayed?: true }
+export interface MemberJoined extends LogEntry { type: 'member_joined'; user_id: string }
 export type LeaveReason = 'left' | 'stale' | 'kicked' | 'replaced' | 'shutdown' | 'rate_limited' | 'slow_consumer'
   | 'node_lost' | 'error';
-export interface MemberLeft { type: 'member_left'; user_id: string; reason: LeaveReason }
-export interface LobbyMessage<D = unknown> { type: 'lobby_message'; from: string | null; data: D; ts: number }
-export interface DirectMessage<D = unknown> { type: 'direct_message'; from: string | null; data: D; ts: number }
+export interface MemberLeft extends LogEntry { type: 'member_left'; user_id: string; reason: LeaveReason }
+export interface LobbyMessage<D = unknown> extends LogEntry { type: 'lobby_message'; from: string | null; data: D; ts: number }
+export interface DirectMessage<D = unknown> extends LogEntry { type: 'direct_message'; from: string | null; data: D; ts: number }
+/** A lobby_message or direct_message sent with an `id` is in the lobby log at `offset`. */
+export interface Ack { type: 'ack'; id: string | number; offset: number }
+/** The server could not deliver the log entries from `from` to `to` (inclusive); live frames follow. */
+export interface Gap { type: 'gap'; from: number; to: number }
+/** The lobby's log was lost and starts again in a new epoch; the client continues from `offset`. */
+export interface LogReset { type: 'log_reset'; epoch: string; offset: number }
+/**
+ * Emitted after the welcome of a connection that asked to resume the lobby log: the client's own
+ * reconnects, once it has seen a log position. `recovered: false`: the frames sent meanwhile are lost,
+ * resynchronise the game's state. `since` is the offset asked for; `epoch` and `offset` are the
+ * welcome's (null when the server's log is off: then `recovered` is false).
+ */
+export interface Recovered { type: 'recovered'; recovered: boolean; since: number; epoch: string | null; offset: number | null }
 export interface Pong { type: 'pong'; id?: string | number; ts: number }
 export interface ServerShutdown { type: 'server_shutdown'; reconnect_after_ms: number }
 export interface ErrorFrame {
@@ -81,6 +133,10 @@ export interface ErrorFrame {
 }
 /** The token function threw or rejected; the client asks again in `retryInMs`. */
 export interface TokenError { type: 'token_error'; error: unknown; retryInMs: number }
+/**
+ * A state change. With `reconnecting`, `code` and `reason` tell how the last connection ended: the
+ * server's close, or code 1006 with reason `silent` (the watchdog gave it up) or `connect_timeout`.
+ */
 export interface StateChange { state: ClientState; code?: number; reason?: string; retryInMs?: number }
 
 export interface LobbyClientEvents {
@@ -90,6 +146,10 @@ export interface LobbyClientEvents {
   members: string[];
   lobby_message: LobbyMessage;
   direct_message: DirectMessage;
+  ack: Ack;
+  gap: Gap;
+  log_reset: LogReset;
+  recovered: Recovered;
   pong: Pong;
   server_shutdown: ServerShutdown;
   error: ErrorFrame;
@@ -108,11 +168,17 @@ export class LobbyClient {
   readonly rttMs: number | null;
   /** How the last connection ended. */
   readonly lastClose: { code: number; reason: string } | null;
+  /** The lobby log's epoch; null with the log off, before the first welcome and after close(). */
+  readonly epoch: string | null;
+  /** The highest log offset seen (or the last welcome's); the next reconnect resumes after it. */
+  readonly offset: number | null;
   /** False makes the client ignore health pings, like a hung tab (demonstrations and tests). */
   answerHealthPings: boolean;
   on<K extends keyof LobbyClientEvents>(type: K, handler: (payload: LobbyClientEvents[K]) => void): () => void;
+  /** Opens the connection. After close() or a final close it starts afresh (nothing is resumed). */
   connect(): this;
   close(): void;
+  /** With an `id` (and the server's log on) the server answers with an `ack` event. */
   sendLobby(data: unknown, id?: string): void;
   sendDirect(to: string, data: unknown, id?: string): void;
   ping(): Promise<number>;

@@ -1,5 +1,6 @@
 // lobbyhub browser client: one lobby connection that answers health pings, keeps the member
-// list, queues sends while reconnecting and reconnects the way each close code asks for.
+// list, queues sends while reconnecting, reconnects the way each close code asks for, notices a
+// connection that went silent, and resumes the lobby log where it left off (SPEC §11).
 // Types: /lobbyhub-client.d.ts. No dependencies; an ES module.
 
 /** @typedef {'idle'|'connecting'|'open'|'reconnecting'|'closed'} ClientState */
@@ -112,6 +113,34 @@ export class BoundedQueue {
 }
 
 /**
+ * How long a connection may stay silent before the client takes it for dead, from the welcome's
+ * `ping_interval_ms` and `stale_after_ms`: two ping intervals (two pings in a row missing), never more
+ * than `stale_after_ms`. The server evicts a silent client after `stale_after_ms` (three intervals by
+ * default), so the client's reconnect normally arrives while its old connection still holds the seat:
+ * the server replaces it and the lobby log can be recovered (SPEC §6, §11). 0 when the welcome gives
+ * neither value (no watchdog).
+ * @param {number} pingIntervalMs
+ * @param {number} staleAfterMs
+ * @returns {number} milliseconds
+ */
+export function silentAfter(pingIntervalMs, staleAfterMs) {
+  const ping = Number.isFinite(pingIntervalMs) && pingIntervalMs > 0 ? pingIntervalMs : 0;
+  const stale = Number.isFinite(staleAfterMs) && staleAfterMs > 0 ? staleAfterMs : 0;
+  if (ping === 0) return stale;
+  return stale === 0 ? 2 * ping : Math.min(2 * ping, stale);
+}
+
+/** Ids of the pings the client sends on its own to probe a connection; their pongs are not emitted. */
+const PROBE_ID_PREFIX = 'lobbyhub-probe-';
+
+/**
+ * A watchdog check that runs this much later than it was set for was held up: the tab was frozen or
+ * throttled, or the computer slept. Frames that came meanwhile may still be waiting to be handled, so
+ * the connection gets half its silence limit to show life before it is given up.
+ */
+const LATE_CHECK_MS = 1000;
+
+/**
  * @typedef {object} LobbyClientOptions
  * @property {string} lobby lobby code: 1 to 64 of A-Z a-z 0-9 _ -
  * @property {string | (() => string | Promise<string>)} token a JWT, or a function returning one;
@@ -122,17 +151,49 @@ export class BoundedQueue {
  * @property {number} [backoffMaxMs] largest backoff ceiling, default 30000
  * @property {number} [rateLimitPauseMs] wait after a 4008 close, default 5000
  * @property {number} [queueLimit] sends kept while not connected, default 100; beyond it the oldest is dropped
+ * @property {number} [connectTimeoutMs] a connection without its `welcome` this long after it was opened
+ *   is given up (reason `connect_timeout`) and tried again after a backoff; default 10000, 0: no limit
+ * @property {number} [silentAfterMs] the watchdog: a connection on which no health_ping came for this long,
+ *   and nothing at all for half of it, is given up (reason `silent`) and a new one is opened after a backoff;
+ *   default `silentAfter(ping_interval_ms, stale_after_ms)` of each welcome; 0: no watchdog
+ * @property {number} [probeTimeoutMs] after the window's `online` event, how long an open connection has
+ *   to show life (it is sent a ping) before it is given up the same way; default 5000, 0: no probe
  * @property {(code: number, reason: string) => void} [onGiveUp] called once when the client stops for good
  * @property {typeof WebSocket} [WebSocketImpl] for tests and non-browser runtimes
+ */
+
+/**
+ * One WebSocket and what the client knows about it.
+ * @typedef {object} Connection
+ * @property {WebSocket} socket
+ * @property {{epoch: string, offset: number} | null} resume the log position its URL asked to resume from
+ * @property {boolean} welcomed
+ * @property {number} openedAt
+ * @property {number} lastFrameAt when anything last arrived
+ * @property {number} lastPingAt when the last health_ping (or the welcome) arrived
+ * @property {number} silentAfterMs the watchdog's limit, 0 for none (and until the welcome)
+ * @property {number} staleAfterMs the server's stale-after, from the welcome
+ * @property {number} pingIntervalMs the server's ping interval, from the welcome
+ * @property {number | null} probeSentAt when a probe ping went out that nothing has answered yet
+ * @property {ReturnType<typeof setTimeout> | null} timer the next check
+ * @property {number} checkAt when the next check was meant to run
  */
 
 /**
  * One player's connection to one lobby.
  *
  * Events (listen with `on(type, handler)`): `welcome`, `member_joined`, `member_left`,
- * `lobby_message`, `direct_message`, `error`, `pong`, `server_shutdown` (each with the server's
- * frame), `members` (the current member list), `state` ({state, code?, reason?, retryInMs?}),
+ * `lobby_message`, `direct_message`, `ack`, `gap`, `log_reset`, `error`, `pong`, `server_shutdown`
+ * (each with the server's frame; any other frame type is emitted under its own type), `members` (the
+ * current member list), `recovered` ({recovered, since, epoch, offset}: after the welcome of a
+ * reconnect that asked to resume the lobby log), `state` ({state, code?, reason?, retryInMs?}),
  * `token_error` ({error, retryInMs}: the token function threw or rejected; the client backs off and asks again).
+ *
+ * The lobby log (SPEC §11): the client keeps the log's `epoch` and the highest `offset` it has seen, and
+ * on its own reconnects to the lobby asks to resume from there (`since` and `epoch` in the URL). A log
+ * frame whose offset it has seen already is dropped, so none is emitted twice. After a welcome with
+ * `recovered: true` the missed frames follow; they are emitted with `replayed: true`, and replayed
+ * presence does not change `members` (the welcome's list already includes it).
  */
 export class LobbyClient {
   /** @param {LobbyClientOptions} options */
@@ -144,6 +205,8 @@ export class LobbyClient {
       backoffMaxMs: 30000,
       rateLimitPauseMs: 5000,
       queueLimit: 100,
+      connectTimeoutMs: 10000,
+      probeTimeoutMs: 5000,
       ...options,
     };
     /** @type {ClientState} */
@@ -162,17 +225,45 @@ export class LobbyClient {
     this.listeners = new Map();
     /** @type {WebSocket | null} */
     this.socket = null;
+    /** @type {Connection | null} the current connection (its socket is `socket`) */
+    this.conn = null;
+    /**
+     * @type {Set<WebSocket>} connections given up without closing them (see `abandon`); closed once a
+     * later connection is welcomed, or by `close()`
+     */
+    this.abandoned = new Set();
+    /** @type {number} until when the server may still seat an abandoned connection of this user */
+    this.abandonedSeatUntil = 0;
+    /** @type {{lobby: string, epoch: string, offset: number} | null} where this client is in its lobby's log */
+    this.position = null;
+    /** @type {number | null} after a recovered welcome, its offset: log frames up to it are replays */
+    this.replayUntil = null;
     this.attempt = 0;
     /** @type {number | null} the server's reconnect_after_ms from its last server_shutdown */
     this.reconnectHintMs = null;
     /** @type {ReturnType<typeof setTimeout> | null} */
     this.retryTimer = null;
+    /** @type {'network' | 'server' | null} what the pending retry waits out: a lost network, or the server's word */
+    this.retryCause = null;
     this.pingSeq = 0;
+    this.probeSeq = 0;
     /** @type {Map<string, {sentAt: number, resolve: (rtt: number) => void}>} */
     this.pendingPings = new Map();
+    /** @type {(() => void) | null} */
+    this.onlineListener = null;
     this.stopped = false;
     /** When false the client ignores health pings, like a hung tab; for demonstrations and tests. */
     this.answerHealthPings = true;
+  }
+
+  /** The epoch of the lobby log this client follows; null with the log off or before the first welcome. */
+  get epoch() {
+    return this.position ? this.position.epoch : null;
+  }
+
+  /** The highest log offset this client has seen (or the welcome's); null like `epoch`. */
+  get offset() {
+    return this.position ? this.position.offset : null;
   }
 
   /**
@@ -192,10 +283,15 @@ export class LobbyClient {
     };
   }
 
-  /** Opens the connection (again). */
+  /**
+   * Opens the connection (again). After `close()`, or after the client stopped for good, this is a
+   * new start: nothing of the lobby log is resumed.
+   */
   connect() {
+    if (this.state === 'idle' || this.state === 'closed') this.forgetPosition();
     this.stopped = false;
     this.clearRetry();
+    this.listenOnline(true);
     this.open();
     return this;
   }
@@ -204,14 +300,18 @@ export class LobbyClient {
   close() {
     this.stopped = true;
     this.clearRetry();
+    this.listenOnline(false);
+    if (this.conn) this.stopChecks(this.conn);
     if (this.socket && this.socket.readyState <= 1) this.socket.close(1000, 'normal');
+    this.closeAbandoned();
+    this.forgetPosition();
     this.setState('closed', { code: 1000, reason: 'normal' });
   }
 
   /**
    * Sends `data` to every other member. Queued while not connected.
    * @param {unknown} data
-   * @param {string} [id] echoed as `ref` if the server answers with an error
+   * @param {string} [id] echoed as `ref` if the server answers with an error, and in `ack` (lobby log on)
    */
   sendLobby(data, id) {
     this.send({ type: 'lobby_message', data, ...(id === undefined ? {} : { id }) });
@@ -262,18 +362,32 @@ export class LobbyClient {
     } catch (error) {
       if (this.stopped) return;
       // The game backend could not give a token: nothing was refused by lobbyhub, so say what failed.
-      const retryInMs = this.scheduleRetry('backoff', {});
+      const retryInMs = this.scheduleRetry('backoff', {}, 'network');
       this.emit('token_error', { type: 'token_error', error, retryInMs });
       return;
     }
     if (this.stopped) return;
+    // connect() while connected: the server replaces the older connection when this one arrives.
+    if (this.conn) this.abandon(this.conn);
+    const position = this.position;
+    const resume = position && position.lobby === this.options.lobby ? { epoch: position.epoch, offset: position.offset } : null;
+    let url = `${this.baseUrl()}/ws/${encodeURIComponent(this.options.lobby)}?token=${encodeURIComponent(token)}`;
+    if (resume) url += `&since=${encodeURIComponent(String(resume.offset))}&epoch=${encodeURIComponent(resume.epoch)}`;
     const Impl = this.options.WebSocketImpl || WebSocket;
-    const socket = new Impl(`${this.baseUrl()}/ws/${encodeURIComponent(this.options.lobby)}?token=${encodeURIComponent(token)}`);
+    const socket = new Impl(url);
+    const openedAt = now();
+    /** @type {Connection} */
+    const conn = {
+      socket, resume, welcomed: false, openedAt, lastFrameAt: openedAt, lastPingAt: openedAt,
+      silentAfterMs: 0, staleAfterMs: 0, pingIntervalMs: 0, probeSentAt: null, timer: null, checkAt: 0,
+    };
     this.socket = socket;
+    this.conn = conn;
     socket.onmessage = (event) => this.onFrame(socket, event.data);
     socket.onclose = (event) => {
       if (this.socket === socket) this.onClose(event.code, event.reason);
     };
+    this.scheduleCheck(conn);
   }
 
   baseUrl() {
@@ -287,39 +401,46 @@ export class LobbyClient {
    * @param {string} text
    */
   onFrame(socket, text) {
+    const conn = this.conn;
+    if (!conn || conn.socket !== socket) return;
+    conn.lastFrameAt = now();
+    conn.probeSentAt = null;
     let message;
     try {
       message = JSON.parse(text);
     } catch (e) {
       return;
     }
+    if (!message || typeof message !== 'object') return;
     switch (message.type) {
       case 'health_ping':
+        conn.lastPingAt = conn.lastFrameAt;
         if (this.answerHealthPings) {
           socket.send(JSON.stringify({ type: 'health_pong', timestamp: message.timestamp }));
         }
         return;
       case 'welcome':
-        this.attempt = 0;
-        this.reconnectHintMs = null;
-        this.userId = message.user_id;
-        this.members = [...message.members];
-        this.setState('open');
-        this.emit('welcome', message);
-        this.emit('members', this.members);
-        for (const queued of this.queue.drain()) socket.send(queued);
+        this.onWelcome(conn, message);
         return;
-      case 'member_joined':
-        if (!this.members.includes(message.user_id)) this.members = [...this.members, message.user_id];
-        this.emit('member_joined', message);
-        this.emit('members', this.members);
+      case 'gap':
+        // The server could not deliver from..to: nothing to ask for again after a reconnect.
+        if (this.position && Number.isInteger(message.to) && message.to > this.position.offset) {
+          this.position.offset = message.to;
+        }
+        this.emit('gap', message);
         return;
-      case 'member_left':
-        this.members = this.members.filter((id) => id !== message.user_id);
-        this.emit('member_left', message);
-        this.emit('members', this.members);
+      case 'log_reset':
+        this.position = typeof message.epoch === 'string' && Number.isInteger(message.offset)
+          ? { lobby: this.options.lobby, epoch: message.epoch, offset: message.offset } : null;
+        this.replayUntil = null;
+        this.emit('log_reset', message);
+        return;
+      case 'ack':
+        // Its offset is this client's own entry, which it never receives: the position stays.
+        this.emit('ack', message);
         return;
       case 'pong': {
+        if (typeof message.id === 'string' && message.id.startsWith(PROBE_ID_PREFIX)) return;
         const pending = message.id !== undefined && this.pendingPings.get(message.id);
         if (pending) {
           this.pendingPings.delete(message.id);
@@ -334,8 +455,75 @@ export class LobbyClient {
         this.emit('server_shutdown', message);
         return;
       default:
-        this.emit(message.type, message);
+        break;
     }
+    // Everything else may be an entry of the lobby log.
+    let frame = message;
+    if (Number.isInteger(message.offset) && this.position) {
+      if (message.offset <= this.position.offset) return; // delivered already
+      this.position.offset = message.offset;
+      if (this.replayUntil !== null) {
+        if (message.offset <= this.replayUntil) frame = { ...message, replayed: true };
+        else this.replayUntil = null;
+      }
+    }
+    switch (frame.type) {
+      case 'member_joined':
+        // A replayed join or leave is already in the welcome's member list.
+        if (!frame.replayed && !this.members.includes(frame.user_id)) this.members = [...this.members, frame.user_id];
+        this.emit('member_joined', frame);
+        if (!frame.replayed) this.emit('members', this.members);
+        return;
+      case 'member_left':
+        if (!frame.replayed) this.members = this.members.filter((id) => id !== frame.user_id);
+        this.emit('member_left', frame);
+        if (!frame.replayed) this.emit('members', this.members);
+        return;
+      default:
+        this.emit(frame.type, frame);
+    }
+  }
+
+  /**
+   * @param {Connection} conn
+   * @param {any} message the welcome
+   */
+  onWelcome(conn, message) {
+    this.attempt = 0;
+    this.reconnectHintMs = null;
+    this.abandonedSeatUntil = 0;
+    this.userId = message.user_id;
+    this.members = Array.isArray(message.members) ? [...message.members] : [];
+    conn.welcomed = true;
+    conn.lastPingAt = conn.lastFrameAt;
+    conn.staleAfterMs = Number.isFinite(message.stale_after_ms) ? message.stale_after_ms : 0;
+    conn.pingIntervalMs = Number.isFinite(message.ping_interval_ms) ? message.ping_interval_ms : 0;
+    conn.silentAfterMs = this.options.silentAfterMs !== undefined
+      ? this.options.silentAfterMs : silentAfter(message.ping_interval_ms, message.stale_after_ms);
+    const hasLog = typeof message.epoch === 'string' && Number.isInteger(message.offset);
+    const recovered = hasLog && conn.resume !== null && message.recovered === true;
+    if (recovered) {
+      // Resume from where this client was; the missed entries, up to the welcome's offset, follow.
+      this.position = { lobby: this.options.lobby, epoch: message.epoch, offset: conn.resume.offset };
+      this.replayUntil = message.offset;
+    } else {
+      this.position = hasLog ? { lobby: this.options.lobby, epoch: message.epoch, offset: message.offset } : null;
+      this.replayUntil = null;
+    }
+    // This connection took the seat: connections given up earlier are of no use any more.
+    this.closeAbandoned();
+    this.scheduleCheck(conn);
+    this.setState('open');
+    this.emit('welcome', message);
+    this.emit('members', this.members);
+    if (conn.resume !== null) {
+      this.emit('recovered', {
+        type: 'recovered', recovered, since: conn.resume.offset,
+        epoch: hasLog ? message.epoch : null, offset: hasLog ? message.offset : null,
+      });
+    }
+    if (this.conn !== conn) return; // a listener closed or replaced it
+    for (const queued of this.queue.drain()) conn.socket.send(queued);
   }
 
   /**
@@ -343,41 +531,201 @@ export class LobbyClient {
    * @param {string} reason
    */
   onClose(code, reason) {
+    if (this.conn) this.stopChecks(this.conn);
+    this.conn = null;
     this.socket = null;
     this.lastClose = { code, reason };
     if (this.stopped) return;
     const decision = closeDecision(code, reason);
+    if (code === 4011 && now() < this.abandonedSeatUntil) {
+      // With on-duplicate=reject the server still seats the connection this client gave up as silent,
+      // until it evicts it as stale: that is this client, not another tab. Try again after a backoff.
+      this.scheduleRetry('backoff', { code, reason }, 'server');
+      return;
+    }
     if (!decision.retry) {
-      this.stopped = true;
-      this.setState('closed', { code, reason });
-      if (this.options.onGiveUp) this.options.onGiveUp(code, reason);
+      this.finish(code, reason);
       return;
     }
     if (decision.wait === 'new_token' && typeof this.options.token !== 'function') {
       // A fixed token will be refused again: only a token function can get a new one.
-      this.stopped = true;
-      this.setState('closed', { code, reason });
-      if (this.options.onGiveUp) this.options.onGiveUp(code, reason);
+      this.finish(code, reason);
       return;
     }
-    this.scheduleRetry(decision.wait, { code, reason });
+    // 1006: the connection ended without a close frame, as when the network goes.
+    this.scheduleRetry(decision.wait, { code, reason }, code === 1006 ? 'network' : 'server');
+  }
+
+  /**
+   * Stops for good after a close that must not be retried.
+   * @param {number} code
+   * @param {string} reason
+   */
+  finish(code, reason) {
+    this.stopped = true;
+    this.listenOnline(false);
+    this.closeAbandoned();
+    this.setState('closed', { code, reason });
+    if (this.options.onGiveUp) this.options.onGiveUp(code, reason);
+  }
+
+  /**
+   * Sets the current connection's next check for the earliest moment it could be taken for dead.
+   * @param {Connection} conn
+   */
+  scheduleCheck(conn) {
+    this.stopChecks(conn);
+    const at = this.deadAt(conn);
+    if (at === Infinity) return;
+    conn.checkAt = at;
+    conn.timer = setTimeout(() => {
+      conn.timer = null;
+      this.check(conn);
+    }, Math.max(0, at - now()));
+  }
+
+  /** @param {Connection} conn */
+  stopChecks(conn) {
+    if (conn.timer) clearTimeout(conn.timer);
+    conn.timer = null;
+  }
+
+  /**
+   * When the connection counts as dead if nothing changes: before the welcome, at the connect timeout;
+   * after it, once no health_ping came for `silentAfterMs` and nothing at all for half of it (a busy
+   * lobby's frames do not hide missing pings for long, and a late ping alone is no reason), or, while a
+   * probe is unanswered, `probeTimeoutMs` after it went out.
+   * @param {Connection} conn
+   * @returns {number} a `now()` time, or Infinity
+   */
+  deadAt(conn) {
+    if (!conn.welcomed) {
+      const limit = this.options.connectTimeoutMs;
+      return limit > 0 ? conn.openedAt + limit : Infinity;
+    }
+    let at = Infinity;
+    if (conn.silentAfterMs > 0) {
+      at = Math.max(conn.lastPingAt + conn.silentAfterMs, conn.lastFrameAt + conn.silentAfterMs / 2);
+    }
+    if (conn.probeSentAt !== null) at = Math.min(at, conn.probeSentAt + this.options.probeTimeoutMs);
+    return at;
+  }
+
+  /** @param {Connection} conn */
+  check(conn) {
+    if (this.conn !== conn || this.stopped) return;
+    const t = now();
+    if (t - conn.checkAt > LATE_CHECK_MS) {
+      // Held up (frozen tab, sleep): what arrived meanwhile may not be handled yet. Half a limit's grace.
+      const grace = conn.welcomed ? conn.silentAfterMs / 2 : this.options.connectTimeoutMs / 2;
+      conn.openedAt = Math.max(conn.openedAt, t - grace);
+      conn.lastFrameAt = Math.max(conn.lastFrameAt, t - grace);
+      conn.lastPingAt = Math.max(conn.lastPingAt, t - grace);
+      if (conn.probeSentAt !== null) conn.probeSentAt = Math.max(conn.probeSentAt, t - this.options.probeTimeoutMs / 2);
+    }
+    if (t < this.deadAt(conn)) {
+      this.scheduleCheck(conn);
+      return;
+    }
+    const reason = conn.welcomed ? 'silent' : 'connect_timeout';
+    this.abandon(conn);
+    this.lastClose = { code: 1006, reason };
+    this.scheduleRetry('backoff', { code: 1006, reason }, 'network');
+  }
+
+  /**
+   * Stops listening to a connection without closing it. A close frame that reached the server before
+   * the next connection would free this user's seat (the server takes a close from the client for
+   * leaving) and the lobby log could not be resumed; left open, the connection is replaced by the
+   * server when the next one arrives (SPEC §6), or evicted as stale. It is closed after the next
+   * welcome, or by `close()`.
+   * @param {Connection} conn
+   */
+  abandon(conn) {
+    this.stopChecks(conn);
+    const socket = conn.socket;
+    socket.onmessage = null;
+    socket.onclose = null;
+    if (this.conn === conn) {
+      this.conn = null;
+      this.socket = null;
+    }
+    if (socket.readyState === 0) {
+      socket.close(); // not open yet: no close frame is sent
+    } else if (socket.readyState === 1) {
+      this.abandoned.add(socket);
+      if (conn.welcomed && conn.staleAfterMs > 0) {
+        // The server evicts it no later than stale-after plus a ping interval after its last frame (SPEC §4).
+        this.abandonedSeatUntil = Math.max(this.abandonedSeatUntil, now() + conn.staleAfterMs + conn.pingIntervalMs);
+      }
+    }
+  }
+
+  closeAbandoned() {
+    for (const socket of this.abandoned) {
+      if (socket.readyState <= 1) socket.close();
+    }
+    this.abandoned.clear();
+  }
+
+  forgetPosition() {
+    this.position = null;
+    this.replayUntil = null;
+  }
+
+  /** @param {boolean} on */
+  listenOnline(on) {
+    const target = typeof globalThis.addEventListener === 'function' ? globalThis : null;
+    if (!target) return;
+    if (on && !this.onlineListener) {
+      this.onlineListener = () => this.onOnline();
+      target.addEventListener('online', this.onlineListener);
+    } else if (!on && this.onlineListener) {
+      target.removeEventListener('online', this.onlineListener);
+      this.onlineListener = null;
+    }
+  }
+
+  /**
+   * The browser says the network is back. A retry waiting out a backoff after a lost connection runs
+   * now (a wait the server asked for, such as its reconnect hint or a rate-limit pause, is kept). An
+   * open connection may belong to the network that went away: it is sent a ping and given up unless
+   * something arrives within `probeTimeoutMs`.
+   */
+  onOnline() {
+    if (this.stopped) return;
+    if (this.state === 'reconnecting' && this.retryTimer && this.retryCause === 'network') {
+      this.clearRetry();
+      this.open();
+      return;
+    }
+    const conn = this.conn;
+    if (this.state !== 'open' || !conn || !conn.welcomed || conn.socket.readyState !== 1) return;
+    if (conn.probeSentAt !== null || !(this.options.probeTimeoutMs > 0)) return;
+    conn.probeSentAt = now();
+    conn.socket.send(JSON.stringify({ type: 'ping', id: `${PROBE_ID_PREFIX}${++this.probeSeq}` }));
+    this.scheduleCheck(conn);
   }
 
   /**
    * @param {'backoff' | 'hint' | 'pause' | 'new_token'} wait
    * @param {{code?: number, reason?: string}} close
+   * @param {'network' | 'server'} cause
    * @returns {number} the wait in ms
    */
-  scheduleRetry(wait, close) {
+  scheduleRetry(wait, close, cause) {
     const { backoffBaseMs, backoffMaxMs, rateLimitPauseMs } = this.options;
     let delay = backoffDelay(this.attempt, backoffBaseMs, backoffMaxMs);
     if (wait === 'hint' && this.reconnectHintMs != null) delay = this.reconnectHintMs;
     if (wait === 'pause') delay = rateLimitPauseMs + delay;
     this.attempt++;
     this.members = [];
+    this.clearRetry();
+    this.retryCause = cause;
     this.setState('reconnecting', { ...close, retryInMs: delay });
     this.retryTimer = setTimeout(() => {
       this.retryTimer = null;
+      this.retryCause = null;
       if (!this.stopped) this.open();
     }, delay);
     return delay;
@@ -386,6 +734,7 @@ export class LobbyClient {
   clearRetry() {
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.retryTimer = null;
+    this.retryCause = null;
   }
 
   /**
