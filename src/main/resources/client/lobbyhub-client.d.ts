@@ -18,8 +18,9 @@ export function closeDecision(code: number, reason: string): CloseDecision;
 export function backoffDelay(attempt: number, baseMs: number, maxMs: number, random?: () => number): number;
 
 /**
- * The watchdog's default limit: 2 × pingIntervalMs (two health pings in a row missing), at most
- * staleAfterMs; staleAfterMs alone without a ping interval; 0 when neither is given (no watchdog).
+ * The watchdog's default limit: 2.5 × pingIntervalMs (two health pings in a row missing, and half an
+ * interval for a late one), at most staleAfterMs; staleAfterMs alone without a ping interval; 0 when
+ * neither is given (no watchdog).
  */
 export function silentAfter(pingIntervalMs: number, staleAfterMs: number): number;
 
@@ -64,8 +65,8 @@ export interface LobbyClientOptions {
    * The watchdog: a connection on which no `health_ping` came for this long, and nothing at all for
    * half of it, is given up (code 1006, reason `silent`) and a new one is opened after a backoff. It is
    * left open until the new one is welcomed, so that the server replaces it instead of seeing this
-   * user leave. Default: `silentAfter(ping_interval_ms, stale_after_ms)` of each welcome (30 s with
-   * the server's defaults, 15 s before the server would evict it as stale); 0: no watchdog.
+   * user leave. Default: `silentAfter(ping_interval_ms, stale_after_ms)` of each welcome (37.5 s with
+   * the server's defaults, 7.5 s before the server would evict it as stale); 0: no watchdog.
    */
   silentAfterMs?: number;
   /**

@@ -113,12 +113,13 @@ export class BoundedQueue {
 }
 
 /**
- * How long a connection may stay silent before the client takes it for dead, from the welcome's
- * `ping_interval_ms` and `stale_after_ms`: two ping intervals (two pings in a row missing), never more
- * than `stale_after_ms`. The server evicts a silent client after `stale_after_ms` (three intervals by
- * default), so the client's reconnect normally arrives while its old connection still holds the seat:
- * the server replaces it and the lobby log can be recovered (SPEC §6, §11). 0 when the welcome gives
- * neither value (no watchdog).
+ * How long a connection may stay without health pings before the client takes it for dead, from the
+ * welcome's `ping_interval_ms` and `stale_after_ms`: two and a half ping intervals (two pings in a row
+ * missing, and half an interval for a ping that is merely late), never more than `stale_after_ms`.
+ * With the server's defaults (15 s, 45 s) that is 37.5 s: the server would evict the connection as
+ * stale 7.5 s later at the earliest, so the client's reconnect normally arrives while the old
+ * connection still holds the seat, the server replaces it, and the lobby log can be recovered
+ * (SPEC §4, §6, §11). 0 when the welcome gives neither value (no watchdog).
  * @param {number} pingIntervalMs
  * @param {number} staleAfterMs
  * @returns {number} milliseconds
@@ -127,7 +128,8 @@ export function silentAfter(pingIntervalMs, staleAfterMs) {
   const ping = Number.isFinite(pingIntervalMs) && pingIntervalMs > 0 ? pingIntervalMs : 0;
   const stale = Number.isFinite(staleAfterMs) && staleAfterMs > 0 ? staleAfterMs : 0;
   if (ping === 0) return stale;
-  return stale === 0 ? 2 * ping : Math.min(2 * ping, stale);
+  const limit = Math.round(2.5 * ping);
+  return stale === 0 ? limit : Math.min(limit, stale);
 }
 
 /** Ids of the pings the client sends on its own to probe a connection; their pongs are not emitted. */

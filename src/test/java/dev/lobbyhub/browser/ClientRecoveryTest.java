@@ -245,18 +245,18 @@ class ClientRecoveryTest {
     }
 
     @Test
-    void silentConnectionIsGivenUpAfterTwoMissingPingsAndReplacedBeforeTheServerWouldEvictIt() {
+    void silentConnectionIsGivenUpAfterMissingPingsAndReplacedBeforeTheServerWouldEvictIt() {
         Map<String, Object> result = run("""
                 const c = new m.LobbyClient(options());
                 const states = record(c, ['state']);
                 const s0 = await opened(() => c.connect());
-                // Pings every 400 ms, eviction after 1200 ms of silence: given up after 800 ms without pings, once
-                // nothing at all came for 400 ms.
-                s0.open().frame(welcome({epoch: 'E', offset: 1, ping_interval_ms: 400, stale_after_ms: 1200}));
+                // Pings every 400 ms, eviction after 1500 ms of silence: given up after 1000 ms without pings, once
+                // nothing at all came for 500 ms.
+                s0.open().frame(welcome({epoch: 'E', offset: 1, ping_interval_ms: 400, stale_after_ms: 1500}));
                 const tick = (ms) => new Promise((r) => setTimeout(r, ms));
                 for (let i = 0; i < 6; i++) { await tick(200); s0.frame({type: 'health_ping', timestamp: i}); }
                 // A busy lobby whose pings are late: frames keep coming, so it is alive.
-                for (let i = 0; i < 12; i++) { await tick(100); s0.frame({type: 'lobby_message', from: 'a', data: i, ts: 1}); }
+                for (let i = 0; i < 15; i++) { await tick(100); s0.frame({type: 'lobby_message', from: 'a', data: i, ts: 1}); }
                 const aliveSockets = Fake.all.length;
                 const lastFrame = performance.now();
                 const s1 = await opened(() => {});
@@ -271,8 +271,8 @@ class ClientRecoveryTest {
         assertEquals(1L, result.get("aliveSockets"));
         assertEquals(6L, result.get("pongs"));
         double silentFor = ((Number) result.get("silentFor")).doubleValue();
-        // No ping for 800 ms (the last came 1.2 s before the end of the busy phase), then nothing at all for 400 ms.
-        assertTrue(silentFor >= 390 && silentFor < 1200, "given up after " + silentFor + " ms of silence");
+        // No ping for 1000 ms (the last came 1.5 s before the end of the busy phase), then nothing at all for 500 ms.
+        assertTrue(silentFor >= 490 && silentFor < 1500, "given up after " + silentFor + " ms of silence");
         // Left open while the next connection is made, so that the server replaces it; closed once that one is in.
         assertEquals(Map.of("readyState", 1L), withoutNulls(result.get("oldWhileReconnecting")));
         assertEquals(nulls("code", "reason"), result.get("oldAfterWelcome"));
@@ -384,12 +384,12 @@ class ClientRecoveryTest {
     }
 
     @Test
-    void watchdogLimitIsTwoPingIntervalsAtMostStaleAfter() {
+    void watchdogLimitIsTwoAndAHalfPingIntervalsAtMostStaleAfter() {
         Map<String, Object> result = run("""
                 done({defaults: m.silentAfter(15000, 45000), test: m.silentAfter(1000, 3000),
                   tight: m.silentAfter(1000, 1500), noPing: m.silentAfter(0, 3000), none: m.silentAfter(undefined, undefined)});
                 """);
-        assertEquals(Map.of("defaults", 30000L, "test", 2000L, "tight", 1500L, "noPing", 3000L, "none", 0L), result);
+        assertEquals(Map.of("defaults", 37500L, "test", 2500L, "tight", 1500L, "noPing", 3000L, "none", 0L), result);
     }
 
     @Test
