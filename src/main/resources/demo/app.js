@@ -24,6 +24,9 @@ const meaning = {
   replaced: 'replaced by a newer connection of the same player (another tab?)',
   kicked: 'kicked through the admin API', rate_limited: 'rate limited', slow_consumer: 'too slow to read',
   duplicate_session: 'already connected elsewhere',
+  // Not from the server: the client library gave up a connection that stopped delivering.
+  silent: 'no health ping came for two and a half intervals (network gone?)',
+  connect_timeout: 'the connection did not open in time',
 };
 const plan = { backoff: 'reconnecting', hint: 'reconnecting after the server\'s hint', pause: 'pausing, then reconnecting',
   new_token: 'getting a new token' };
@@ -139,19 +142,37 @@ function start(user, lobby, token) {
   });
   client.on('welcome', (w) => {
     me = w.user_id;
+    if (w.recovered === true) {
+      // Back in the same seat: the moves and chat missed meanwhile follow, in order, once each.
+      synced = true;
+      log(['recovered'], ': what was missed follows');
+      return;
+    }
     log(['welcome'], ` as ${w.user_id}; ${w.members.length} in the lobby`);
     // lobbyhub keeps no game state: a late joiner asks a member for the board, as a real game would.
-    synced = false;
-    const other = w.members.find((id) => id !== me);
-    if (other !== undefined) client.sendDirect(other, { kind: 'state_request' });
+    // So does a player whose reconnect could not be recovered.
+    requestBoard();
   });
+  client.on('recovered', (r) => {
+    if (r.recovered) return;
+    log(['not recovered'], ': what happened while away could not be replayed');
+    notice('Reconnected, but what was said and drawn while you were away could not be replayed: '
+      + 'the chat may be missing lines, and the board is copied again from another player.');
+  });
+  client.on('gap', (g) => {
+    log(['gap'], ` ${Number(g.to) - Number(g.from) + 1} lobby messages could not be delivered`);
+    notice('Some messages could not be delivered: the chat may be missing lines, and the board is copied again.');
+    requestBoard();
+  });
+  client.on('log_reset', () => log(['log reset'], ': the server lost the lobby\'s history'));
   client.on('members', renderMembers);
-  client.on('member_joined', (m) => log([m.user_id], ' joined'));
-  client.on('member_left', (m) => { rtts.delete(m.user_id); log([m.user_id], ` left (${m.reason})`); });
+  const away = (m) => (m.replayed ? ' (while you were away)' : '');
+  client.on('member_joined', (m) => log([m.user_id], ` joined${away(m)}`));
+  client.on('member_left', (m) => { rtts.delete(m.user_id); log([m.user_id], ` left (${m.reason})${away(m)}`); });
   client.on('server_shutdown', (s) => log(['server_shutdown'], ` reconnecting after ${Number(s.reconnect_after_ms)} ms`));
   client.on('error', (e) => log([`error ${e.code}`], ` ${e.message}`));
-  client.on('lobby_message', (m) => onData(m.from, m.data, false));
-  client.on('direct_message', (m) => onData(m.from, m.data, true));
+  client.on('lobby_message', (m) => onData(m.from, m.data, false, m.replayed === true));
+  client.on('direct_message', (m) => onData(m.from, m.data, true, m.replayed === true));
   client.connect();
 
   const board = $('board');
@@ -225,9 +246,16 @@ function start(user, lobby, token) {
     $('board').setAttribute('aria-disabled', String(!on));
   }
 
-  function onData(from, data, direct) {
+  /** Asks one other member for the board (it answers with a direct message); the first answer is used. */
+  function requestBoard() {
+    synced = false;
+    const other = client.members.find((id) => id !== me);
+    if (other !== undefined) client.sendDirect(other, { kind: 'state_request' });
+  }
+
+  function onData(from, data, direct, replayed) {
     if (!data || typeof data !== 'object') return;
-    if (data.kind === 'chat' && typeof data.text === 'string') say(from ?? 'server', data.text);
+    if (data.kind === 'chat' && typeof data.text === 'string') say(from ?? 'server', data.text, replayed);
     if (data.kind === 'paint') paint(data.cell, data.color);
     if (data.kind === 'rtt' && from && Number.isFinite(data.ms)) { rtts.set(from, Math.round(data.ms)); renderMembers(client.members); }
     if (direct && from && data.kind === 'state_request') client.sendDirect(from, { kind: 'state', cells });
@@ -254,8 +282,10 @@ function start(user, lobby, token) {
   }
 }
 
-function say(from, text) {
-  const p = el('p');
+/** A chat line; one sent while this tab was away (replayed after a recovered reconnect) is marked as such. */
+function say(from, text, replayed = false) {
+  const p = el('p', undefined, replayed ? 'replayed' : undefined);
+  if (replayed) p.title = 'sent while you were away';
   const name = el('b', from);
   name.style.color = colorOf(from);
   p.append(name, ' ', text);
