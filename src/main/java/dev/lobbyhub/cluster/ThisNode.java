@@ -40,12 +40,12 @@ public class ThisNode {
 
     /** {@code lobby_message} from {@code null} to the lobby's members here but {@code excludedUserId}; answers how many. */
     public int toLobby(String lobby, JsonNode data, String excludedUserId) {
-        return relay.toLobby(registry.members(lobby), null, data, member -> member.userId().equals(excludedUserId));
+        return relay.toLobby(lobby, Relay.frame("lobby_message", null, data), excludedUserId).delivered();
     }
 
     /** Hands a finished frame to the lobby's members here but {@code excludedUserId} (null: none); answers how many. */
     public int frameToLobby(String lobby, String frame, String excludedUserId) {
-        return relay.toLobby(registry.members(lobby), frame, member -> member.userId().equals(excludedUserId));
+        return relay.toLobby(lobby, frame, excludedUserId).delivered();
     }
 
     /** Hands a finished frame to the user if connected here, in that lobby; answers whether it was. */
@@ -64,7 +64,7 @@ public class ThisNode {
         if (session == null || !session.isOpen()) {
             return Uni.createFrom().item(false);
         }
-        relay.toMember(session, null, data);
+        relay.toMember(session, Relay.frame("direct_message", null, data));
         return Uni.createFrom().item(true);
     }
 

@@ -22,6 +22,8 @@ public class ConfigCheck {
     /** The transport's own inbound limits, which must stay above lobbyhub's (see application.properties). */
     static final String TRANSPORT_MESSAGE_SIZE = "quarkus.websockets-next.server.max-message-size";
     static final String TRANSPORT_FRAME_SIZE = "quarkus.websockets-next.server.max-frame-size";
+    /** Frames kept per lobby at most: the log is for a short drop, not a history store. */
+    static final int MAX_HISTORY_SIZE = 10_000;
 
     void onStart(@Observes StartupEvent event, LobbyhubConfig config) {
         Config all = ConfigProvider.getConfig();
@@ -51,6 +53,15 @@ public class ConfigCheck {
         atLeast(problems, "lobbyhub.limits.messages-per-second", limits.messagesPerSecond(), 1);
         atLeast(problems, "lobbyhub.limits.burst", limits.burst(), 1);
         atLeast(problems, "lobbyhub.limits.max-outbound-bytes", limits.maxOutboundBytes(), limits.maxMessageBytes());
+
+        LobbyhubConfig.Recovery recovery = config.recovery();
+        if (recovery.historySize() < 0 || recovery.historySize() > MAX_HISTORY_SIZE) {
+            problems.add("lobbyhub.recovery.history-size must be between 0 and " + MAX_HISTORY_SIZE + " (was "
+                    + recovery.historySize() + ")");
+        }
+        if (recovery.historyTtl().toMillis() < 1000) {
+            problems.add("lobbyhub.recovery.history-ttl must be at least 1s (was " + written(recovery.historyTtl()) + ")");
+        }
 
         if (limits.writeTimeout().toMillis() < 1000) {
             // The health sweep, which looks for stalled writes, ticks once a second.

@@ -21,6 +21,8 @@ public interface LobbyhubConfig {
 
     Users users();
 
+    Recovery recovery();
+
     Shutdown shutdown();
 
     Auth auth();
@@ -80,6 +82,16 @@ public interface LobbyhubConfig {
         /** Silence after which a connection is evicted with 4004 {@code stale}; longer than ping-interval. */
         @WithDefault("45s")
         Duration staleAfter();
+    }
+
+    interface Recovery {
+        /** Frames kept per lobby for members coming back (SPEC §11); 0 turns the lobby log off. */
+        @WithDefault("200")
+        int historySize();
+
+        /** A lobby's kept frames are dropped when it sent nothing for this long. */
+        @WithDefault("5m")
+        Duration historyTtl();
     }
 
     interface Users {

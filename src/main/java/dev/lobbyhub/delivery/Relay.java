@@ -1,7 +1,5 @@
 package dev.lobbyhub.delivery;
 
-import java.util.function.Predicate;
-
 import jakarta.enterprise.context.ApplicationScoped;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -14,12 +12,14 @@ import dev.lobbyhub.protocol.ErrorCode;
 import dev.lobbyhub.protocol.RawJson;
 import dev.lobbyhub.protocol.ServerMessages;
 import dev.lobbyhub.registry.ConnectionRegistry;
+import dev.lobbyhub.registry.Posted;
 import dev.lobbyhub.registry.Session;
 
 /**
  * Carries out one well-formed client message: relay to the lobby or one member, or answer the
- * sender. Frames are built once; this node's members get them at once, and the {@link LobbyLink}
- * carries them to the lobby's members on other nodes (cluster mode).
+ * sender. Frames are built once; this node's members get them in their lobby's order (the
+ * registry's lobby log), and the {@link LobbyLink} carries them to the lobby's members on other
+ * nodes (cluster mode).
  */
 @ApplicationScoped
 public class Relay {
@@ -45,24 +45,11 @@ public class Relay {
     }
 
     /**
-     * Sends {@code lobby_message} to every member that {@code skip} does not exclude, built once;
-     * {@code from} null means the game backend. Returns how many members it was handed to.
+     * Hands a finished frame to the lobby's members on this node but {@code exceptUserId} (null:
+     * none), in the lobby's order; answers its offset in the lobby's log and how many got it.
      */
-    public int toLobby(Session[] members, String from, JsonNode data, Predicate<Session> skip) {
-        return toLobby(members, frame("lobby_message", from, data), skip);
-    }
-
-    /** Hands a finished frame to every member that {@code skip} does not exclude; answers how many. */
-    public int toLobby(Session[] members, String text, Predicate<Session> skip) {
-        int delivered = 0;
-        for (Session member : members) {
-            if (!skip.test(member)) {
-                member.send(text);
-                delivered++;
-            }
-        }
-        metrics.delivered(delivered);
-        return delivered;
+    public Posted toLobby(String lobby, String frame, String exceptUserId) {
+        return counted(registry.toLobby(lobby, frame, exceptUserId));
     }
 
     /** A member's {@code lobby_message} or {@code direct_message} frame, its data as the member wrote it. */
@@ -70,29 +57,28 @@ public class Relay {
         return ServerMessages.relayed(type, from, data, System.currentTimeMillis());
     }
 
-    /** Sends {@code direct_message} to one member; {@code from} null means the game backend. */
-    public void toMember(Session to, String from, JsonNode data) {
-        toMember(to, frame("direct_message", from, data));
+    /** Hands a finished frame to one member, in its lobby's order. */
+    public Posted toMember(Session to, String frame) {
+        return counted(registry.toMember(to, frame));
     }
 
-    /** Hands a finished frame to one member. */
-    public void toMember(Session to, String text) {
-        to.send(text);
-        metrics.delivered(1);
+    private Posted counted(Posted posted) {
+        metrics.delivered(posted.delivered());
+        return posted;
     }
 
     public void handle(Session from, ClientMessage message) {
         if (message instanceof ClientMessage.LobbyMessage lobbyMessage) {
             String text = frame("lobby_message", from.userId(), lobbyMessage.data());
-            toLobby(from.lobbyMembers(), text, member -> member == from);
+            acknowledge(from, lobbyMessage.id(), counted(registry.toLobby(from, text)));
             link.toLobby(from.lobby(), text);
         } else if (message instanceof ClientMessage.DirectMessage direct) {
             Session to = registry.findUser(direct.to());
             boolean here = to != null && to.isOpen() && to.lobby().equals(from.lobby());
+            String text = frame("direct_message", from.userId(), direct.data());
             if (here) {
-                toMember(to, frame("direct_message", from.userId(), direct.data()));
-            } else if (!link.toMember(from.lobby(), direct.to(),
-                    frame("direct_message", from.userId(), direct.data()))) {
+                acknowledge(from, direct.id(), toMember(to, text));
+            } else if (!link.toMember(from.lobby(), direct.to(), text)) {
                 metrics.dropped(DropReason.USER_NOT_FOUND);
                 from.send(ServerMessages.error(ErrorCode.USER_NOT_FOUND,
                         "no member " + direct.to() + " in this lobby", direct.id()));
@@ -106,6 +92,13 @@ public class Relay {
                 metrics.pingRtt(rtt);
                 pongWaiters.pong(from, pong.timestamp(), rtt);
             }
+        }
+    }
+
+    /** A message with an {@code id} is answered with {@code ack} once it is in the lobby's log (SPEC §11). */
+    private static void acknowledge(Session from, JsonNode id, Posted posted) {
+        if (id != null && posted.offset() > 0) {
+            from.send(ServerMessages.ack(id, posted.offset()));
         }
     }
 }

@@ -27,6 +27,7 @@ import dev.lobbyhub.protocol.ServerMessages;
 import dev.lobbyhub.registry.Admission;
 import dev.lobbyhub.registry.Admitter;
 import dev.lobbyhub.registry.ConnectionRegistry;
+import dev.lobbyhub.registry.Resume;
 import dev.lobbyhub.registry.Session;
 import io.quarkus.websockets.next.CloseReason;
 import io.quarkus.websockets.next.InboundProcessingMode;
@@ -113,7 +114,10 @@ public class LobbySocket {
         }
         WebSocketTransport transport = new WebSocketTransport(connection, Vertx.currentContext(), registry, metrics,
                 maxOutboundBytes, maxFrameSize);
-        return admitter.admit(identity, lobby, connection.id(), transport).chain(admission -> {
+        String query = connection.handshakeRequest().query();
+        Resume resume = Resume.fromQuery(HandshakeToken.queryParameter(query, "since"),
+                HandshakeToken.queryParameter(query, "epoch"));
+        return admitter.admit(identity, lobby, connection.id(), transport, resume).chain(admission -> {
             if (admission instanceof Admission.Rejected rejected) {
                 return reject(connection, rejected.code(), identity.userId(), rejected.code().reason());
             }

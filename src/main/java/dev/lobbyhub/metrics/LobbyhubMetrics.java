@@ -31,6 +31,10 @@ public class LobbyhubMetrics {
     private final Map<LeaveReason, Counter> closed = new EnumMap<>(LeaveReason.class);
     private final Map<String, Counter> received = new ConcurrentHashMap<>();
     private final Map<DropReason, Counter> dropped = new EnumMap<>(DropReason.class);
+    private final Counter recovered;
+    private final Counter notRecovered;
+    private final Counter gapsRepaired;
+    private final Counter gapsLost;
     private final Timer pingRtt;
     private final Timer sweepDuration;
 
@@ -60,11 +64,25 @@ public class LobbyhubMetrics {
             dropped.put(reason, Counter.builder(MeterNames.MESSAGES_DROPPED).description("Messages not delivered")
                     .tag(MeterNames.TAG_REASON, reason.tag()).register(registry));
         }
+        recovered = recovery(registry, "recovered");
+        notRecovered = recovery(registry, "not_recovered");
+        gapsRepaired = gaps(registry, "repaired");
+        gapsLost = gaps(registry, "lost");
         pingRtt = Timer.builder(MeterNames.PING_RTT).description("Round-trip time of health pings")
                 .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1))
                 .maximumExpectedValue(Duration.ofSeconds(10)).register(registry);
         sweepDuration = Timer.builder(MeterNames.SWEEP_DURATION).description("Duration of one health sweep")
                 .register(registry);
+    }
+
+    private static Counter recovery(MeterRegistry registry, String result) {
+        return Counter.builder(MeterNames.RECOVERY).description("Connections that asked to recover what they missed")
+                .tag(MeterNames.TAG_RESULT, result).register(registry);
+    }
+
+    private static Counter gaps(MeterRegistry registry, String outcome) {
+        return Counter.builder(MeterNames.LOG_GAPS).description("Gaps seen in a lobby's log")
+                .tag(MeterNames.TAG_OUTCOME, outcome).register(registry);
     }
 
     /** Registers the two gauges; read lazily at scrape time. */
@@ -107,6 +125,16 @@ public class LobbyhubMetrics {
 
     public void dropped(DropReason reason) {
         dropped.get(reason).increment();
+    }
+
+    /** A connection asked to recover; whether it did. */
+    public void recovery(boolean done) {
+        (done ? recovered : notRecovered).increment();
+    }
+
+    /** A gap in a lobby's log: read back from the log, or lost. */
+    public void logGap(boolean repaired) {
+        (repaired ? gapsRepaired : gapsLost).increment();
     }
 
     public void pingRtt(long millis) {

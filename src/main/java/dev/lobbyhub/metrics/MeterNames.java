@@ -28,6 +28,11 @@ public final class MeterNames {
     /** Timer: duration of one health sweep over all connections. */
     public static final String SWEEP_DURATION = "lobbyhub.sweep.duration";
 
+    /** Counter, tag {@code result} ({@code recovered}, {@code not_recovered}): connections that asked to recover (SPEC §11). */
+    public static final String RECOVERY = "lobbyhub.recovery";
+    /** Counter, tag {@code outcome} ({@code repaired}, {@code lost}): gaps seen in a lobby's log (SPEC §11). */
+    public static final String LOG_GAPS = "lobbyhub.log.gaps";
+
     /** Gauge (cluster mode): nodes whose lease is live. */
     public static final String CLUSTER_NODES = "lobbyhub.cluster.nodes";
     /** Gauge (cluster mode): 1 while this node reaches Redis, else 0. */
@@ -43,6 +48,8 @@ public final class MeterNames {
     public static final String TAG_REASON = "reason";
     public static final String TAG_DIRECTION = "direction";
     public static final String TAG_TYPE = "type";
+    public static final String TAG_RESULT = "result";
+    public static final String TAG_OUTCOME = "outcome";
 
     private MeterNames() {
     }

@@ -22,6 +22,19 @@ public final class ServerMessages {
 
     public static String welcome(String connectionId, String userId, String lobby, Collection<String> members,
             long pingIntervalMs, long staleAfterMs, int maxMessageBytes) {
+        return welcome(connectionId, userId, lobby, members, pingIntervalMs, staleAfterMs, maxMessageBytes, null);
+    }
+
+    /**
+     * Where a newcomer stands in its lobby's log (SPEC §11): the log's {@code epoch}, the
+     * {@code offset} its welcome is as of, and whether it {@code recovered} (null when it did not ask).
+     */
+    public record LogPosition(String epoch, long offset, Boolean recovered) {
+    }
+
+    /** {@code position}: null with the log off. */
+    public static String welcome(String connectionId, String userId, String lobby, Collection<String> members,
+            long pingIntervalMs, long staleAfterMs, int maxMessageBytes, LogPosition position) {
         return write(g -> {
             g.writeStringField("type", "welcome");
             g.writeStringField("connection_id", connectionId);
@@ -35,6 +48,48 @@ public final class ServerMessages {
             g.writeNumberField("ping_interval_ms", pingIntervalMs);
             g.writeNumberField("stale_after_ms", staleAfterMs);
             g.writeNumberField("max_message_bytes", maxMessageBytes);
+            if (position != null) {
+                g.writeStringField("epoch", position.epoch());
+                g.writeNumberField("offset", position.offset());
+                if (position.recovered() != null) {
+                    g.writeBooleanField("recovered", position.recovered());
+                }
+            }
+        });
+    }
+
+    /** A frame of a lobby's log, as built by the methods here, with its {@code offset} as the last field. */
+    public static String withOffset(String frame, long offset) {
+        StringBuilder numbered = new StringBuilder(frame.length() + 24);
+        numbered.append(frame, 0, frame.length() - 1).append(",\"offset\":").append(offset).append('}');
+        return numbered.toString();
+    }
+
+    /** A member's message with an {@code id} is in its lobby's log at {@code offset}. */
+    public static String ack(JsonNode id, long offset) {
+        return write(g -> {
+            g.writeStringField("type", "ack");
+            g.writeFieldName("id");
+            MAPPER.writeTree(g, id);
+            g.writeNumberField("offset", offset);
+        });
+    }
+
+    /** The entries {@code from} to {@code to} (inclusive) of the lobby's log could not be delivered. */
+    public static String gap(long from, long to) {
+        return write(g -> {
+            g.writeStringField("type", "gap");
+            g.writeNumberField("from", from);
+            g.writeNumberField("to", to);
+        });
+    }
+
+    /** The lobby's log was lost: it goes on in a new epoch after {@code offset}. */
+    public static String logReset(String epoch, long offset) {
+        return write(g -> {
+            g.writeStringField("type", "log_reset");
+            g.writeStringField("epoch", epoch);
+            g.writeNumberField("offset", offset);
         });
     }
 

@@ -38,7 +38,7 @@ public final class ClusterSeating implements Seating {
 
     private final ConnectionRegistry registry;
     private final SessionIndex index;
-    private final PresenceAnnouncer announcer;
+    private final LobbyFanOut fanOut;
     private final SessionLedger ledger;
     private final SeatStore store;
     /** Connections with a place reserved here, waiting for their seat; written under the index's lock. */
@@ -54,14 +54,14 @@ public final class ClusterSeating implements Seating {
     public ClusterSeating(ConnectionRegistry registry, SeatStore store) {
         this.registry = registry;
         this.index = registry.index();
-        this.announcer = registry.announcer();
+        this.fanOut = registry.fanOut();
         this.ledger = registry.ledger();
         this.store = store;
     }
 
     /** The listener the store's seat events must be fed to, in commit order, one event at a time. */
     public SeatEvents events() {
-        return new SeatEventApplier(this, index, announcer, ledger);
+        return new SeatEventApplier(this, index, fanOut, ledger);
     }
 
     /**
@@ -165,10 +165,10 @@ public final class ClusterSeating implements Seating {
         synchronized (index.lock()) {
             told = index.lobby(lobby);
             if (told != null) {
-                announcer.leftToSomeLocked(told, knewIt, userId, LeaveReason.LEFT);
+                fanOut.leftToSomeLocked(told, knewIt, userId, LeaveReason.LEFT);
             }
         }
-        announcer.deliver(told);
+        fanOut.deliver(told);
     }
 
     /** Whether this node holds the connection (admitted, or its seat being claimed). */
@@ -260,7 +260,7 @@ public final class ClusterSeating implements Seating {
     Lobby removeAndTellLocked(Session session, LeaveReason reason) {
         Lobby left = index.removeLocked(session);
         if (left != null) {
-            announcer.leftLocked(left, null, session.userId(), reason);
+            fanOut.leftLocked(left, session.userId(), reason);
         }
         return left;
     }
@@ -268,7 +268,7 @@ public final class ClusterSeating implements Seating {
     /** After the lock: the lobby hears the removal, which is counted and logged. */
     private void afterRemoval(Session session, Lobby left, LeaveReason reason) {
         if (left != null) {
-            announcer.deliver(left);
+            fanOut.deliver(left);
             ledger.departed(session, reason);
         }
     }

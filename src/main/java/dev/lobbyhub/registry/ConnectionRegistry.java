@@ -1,6 +1,8 @@
 package dev.lobbyhub.registry;
 
+import java.security.SecureRandom;
 import java.util.Collection;
+import java.util.HexFormat;
 import java.util.List;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -15,8 +17,8 @@ import io.quarkus.runtime.Startup;
 
 /**
  * Who is connected to this node, in which lobby, and how a connection ends. The parts: the
- * {@link SessionIndex} (this node's sessions and counts), the {@link PresenceAnnouncer} (the
- * lobby's {@code member_joined}/{@code member_left}), the {@link SessionLedger} (welcome, counters,
+ * {@link SessionIndex} (this node's sessions and counts), the {@link LobbyFanOut} (each lobby's
+ * frames in the order of its {@link LobbyLog}), the {@link SessionLedger} (welcome, counters,
  * log) and the {@link Seating} that decides seats: {@link LocalSeating} on a single node, the
  * cluster's in cluster mode ({@link #useSeating}, at startup).
  *
@@ -31,18 +33,33 @@ public class ConnectionRegistry {
 
     /** What admission needs to know from the configuration. */
     public record Settings(int maxConnections, int maxPerLobby, OnDuplicate onDuplicate, long pingIntervalMs,
-            long staleAfterMs, int maxMessageBytes) {
+            long staleAfterMs, int maxMessageBytes, int historySize, long historyTtlMillis, long maxOutboundBytes) {
+
+        /** With the lobby log at its defaults (200 entries, 5 minutes, 1 MiB of replay). */
+        public Settings(int maxConnections, int maxPerLobby, OnDuplicate onDuplicate, long pingIntervalMs,
+                long staleAfterMs, int maxMessageBytes) {
+            this(maxConnections, maxPerLobby, onDuplicate, pingIntervalMs, staleAfterMs, maxMessageBytes, 200, 300_000,
+                    1_048_576);
+        }
 
         static Settings from(LobbyhubConfig config) {
             return new Settings(config.limits().maxConnections(), config.limits().maxPerLobby(),
                     config.users().onDuplicate(), config.health().pingInterval().toMillis(),
-                    config.health().staleAfter().toMillis(), config.limits().maxMessageBytes());
+                    config.health().staleAfter().toMillis(), config.limits().maxMessageBytes(),
+                    config.recovery().historySize(), config.recovery().historyTtl().toMillis(),
+                    config.limits().maxOutboundBytes());
+        }
+
+        LobbyLog.Settings log() {
+            return new LobbyLog.Settings(historySize, historyTtlMillis, maxOutboundBytes);
         }
     }
 
     private final Settings settings;
-    private final SessionIndex index = new SessionIndex();
-    private final PresenceAnnouncer announcer = new PresenceAnnouncer();
+    private final SessionIndex index;
+    private final LobbyFanOut fanOut = new LobbyFanOut();
+    /** The epoch of this node's lobby logs: new at every start, as the logs are (SPEC §11). */
+    private final String epoch = newEpoch();
     private final SessionLedger ledger;
     private final LocalSeating local;
     private volatile Seating seating;
@@ -55,7 +72,8 @@ public class ConnectionRegistry {
 
     public ConnectionRegistry(Settings settings, LobbyhubMetrics metrics) {
         this.settings = settings;
-        this.ledger = new SessionLedger(settings, metrics, index);
+        this.index = new SessionIndex(settings.log());
+        this.ledger = new SessionLedger(settings, metrics, index, epoch);
         this.local = new LocalSeating(this);
         this.seating = local;
         metrics.gauges(index::connectionCount, index::lobbyCount);
@@ -69,6 +87,52 @@ public class ConnectionRegistry {
     /** Cluster mode, at startup before any connection: seats are decided by the shared store from now on. */
     public void useSeating(Seating shared) {
         this.seating = shared;
+        // Each node's log would number a lobby's frames its own way: the cluster's log is not kept here.
+        index.keepLogs(LobbyLog.Settings.OFF);
+    }
+
+    /**
+     * A {@code lobby_message} of a member for the lobby's other members on this node, in the
+     * lobby's order; answers its offset in the lobby's log (0 with the log off) and how many got it.
+     */
+    public Posted toLobby(Session from, String frame) {
+        return post(from.joinedLobby(), frame, from.userId());
+    }
+
+    /** A frame for the lobby's members on this node but {@code exceptUserId} (null: none), in the lobby's order. */
+    public Posted toLobby(String lobbyCode, String frame, String exceptUserId) {
+        return post(index.lobby(lobbyCode), frame, exceptUserId);
+    }
+
+    /** A frame for one member, in its lobby's order (a direct message). */
+    public Posted toMember(Session member, String frame) {
+        Lobby lobby = member.joinedLobby();
+        if (lobby == null) {
+            return Posted.NOWHERE;
+        }
+        Posted posted = fanOut.toMember(lobby, member, frame);
+        fanOut.deliver(lobby);
+        return posted;
+    }
+
+    private Posted post(Lobby lobby, String frame, String exceptUserId) {
+        if (lobby == null) {
+            return Posted.NOWHERE;
+        }
+        Posted posted = fanOut.toLobby(lobby, frame, exceptUserId);
+        fanOut.deliver(lobby);
+        return posted;
+    }
+
+    /** The epoch of this node's lobby logs. */
+    public String epoch() {
+        return epoch;
+    }
+
+    private static String newEpoch() {
+        byte[] random = new byte[6];
+        new SecureRandom().nextBytes(random);
+        return HexFormat.of().formatHex(random);
     }
 
     /**
@@ -108,8 +172,8 @@ public class ConnectionRegistry {
         return index;
     }
 
-    PresenceAnnouncer announcer() {
-        return announcer;
+    LobbyFanOut fanOut() {
+        return fanOut;
     }
 
     SessionLedger ledger() {

@@ -3,20 +3,23 @@ package dev.lobbyhub.registry;
 import java.util.Arrays;
 
 /**
- * The members of one lobby on this node. Changed only under the node's lock ({@link SessionIndex});
- * read without it through an immutable array, so fan-out never locks and never sees a half-made
- * change. Its presence frames wait in {@link #announcements} in the order its members changed.
+ * The members of one lobby on this node, its {@link LobbyLog} and the frames waiting to be handed
+ * out. Members change only under the node's lock ({@link SessionIndex}) and the log's; fan-out
+ * reads them without a lock through an immutable array, so it never sees a half-made change. A
+ * member takes its seat at a point of the log: it hears live every entry after that point.
  */
 final class Lobby {
 
     private static final Session[] EMPTY = new Session[0];
 
     final String code;
-    final PresenceAnnouncer.Queue announcements = new PresenceAnnouncer.Queue();
+    final LobbyLog log;
+    final LobbyFanOut.Queue pending = new LobbyFanOut.Queue();
     private volatile Session[] members = EMPTY;
 
-    Lobby(String code) {
+    Lobby(String code, LobbyLog.Settings logSettings) {
         this.code = code;
+        this.log = new LobbyLog(logSettings);
     }
 
     Session[] members() {
@@ -27,25 +30,59 @@ final class Lobby {
         return members.length;
     }
 
-    void add(Session session) {
-        Session[] current = members;
-        Session[] next = Arrays.copyOf(current, current.length + 1);
-        next[current.length] = session;
-        members = next;
+    /**
+     * Adds a member, which from now on hears the entries after the log's last one. With
+     * {@code joinedFrame} the others hear of it first, in the same step, so the member's
+     * {@code welcome} can be as of its own {@code member_joined}; without, it joins silently (it
+     * takes over its user's seat).
+     */
+    void add(Session session, String joinedFrame) {
+        synchronized (log) {
+            Session[] current = members;
+            if (joinedFrame != null) {
+                append(current, joinedFrame, null, session.userId());
+            }
+            Session[] next = Arrays.copyOf(current, current.length + 1);
+            next[current.length] = session;
+            session.seatedAfter(log.last());
+            members = next;
+        }
+    }
+
+    /**
+     * Appends a frame to the log and queues it for those of {@code audience} it reaches, in one
+     * step, so the queue holds the lobby's entries in offset order.
+     */
+    Posted append(Session[] audience, String frame, String only, String except) {
+        synchronized (log) {
+            LobbyLog.Entry entry = log.append(frame, only, except, System.currentTimeMillis());
+            int reached = 0;
+            for (Session member : audience) {
+                if (entry.reaches(member)) {
+                    reached++;
+                }
+            }
+            if (reached > 0) {
+                pending.add(audience, entry);
+            }
+            return new Posted(log.on() ? entry.offset() : 0, reached);
+        }
     }
 
     /** Removes exactly this session (not another of the same user); true when it was a member. */
     boolean remove(Session session) {
-        Session[] current = members;
-        for (int i = 0; i < current.length; i++) {
-            if (current[i] == session) {
-                Session[] next = new Session[current.length - 1];
-                System.arraycopy(current, 0, next, 0, i);
-                System.arraycopy(current, i + 1, next, i, current.length - i - 1);
-                members = next;
-                return true;
+        synchronized (log) {
+            Session[] current = members;
+            for (int i = 0; i < current.length; i++) {
+                if (current[i] == session) {
+                    Session[] next = new Session[current.length - 1];
+                    System.arraycopy(current, 0, next, 0, i);
+                    System.arraycopy(current, i + 1, next, i, current.length - i - 1);
+                    members = next;
+                    return true;
+                }
             }
+            return false;
         }
-        return false;
     }
 }

@@ -7,6 +7,7 @@ import dev.lobbyhub.auth.Identity;
 import dev.lobbyhub.config.LobbyhubConfig.OnDuplicate;
 import dev.lobbyhub.protocol.CloseCode;
 import dev.lobbyhub.protocol.LeaveReason;
+import dev.lobbyhub.protocol.ServerMessages;
 
 /**
  * Seats of a single node: admission and release decided on the spot, each in one short critical
@@ -22,14 +23,14 @@ public final class LocalSeating implements Seating {
 
     private final ConnectionRegistry registry;
     private final SessionIndex index;
-    private final PresenceAnnouncer announcer;
+    private final LobbyFanOut fanOut;
     private final SessionLedger ledger;
     private final LocalSeatStore seats = new LocalSeatStore();
 
     LocalSeating(ConnectionRegistry registry) {
         this.registry = registry;
         this.index = registry.index();
-        this.announcer = registry.announcer();
+        this.fanOut = registry.fanOut();
         this.ledger = registry.ledger();
     }
 
@@ -39,9 +40,15 @@ public final class LocalSeating implements Seating {
      * {@code replaced} (silently, when it was in the same lobby).
      */
     public Admission admit(Identity identity, String lobbyCode, String connectionId, Transport transport) {
+        return admit(identity, lobbyCode, connectionId, transport, null);
+    }
+
+    /** As above, for a client that asked to recover what it missed ({@code resume}; null: it did not). */
+    public Admission admit(Identity identity, String lobbyCode, String connectionId, Transport transport,
+            Resume resume) {
         String userId = identity.userId();
         ConnectionRegistry.Settings settings = registry.settings();
-        Session session = new Session(connectionId, userId, identity.name(), lobbyCode, transport);
+        Session session = new Session(connectionId, userId, identity.name(), lobbyCode, transport, resume);
         Decision decision = new Decision(session);
         List<String> memberIds;
         synchronized (index.lock()) {
@@ -107,8 +114,7 @@ public final class LocalSeating implements Seating {
 
         @Override
         public void joined(String lobby, String userId, String connectionId, long sequence) {
-            Lobby joined = index.addLocked(admitted);
-            announcer.joinedLocked(joined, admitted, userId);
+            Lobby joined = index.addLocked(admitted, ServerMessages.memberJoined(userId));
             told.add(joined);
         }
 
@@ -116,7 +122,8 @@ public final class LocalSeating implements Seating {
         public void replaced(String lobby, String userId, String oldConnectionId, String newConnectionId,
                 long sequence) {
             displace(index.findConnection(oldConnectionId), false);
-            index.addLocked(admitted);
+            admitted.takesOverSeatOf(displaced);
+            index.addLocked(admitted, null);
         }
 
         @Override
@@ -128,7 +135,7 @@ public final class LocalSeating implements Seating {
                 Lobby left = index.removeLocked(session);
                 removed = left != null;
                 if (removed) {
-                    announcer.leftLocked(left, null, userId, reason);
+                    fanOut.leftLocked(left, userId, reason);
                     told.add(left);
                 }
             }
@@ -140,11 +147,11 @@ public final class LocalSeating implements Seating {
             closeDisplaced = old.beginClose(CloseCode.REPLACED);
             CloseCode code = old.closeCode();
             LeaveReason reason = code == null ? LeaveReason.LEFT : code.leaveReason();
-            Lobby left = index.removeLocked(old);
+            Lobby left = index.removeLocked(old, !tellLobby);
             if (left != null) {
                 displacedReason = reason;
                 if (tellLobby) {
-                    announcer.leftLocked(left, null, old.userId(), reason);
+                    fanOut.leftLocked(left, old.userId(), reason);
                     told.add(left);
                 }
             }
@@ -153,7 +160,7 @@ public final class LocalSeating implements Seating {
         /** After the lock: the lobbies hear what this decision changed. */
         void announce() {
             for (Lobby lobby : told) {
-                announcer.deliver(lobby);
+                fanOut.deliver(lobby);
             }
         }
     }

@@ -2,6 +2,7 @@ package dev.lobbyhub.registry;
 
 import dev.lobbyhub.protocol.CloseCode;
 import dev.lobbyhub.protocol.LeaveReason;
+import dev.lobbyhub.protocol.ServerMessages;
 
 /**
  * Applies the store's seat events, as they arrive in commit order, to this node's sessions. A
@@ -12,13 +13,13 @@ final class SeatEventApplier implements SeatEvents {
 
     private final ClusterSeating seating;
     private final SessionIndex index;
-    private final PresenceAnnouncer announcer;
+    private final LobbyFanOut fanOut;
     private final SessionLedger ledger;
 
-    SeatEventApplier(ClusterSeating seating, SessionIndex index, PresenceAnnouncer announcer, SessionLedger ledger) {
+    SeatEventApplier(ClusterSeating seating, SessionIndex index, LobbyFanOut fanOut, SessionLedger ledger) {
         this.seating = seating;
         this.index = index;
-        this.announcer = announcer;
+        this.fanOut = fanOut;
         this.ledger = ledger;
     }
 
@@ -29,17 +30,16 @@ final class SeatEventApplier implements SeatEvents {
         synchronized (index.lock()) {
             place = seating.takeReservedLocked(connectionId);
             if (place != null) {
-                told = index.addLocked(place.session());
-                announcer.joinedLocked(told, place.session(), userId);
+                told = index.addLocked(place.session(), ServerMessages.memberJoined(userId));
             } else {
                 // Another node's member, or one of ours taking its seat back after an outage.
                 told = index.lobby(lobby);
                 if (told != null) {
-                    announcer.joinedLocked(told, index.findConnection(connectionId), userId);
+                    fanOut.joinedLocked(told, userId);
                 }
             }
         }
-        announcer.deliver(told);
+        fanOut.deliver(told);
         if (place != null) {
             place.seated().complete(null);
         }
@@ -54,7 +54,7 @@ final class SeatEventApplier implements SeatEvents {
             if (session == null) {
                 told = !seating.forgetToldLeave(connectionId) ? index.lobby(lobby) : null;
                 if (told != null) {
-                    announcer.leftLocked(told, null, userId, reason);
+                    fanOut.leftLocked(told, userId, reason);
                 }
             } else if (reason == LeaveReason.NODE_LOST && session.isOpen()) {
                 // This node was taken for dead while it paused: the cluster saw the member leave,
@@ -63,7 +63,7 @@ final class SeatEventApplier implements SeatEvents {
                 session = null;
                 told = index.lobby(lobby);
                 if (told != null) {
-                    announcer.leftLocked(told, index.findConnection(connectionId), userId, reason);
+                    fanOut.leftLocked(told, userId, reason);
                 }
             } else {
                 told = seating.removeAndTellLocked(session, reason);
@@ -72,7 +72,7 @@ final class SeatEventApplier implements SeatEvents {
                 }
             }
         }
-        announcer.deliver(told);
+        fanOut.deliver(told);
         if (session != null) {
             closeFreed(session, reason);
             ledger.departed(session, reason);
@@ -86,12 +86,15 @@ final class SeatEventApplier implements SeatEvents {
         ClusterSeating.Reserved place;
         synchronized (index.lock()) {
             old = index.findConnection(oldConnectionId);
-            if (old != null && index.removeLocked(old) == null) {
+            place = seating.takeReservedLocked(newConnectionId);
+            if (old != null && index.removeLocked(old, place != null) == null) {
                 old = null;
             }
-            place = seating.takeReservedLocked(newConnectionId);
             if (place != null) {
-                index.addLocked(place.session());
+                if (old != null) {
+                    place.session().takesOverSeatOf(old);
+                }
+                index.addLocked(place.session(), null);
             }
         }
         if (old != null) {

@@ -38,12 +38,26 @@ public final class Session {
     private volatile long unansweredPing;
     /** The lobby it was admitted to; set once, under the registry's lock, before anyone can see the session. */
     private Lobby joined;
+    /** Where its client left the lobby's log, when it asked to recover; else null. */
+    private final Resume resume;
+    /** It hears live the lobby's log entries after this offset; set when it joins its lobby. */
+    private volatile long liveAfter = Long.MAX_VALUE;
+    /** The log offset at which its seat began (kept when a newer connection takes the seat over); -1 before. */
+    private long seatStart = -1;
+    /** Whether it took over a seat its user held already (SPEC §11: only then can it recover). */
+    private boolean returning;
 
     private volatile boolean welcomed;
     /** Frames sent before the welcome; guarded by {@code this}, null once welcomed. */
     private List<String> heldUntilWelcome = new ArrayList<>(2);
 
     public Session(String connectionId, String userId, String name, String lobby, Transport transport) {
+        this(connectionId, userId, name, lobby, transport, null);
+    }
+
+    /** {@code resume}: where its client left the lobby's log, or null when it did not ask to recover. */
+    public Session(String connectionId, String userId, String name, String lobby, Transport transport, Resume resume) {
+        this.resume = resume;
         this.connectionId = connectionId;
         this.userId = userId;
         this.name = name;
@@ -70,13 +84,47 @@ public final class Session {
         return lobby;
     }
 
-    /** The current members of its lobby (this session included while it is a member), without a look-up. */
-    public Session[] lobbyMembers() {
-        return joined.members();
-    }
-
     void joined(Lobby lobby) {
         this.joined = lobby;
+    }
+
+    /** The lobby it was admitted to (null before). */
+    Lobby joinedLobby() {
+        return joined;
+    }
+
+    Resume resume() {
+        return resume;
+    }
+
+    /** The log offset after which it hears its lobby live. */
+    long liveAfter() {
+        return liveAfter;
+    }
+
+    /** Under its lobby's order lock, as it becomes a member: it hears the entries after {@code offset}. */
+    void seatedAfter(long offset) {
+        liveAfter = offset;
+        if (seatStart < 0) {
+            seatStart = offset;
+        }
+    }
+
+    /** Before it joins: it takes over {@code older}'s seat in the same lobby, which began where that one's did. */
+    void takesOverSeatOf(Session older) {
+        if (older == null) {
+            return;
+        }
+        seatStart = older.seatStart;
+        returning = true;
+    }
+
+    long seatStart() {
+        return seatStart;
+    }
+
+    boolean returning() {
+        return returning;
     }
 
     public long connectedAtMillis() {
@@ -155,10 +203,13 @@ public final class Session {
         transport.send(text);
     }
 
-    /** Sends the welcome, then whatever was held for after it. Called once, by admission. */
-    void sendWelcome(String welcome) {
+    /** Sends the welcome, the frames it recovered, then whatever was held for after it. Called once, by admission. */
+    void sendWelcome(String welcome, List<String> recovered) {
         synchronized (this) {
             transport.send(welcome);
+            for (String missed : recovered) {
+                transport.send(missed);
+            }
             for (String held : heldUntilWelcome) {
                 transport.send(held);
             }

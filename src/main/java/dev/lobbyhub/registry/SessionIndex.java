@@ -25,22 +25,35 @@ public final class SessionIndex {
     private final ConcurrentSkipListMap<String, Lobby> lobbies = new ConcurrentSkipListMap<>();
     private volatile int connectionCount;
     private volatile int lobbyCount;
+    private volatile LobbyLog.Settings logSettings;
+
+    SessionIndex(LobbyLog.Settings logSettings) {
+        this.logSettings = logSettings;
+    }
+
+    /** How the logs of lobbies made from now on are kept. */
+    void keepLogs(LobbyLog.Settings settings) {
+        this.logSettings = settings;
+    }
 
     /** The node-wide lock around every change of the indexes (and the seat decision it follows). */
     Object lock() {
         return lock;
     }
 
-    /** Under the lock: adds an admitted session; answers its lobby. */
-    Lobby addLocked(Session session) {
+    /**
+     * Under the lock: adds an admitted session; answers its lobby. With {@code joinedFrame} its
+     * lobby hears of it ({@link Lobby#add}); null: it takes over its user's seat silently.
+     */
+    Lobby addLocked(Session session, String joinedFrame) {
         Lobby lobby = lobbies.get(session.lobby());
         if (lobby == null) {
-            lobby = new Lobby(session.lobby());
+            lobby = new Lobby(session.lobby(), logSettings);
             lobbies.put(session.lobby(), lobby);
             lobbyCount++;
         }
         session.joined(lobby);
-        lobby.add(session);
+        lobby.add(session, joinedFrame);
         byUser.put(session.userId(), session);
         byConnection.put(session.connectionId(), session);
         connectionCount++;
@@ -52,13 +65,21 @@ public final class SessionIndex {
      * it left, or null when it was not indexed (someone else removed it).
      */
     Lobby removeLocked(Session session) {
+        return removeLocked(session, false);
+    }
+
+    /**
+     * As {@link #removeLocked(Session)}; with {@code keepLobby} an emptied lobby stays, because a
+     * newer session of the user takes the seat over at once (its log goes on).
+     */
+    Lobby removeLocked(Session session, boolean keepLobby) {
         if (!byUser.remove(session.userId(), session)) {
             return null;
         }
         byConnection.remove(session.connectionId());
         Lobby lobby = lobbies.get(session.lobby());
         lobby.remove(session);
-        if (lobby.size() == 0) {
+        if (lobby.size() == 0 && !keepLobby) {
             lobbies.remove(session.lobby());
             lobbyCount--;
         }

@@ -21,22 +21,56 @@ final class SessionLedger {
     private final LobbyhubMetrics metrics;
     private final SessionIndex index;
     private final CapacityWarnings capacityWarnings;
+    private final String epoch;
 
-    SessionLedger(ConnectionRegistry.Settings settings, LobbyhubMetrics metrics, SessionIndex index) {
+    SessionLedger(ConnectionRegistry.Settings settings, LobbyhubMetrics metrics, SessionIndex index, String epoch) {
         this.settings = settings;
+        this.epoch = epoch;
         this.metrics = metrics;
         this.index = index;
         this.capacityWarnings = new CapacityWarnings(settings.maxConnections());
     }
 
-    /** The session took its seat: it gets {@code welcome} with the lobby's members as of that change. */
+    /**
+     * The session took its seat: it gets {@code welcome} with the lobby's members as of that change,
+     * then what it missed when it came back asking for it (SPEC §11).
+     */
     void admitted(Session session, List<String> memberIds) {
         metrics.accepted();
         LOG.infof("connect user=%s lobby=%s conn=%s", LogText.escape(session.userId()), session.lobby(),
                 session.connectionId());
         capacityWarnings.onChange(index.connectionCount());
+        LobbyLog log = session.joinedLobby().log;
+        if (!log.on()) {
+            session.sendWelcome(ServerMessages.welcome(session.connectionId(), session.userId(), session.lobby(),
+                    memberIds, settings.pingIntervalMs(), settings.staleAfterMs(), settings.maxMessageBytes()),
+                    List.of());
+            return;
+        }
+        List<String> missed = missed(session, log);
+        Resume resume = session.resume();
+        Boolean recovered = resume == null ? null : missed != null;
+        if (recovered != null) {
+            metrics.recovery(recovered);
+        }
         session.sendWelcome(ServerMessages.welcome(session.connectionId(), session.userId(), session.lobby(), memberIds,
-                settings.pingIntervalMs(), settings.staleAfterMs(), settings.maxMessageBytes()));
+                settings.pingIntervalMs(), settings.staleAfterMs(), settings.maxMessageBytes(),
+                new ServerMessages.LogPosition(epoch, session.liveAfter(), recovered)),
+                missed == null ? List.of() : missed);
+    }
+
+    /**
+     * The entries a member coming back missed, meant for it, from where its client left the log up
+     * to where the session hears live; null when it cannot have them: it did not ask, it takes a new
+     * seat (only a member coming back recovers, and never from before its seat began), or the log
+     * no longer holds them all.
+     */
+    private List<String> missed(Session session, LobbyLog log) {
+        Resume resume = session.resume();
+        if (resume == null || !session.returning() || !resume.matches(epoch) || resume.since() < session.seatStart()) {
+            return null;
+        }
+        return log.missed(resume.since(), session.liveAfter(), session.userId(), System.currentTimeMillis());
     }
 
     /** The session was removed from this node's indexes: count and log. */

@@ -80,7 +80,8 @@ public class AdminMessagingTest {
             for (TestSocket member : new TestSocket[] { a, b }) {
                 JsonObject message = member.next();
                 assertFromAdmin(message, "lobby_message", new JsonObject().put("x", 1), before);
-                assertEquals(Set.of("type", "from", "data", "ts"), message.fieldNames());
+                assertEquals(Set.of("type", "from", "data", "ts", "offset"), message.fieldNames());
+                assertEquals(3, message.getLong("offset"), "after the two joins in the lobby's log");
             }
             expectFenceNext(lobby, a, b);
         }
@@ -196,7 +197,7 @@ public class AdminMessagingTest {
             assertEquals(true, answer.getBoolean("delivered"));
             JsonObject message = b.next();
             assertFromAdmin(message, "direct_message", new JsonObject().put("gift", 7), before);
-            assertEquals(Set.of("type", "from", "data", "ts"), message.fieldNames());
+            assertEquals(Set.of("type", "from", "data", "ts", "offset"), message.fieldNames());
             expectFenceNext(lobby, a, b);
         }
     }

@@ -12,6 +12,7 @@ import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
 
 import dev.lobbyhub.testing.Browser;
+import dev.lobbyhub.testing.Frames;
 import dev.lobbyhub.testing.TestSocket;
 import dev.lobbyhub.testing.Tokens;
 import io.quarkus.test.common.http.TestHTTPResource;
@@ -115,7 +116,7 @@ class BrowserLobbyTest {
             d.driver().findElement(By.id("hang")).click();
             // The page asks the watcher for the board, and until the freeze reports its RTT to the lobby; skip those.
             assertEquals(new JsonObject().put("type", "member_left").put("user_id", dave).put("reason", "stale"),
-                    watcher.expectSkipping("member_left", BrowserLobbyTest::isGameMessage));
+                    Frames.withoutOffset(watcher.expectSkipping("member_left", BrowserLobbyTest::isGameMessage)));
             d.awaitText(By.id("log"), "4004 stale");
             // One eviction is the demonstration: the tab answers pings again and stays.
             d.awaitText(By.id("log"), "evicted once as stale: answering health pings again");

@@ -8,6 +8,7 @@ import java.net.URI;
 
 import org.junit.jupiter.api.Test;
 
+import dev.lobbyhub.testing.Frames;
 import dev.lobbyhub.testing.TestSocket;
 import dev.lobbyhub.testing.Tokens;
 import io.quarkus.test.common.http.TestHTTPResource;
@@ -53,7 +54,7 @@ public class RelayTest {
     private TestSocket moveTo(String lobby, String userId, TestSocket old, TestSocket witness) {
         old.close();
         assertEquals(new JsonObject().put("type", "member_left").put("user_id", userId).put("reason", "left"),
-                witness.next());
+                Frames.withoutOffset(witness.next()));
         return TestSocket.joinWelcomed(base, lobby, Tokens.valid(userId));
     }
 
@@ -75,7 +76,10 @@ public class RelayTest {
                 assertEquals(alice, message.getString("from"));
                 assertEquals(data, message.getJsonObject("data"));
                 assertTrue(message.getLong("ts") >= before);
+                assertEquals(4, message.getLong("offset"), "after the three joins in the lobby's log");
             }
+            // The sender is told where its message is in the lobby's log (SPEC §11).
+            assertEquals(new JsonObject().put("type", "ack").put("id", "m1").put("offset", 4), a.next());
             // Delivered once: each receiver's next frame is alice's next message.
             sendFence(a);
             expectFence(b, alice);
@@ -97,7 +101,7 @@ public class RelayTest {
             assertEquals("only for lobby one", x.expect("lobby_message").getString("data"));
             // Alice can only reach b from lobby two: she moves there and sends a fence.
             try (TestSocket moved = moveTo(two, alice, a, x)) {
-                assertEquals(new JsonObject().put("type", "member_joined").put("user_id", alice), b.next());
+                assertEquals(new JsonObject().put("type", "member_joined").put("user_id", alice).put("offset", 2), b.next());
                 sendFence(moved);
                 expectFence(b, alice);
             }
@@ -142,7 +146,7 @@ public class RelayTest {
             assertEquals(9, error.getInteger("ref"));
             // Alice can only reach the outsider from the outsider's lobby: she moves there and sends a fence.
             try (TestSocket moved = moveTo(other, alice, a, w)) {
-                assertEquals(new JsonObject().put("type", "member_joined").put("user_id", alice), o.next());
+                assertEquals(new JsonObject().put("type", "member_joined").put("user_id", alice).put("offset", 2), o.next());
                 sendFence(moved);
                 expectFence(o, alice);
             }

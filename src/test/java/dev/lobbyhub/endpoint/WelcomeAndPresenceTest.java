@@ -47,11 +47,12 @@ public class WelcomeAndPresenceTest {
             TestSocket second = TestSocket.join(base, lobby, Tokens.valid(bob));
             JsonObject welcome = second.expect("welcome");
             assertEquals(new JsonArray(List.of(alice, bob)), welcome.getJsonArray("members"));
-            assertEquals(new JsonObject().put("type", "member_joined").put("user_id", bob), first.next());
+            assertEquals(2, welcome.getLong("offset"), "as of bob's own join, after alice's");
+            assertEquals(new JsonObject().put("type", "member_joined").put("user_id", bob).put("offset", 2), first.next());
 
             second.close();
-            assertEquals(new JsonObject().put("type", "member_left").put("user_id", bob).put("reason", "left"),
-                    first.next());
+            assertEquals(new JsonObject().put("type", "member_left").put("user_id", bob).put("reason", "left")
+                    .put("offset", 3), first.next());
         }
     }
 

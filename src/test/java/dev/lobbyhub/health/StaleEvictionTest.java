@@ -11,6 +11,7 @@ import java.util.concurrent.TimeUnit;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 
+import dev.lobbyhub.testing.Frames;
 import dev.lobbyhub.testing.TestSocket;
 import dev.lobbyhub.testing.Tokens;
 import io.quarkus.test.common.http.TestHTTPResource;
@@ -63,7 +64,7 @@ public class StaleEvictionTest {
             // The close was seen after the server sent it, so a close seen this early means an early eviction.
             assertTrue(silenceMs >= STALE_AFTER_MS, "evicted after only " + silenceMs + " ms of silence");
             assertEquals(new JsonObject().put("type", "member_left").put("user_id", silent).put("reason", "stale"),
-                    watcher.next());
+                    Frames.withoutOffset(watcher.next()));
         }
     }
 

@@ -331,7 +331,7 @@ class ConnectionRegistryTest {
         session.send("first");
         session.send("second");
         assertEquals(List.of(), transport.frames(), "held until the welcome");
-        session.sendWelcome("welcome");
+        session.sendWelcome("welcome", List.of());
         session.send("third");
 
         assertEquals(List.of("welcome", "first", "second", "third"), transport.frames());

@@ -31,6 +31,17 @@ public final class Frames {
         return new JsonObject().put("type", "lobby_message").put("data", data);
     }
 
+    /** A copy of a lobby log frame without its {@code offset}, which must be a positive integer (SPEC §11). */
+    public static JsonObject withoutOffset(JsonObject frame) {
+        Object offset = frame.getValue("offset");
+        if (!(offset instanceof Number number) || number.longValue() < 1 || number.doubleValue() != number.longValue()) {
+            fail("no offset in " + frame.encode());
+        }
+        JsonObject copy = frame.copy();
+        copy.remove("offset");
+        return copy;
+    }
+
     public static boolean isType(JsonObject frame, String type) {
         return type.equals(frame.getString("type"));
     }

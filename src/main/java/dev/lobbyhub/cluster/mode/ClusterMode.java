@@ -73,8 +73,8 @@ public class ClusterMode {
         if (enabled) {
             return cluster.get().admitter();
         }
-        return (identity, lobby, connectionId, transport) -> Uni.createFrom()
-                .item(registry.localSeating().admit(identity, lobby, connectionId, transport));
+        return (identity, lobby, connectionId, transport, resume) -> Uni.createFrom()
+                .item(registry.localSeating().admit(identity, lobby, connectionId, transport, resume));
     }
 
     @Produces

@@ -5,6 +5,7 @@ import java.time.Duration;
 import org.jboss.logging.Logger;
 
 import dev.lobbyhub.auth.Identity;
+import dev.lobbyhub.registry.Resume;
 import dev.lobbyhub.registry.SeatStore;
 import dev.lobbyhub.config.LobbyhubConfig.OnDuplicate;
 import dev.lobbyhub.logging.LogText;
@@ -56,8 +57,10 @@ final class RedisAdmitter implements Admitter {
         this.timeout = timeout;
     }
 
+    /** The lobby log is not kept in cluster mode yet: {@code resume} is not used and no welcome says {@code recovered}. */
     @Override
-    public Uni<Admission> admit(Identity identity, String lobby, String connectionId, Transport transport) {
+    public Uni<Admission> admit(Identity identity, String lobby, String connectionId, Transport transport,
+            Resume resume) {
         Admission reservation = seating.reserve(identity, lobby, connectionId, transport);
         if (reservation instanceof Admission.Rejected) {
             return Uni.createFrom().item(reservation);
