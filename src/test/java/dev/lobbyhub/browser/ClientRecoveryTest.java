@@ -15,13 +15,17 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
 import dev.lobbyhub.testing.Browser;
+import dev.lobbyhub.testing.TestSocket;
+import dev.lobbyhub.testing.Tokens;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.vertx.core.json.JsonObject;
 
 /**
  * The client library's lobby-log recovery and its watchdog (SPEC §11, §4), run in the browser against the module
- * the server serves. The test plays the server through a stand-in WebSocket given as {@code WebSocketImpl}, so
- * every case (a replay, a reset epoch, a connection that goes silent) is made to happen exactly.
+ * the server serves. Most tests play the server through a stand-in WebSocket given as {@code WebSocketImpl}, so
+ * every case (a replay, a reset epoch, a connection that goes silent) is made to happen exactly; one checks the
+ * real server's welcome and ack. BrowserRecoveryTest recovers from a real network cut.
  */
 @QuarkusTest
 class ClientRecoveryTest {
@@ -406,6 +410,39 @@ class ClientRecoveryTest {
         assertEquals(nulls("epoch", "offset"), result.get("fresh"));
         assertEquals(Map.of("epoch", "E", "offset", 4L), result.get("connected"));
         assertEquals(Map.of("code", 1000L, "reason", "normal"), result.get("closedWith"));
+    }
+
+    /** Against the server itself: the welcome's log position is kept, and an ack leaves it alone. */
+    @Test
+    void serverWelcomeGivesThePositionAndAnAckGivesTheOffsetOfTheMessage() {
+        String lobby = Tokens.unique("ack");
+        try (TestSocket peer = TestSocket.joinWelcomed(base, lobby, Tokens.valid(Tokens.unique("peer")))) {
+            Map<String, Object> result = run("""
+                    const c = new m.LobbyClient({lobby: '%s', token: '%s'});
+                    const welcomed = new Promise((resolve) => c.on('welcome', resolve));
+                    const acked = new Promise((resolve) => c.on('ack', resolve));
+                    c.connect();
+                    const w = await welcomed;
+                    const atWelcome = {epoch: c.epoch, offset: c.offset};
+                    c.sendLobby({n: 1}, 'm1');
+                    const ack = await acked;
+                    const afterAck = c.offset;
+                    c.close();
+                    done({welcome: {epoch: w.epoch, offset: w.offset}, atWelcome, ack, afterAck});
+                    """.formatted(lobby, Tokens.valid(Tokens.unique("player"))));
+            @SuppressWarnings("unchecked")
+            Map<String, Object> welcome = (Map<String, Object>) result.get("welcome");
+            assertTrue(welcome.get("epoch") instanceof String, () -> "welcome " + welcome);
+            assertEquals(welcome, result.get("atWelcome"));
+            JsonObject relayed = peer.expectSkipping("lobby_message", f -> "member_joined".equals(f.getString("type")));
+            @SuppressWarnings("unchecked")
+            Map<String, Object> ack = (Map<String, Object>) result.get("ack");
+            assertEquals("m1", ack.get("id"));
+            assertEquals(relayed.getLong("offset"), ((Number) ack.get("offset")).longValue());
+            assertTrue(relayed.getLong("offset") > ((Number) welcome.get("offset")).longValue());
+            // The client's own entry is never delivered to it: its position stays where it was.
+            assertEquals(welcome.get("offset"), result.get("afterAck"));
+        }
     }
 
     /** A map of these keys to null (Map.of takes no nulls). */
