@@ -286,6 +286,24 @@ class ClientRecoveryTest {
     }
 
     @Test
+    void checkHeldUpByAFrozenTabGivesTheConnectionTimeToShowLife() {
+        Map<String, Object> result = run("""
+                const c = new m.LobbyClient(options());
+                const s0 = await opened(() => c.connect());
+                s0.open().frame(welcome({ping_interval_ms: 200, stale_after_ms: 600}));
+                // The tab freezes for 1.7 s: the check due after 500 ms runs 1.2 s late, with frames possibly waiting.
+                const frozen = performance.now();
+                while (performance.now() - frozen < 1700) { /* frozen */ }
+                const thawed = performance.now();
+                const s1 = await opened(() => {});
+                done({after: performance.now() - thawed, url: s1.url});
+                """);
+        // Half the limit (250 ms) to show life; nothing came, so then it is given up.
+        double after = ((Number) result.get("after")).doubleValue();
+        assertTrue(after >= 240 && after < 1000, () -> "given up " + after + " ms after the tab thawed");
+    }
+
+    @Test
     void connectionWithoutAWelcomeIsGivenUpAfterTheConnectTimeout() {
         Map<String, Object> result = run("""
                 const c = new m.LobbyClient(options({connectTimeoutMs: 200}));
