@@ -1,4 +1,4 @@
--- Test-only (uses KEYS): cross-checks the four seat indexes. Sent after lib.lua.
+-- Test-only (uses KEYS): cross-checks the four seat indexes and the lobby logs. Sent after lib.lua.
 -- ARGV: max_per_lobby. Reply: list of violations (empty = consistent).
 local bad = {}
 local function v(msg) bad[#bad + 1] = msg end
@@ -29,13 +29,27 @@ for _, k in ipairs(redis.call('KEYS', B .. 'lobby:*')) do
     if f[1] ~= l or f[2] ~= flat[i] then v('lobby ' .. l .. ' field ' .. flat[i] .. ' -> dangling ' .. flat[i + 1]) end
   end
   if not redis.call('ZSCORE', B .. 'lobbies', l) then v('lobby ' .. l .. ' not indexed') end
-  if not redis.call('HGET', B .. 'lseq', l) then v('lobby ' .. l .. ' has no lseq') end
+  local pos = redis.call('HMGET', B .. 'llog:' .. l, 'o', 'e')
+  if not (pos[1] and pos[2]) then v('lobby ' .. l .. ' has no log position (llog o, e)') end
+  if redis.call('PTTL', B .. 'llog:' .. l) ~= -1 then v('log position of seated lobby ' .. l .. ' expires') end
 end
 for _, l in ipairs(redis.call('ZRANGE', B .. 'lobbies', 0, -1)) do
   if redis.call('EXISTS', B .. 'lobby:' .. l) == 0 then v('index lists empty lobby ' .. l) end
 end
-for _, l in ipairs(redis.call('HKEYS', B .. 'lseq')) do
-  if redis.call('EXISTS', B .. 'lobby:' .. l) == 0 then v('lseq kept for empty lobby ' .. l) end
+for _, k in ipairs(redis.call('KEYS', B .. 'llog:*')) do
+  local l = suffix(k, 'llog:')
+  if redis.call('EXISTS', B .. 'lobby:' .. l) == 0 and redis.call('PTTL', k) < 0 then
+    v('log position of empty lobby ' .. l .. ' never expires')
+  end
+end
+for _, k in ipairs(redis.call('KEYS', B .. 'log:*')) do
+  local l = suffix(k, 'log:')
+  if redis.call('PTTL', k) < 0 then v('log of ' .. l .. ' never expires') end
+  local o = tonumber(redis.call('HGET', B .. 'llog:' .. l, 'o')) or 0
+  local top = redis.call('XREVRANGE', k, '+', '-', 'COUNT', 1)[1]
+  if top and tonumber(string.match(top[1], '^(%d+)%-')) > o then
+    v('log of ' .. l .. ' holds ' .. top[1] .. ', past its offset ' .. o)
+  end
 end
 for _, k in ipairs(redis.call('KEYS', B .. 'nconns:*')) do
   local n = suffix(k, 'nconns:')

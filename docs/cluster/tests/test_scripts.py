@@ -17,8 +17,8 @@ PORT = os.environ["REDIS_PORT"]
 HERE = os.path.dirname(os.path.abspath(__file__))
 LUA = os.path.join(HERE, "..", "..", "..", "src", "main", "resources", "cluster", "redis")
 PREFIX = "lobbyhub"
-B = f"{PREFIX}:{{{PREFIX}}}:"          # lobbyhub:{lobbyhub}:
-OPS = ["claim", "release", "leave", "reap", "renew", "register", "set_rtt",
+B = f"{PREFIX}:{{{PREFIX}}}:v2:"       # lobbyhub:{lobbyhub}:v2:
+OPS = ["claim", "release", "leave", "reap", "renew", "register", "set_rtt", "append",
        "lobby_members", "user_seat", "lobby_page", "cluster_stats"]
 
 passed, failed = 0, 0
@@ -92,25 +92,110 @@ def parallel(arglists):
     return [parse(p.communicate()[0]) for p in procs]
 
 
-def claim(lobby, user, conn, node, mx=10, mode="replace", name="", pub="PUBLISH"):
-    return call("claim", pub, lobby, user, conn, node, mx, mode, name)
+def pipelined(arglists):
+    """Runs the calls in order through ONE redis-cli process (stdin); returns the replies."""
+    text = "\n".join(" ".join(quote(a) for a in cmd) for cmd in arglists) + "\n"
+    p = subprocess.run(["redis-cli", "-p", PORT, "--json"], input=text, capture_output=True, text=True)
+    return [parse(l) for l in (p.stdout + p.stderr).splitlines() if l.strip()]
 
 
-def release(conn, reason="left"):
-    return call("release", "PUBLISH", conn, reason)
+def claim(lobby, user, conn, node, mx=10, mode="replace", name="", pub="PUBLISH", base=B):
+    return call("claim", pub, lobby, user, conn, node, mx, mode, name, base=base)
 
 
-def register(node, timeout=600000, maxc=10000):
-    return call("register", "PUBLISH", node, timeout, maxc)
+def release(conn, reason="left", base=B):
+    return call("release", "PUBLISH", conn, reason, base=base)
 
 
-def invariants(mx=10):
-    return cli("EVAL", source("check_invariants", os.path.join(HERE)), 1, B, mx)
+def append(lobby, frame, to="", exclude="", request="", request_node="", pub="PUBLISH", base=B):
+    return call("append", pub, lobby, frame, to, exclude, request, request_node, base=base)
 
 
-def seq_now():
-    v = cli("GET", B + "seq")
+def register(node, timeout=600000, maxc=10000, log=None, base=B):
+    """log = (history size, history ttl ms): the two ARGV every node sends; None leaves them out."""
+    extra = ["", log[0], log[1]] if log else []
+    return call("register", "PUBLISH", node, timeout, maxc, *extra, base=base)
+
+
+def invariants(mx=10, base=B):
+    return cli("EVAL", source("check_invariants", os.path.join(HERE)), 1, base, mx)
+
+
+def off_now(lobby, base=B):
+    """The lobby log's last offset (0 when it has no llog hash)."""
+    v = cli("HGET", base + "llog:" + lobby, "o")
     return int(v) if v else 0
+
+
+def epoch_of(lobby, base=B):
+    return cli("HGET", base + "llog:" + lobby, "e")
+
+
+def stored(lobby, base=B):
+    """The lobby's stream: [(id, m as text, f), ...]."""
+    rows = cli("XRANGE", base + "log:" + lobby, "-", "+")
+    out = []
+    for sid, fields in rows:
+        kv = dict(zip(fields[0::2], fields[1::2]))
+        out.append((sid, kv.get("m"), kv.get("f")))
+    return out
+
+
+class Events:
+    """Records every message on the lobby channels of base B, from a redis-cli PSUBSCRIBE that
+    writes to a file (not a pipe: a full pipe would stall it); read() parses what came so far."""
+
+    def __init__(self):
+        fd, self.path = tempfile.mkstemp(prefix="lobbyhub-events-")
+        os.close(fd)
+        self.out = open(self.path, "a")
+        self.proc = subprocess.Popen(["stdbuf", "-oL", "redis-cli", "-p", PORT, "--json", "PSUBSCRIBE",
+                                      B + "ch:lobby:*"], stdout=self.out, stderr=subprocess.DEVNULL, text=True)
+        for _ in range(50):                            # wait for the subscription's confirmation
+            with open(self.path) as f:
+                if "psubscribe" in f.read():
+                    return
+            time.sleep(0.1)
+
+    def read(self):
+        """[(lobby, entry dict or None if malformed, frame, m as text), ...] in arrival order."""
+        with open(self.path) as f:
+            text = f.read()
+        events = []
+        chan = B + "ch:lobby:"
+        for line in text.splitlines():
+            line = line.strip()
+            if not line.startswith("["):
+                continue
+            msg = json.loads(line)
+            if msg[0] != "pmessage":
+                continue
+            lobby = msg[2][len(chan):] if msg[2].startswith(chan) else None
+            payload = msg[3]
+            entry, frame, m = None, None, None
+            if payload.startswith("L") and "\n" in payload:
+                m, frame = payload[1:].split("\n", 1)
+                try:
+                    entry = json.loads(m)
+                except ValueError:
+                    entry = None
+            events.append((lobby, entry, frame, m))
+        return events
+
+    def of(self, lobby, count, timeout=3.0):
+        """Waits until `count` entries of the lobby arrived (or timeout); returns that lobby's."""
+        end = time.time() + timeout
+        while True:
+            got = [e for e in self.read() if e[0] == lobby]
+            if len(got) >= count or time.time() > end:
+                return got
+            time.sleep(0.05)
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait()
+        self.out.close()
+        os.unlink(self.path)
 
 
 def crc16(data: bytes) -> int:                       # CRC16-XMODEM, as Redis Cluster uses
@@ -153,12 +238,9 @@ def main():
     load_all()
     check(all(isinstance(SHA[o], str) and len(SHA[o]) == 40 for o in OPS), "all scripts load (SCRIPT LOAD)")
 
-    # A subscriber that records every presence event for the seq checks at the end.
-    sub_out = tempfile.TemporaryFile(mode="w+")        # a file, not a pipe: a full pipe would stall it
-    sub = subprocess.Popen(["stdbuf", "-oL", "redis-cli", "-p", PORT, "--json", "PSUBSCRIBE", B + "ch:lobby:*"],
-                           stdout=sub_out, stderr=subprocess.DEVNULL, text=True)
-    time.sleep(0.3)
-    replies_seq = defaultdict(list)       # lobby -> seq numbers seen in claim/release replies
+    # A subscriber that records every lobby log entry published, for the offset checks at the end.
+    events = Events()
+    replies_off = defaultdict(list)       # lobby -> (offset, epoch or None) from claim/release/reap replies
 
     # ------------------------------------------------------------------
     scenario("NOSCRIPT fallback")
@@ -173,7 +255,8 @@ def main():
     scenario("30 concurrent claims, 10-seat lobby, 3 nodes")
     for n in ("n1", "n2", "n3"):
         check(register(n)[0] == "registered", f"register {n}")
-    s0 = seq_now()
+    check(cli("EXISTS", B + "logcfg") == 0, "register without log settings writes no logcfg (log size 0)")
+    o0 = off_now("arena")
     args = [call_args("claim", "PUBLISH", "arena", f"u{i:02}", f"c-arena-{i:02}", f"n{i % 3 + 1}", 10, "replace", "")
             for i in range(30)]
     res = parallel(args)
@@ -181,14 +264,21 @@ def main():
     check(st == Counter({"ok": 10, "lobby_full": 20}), f"exactly 10 ok, 20 lobby_full: {dict(st)}")
     check(cli("HLEN", B + "lobby:arena") == 10, "lobby hash holds 10 seats")
     check(sum(cli("SCARD", B + f"nconns:n{k}") for k in (1, 2, 3)) == 10, "node sets hold 10 connections")
-    oks = sorted(r[1] for r in res if r[0] == "ok")
-    check(oks == list(range(s0 + 1, s0 + 11)), "10 distinct seq numbers, one per seat change")
-    last = max(res, key=lambda r: r[1] if r[0] == "ok" else -1)
+    oks = [r for r in res if r[0] == "ok"]
+    check(sorted(r[1] for r in oks) == list(range(o0 + 1, o0 + 11)),
+          "the 10 ok claims got 10 consecutive offsets of lobby arena, one per seat change")
+    check(off_now("arena") == o0 + 10, "the 20 refused claims did not move the offset")
+    epoch = epoch_of("arena")
+    check(isinstance(epoch, str) and epoch.isdigit() and all(r[8] == epoch for r in oks),
+          f"every reply carries the lobby log's epoch {epoch}")
+    check(all(r[7] == r[1] for r in oks), "a new seat begins at its claim's offset (seat_at = offset)")
+    last = max(oks, key=lambda r: r[1])
     check(sorted(last[2]) == sorted(cli("HKEYS", B + "lobby:arena")), "last claim's member list = the lobby")
-    check(all(len(r[2]) == r[1] - s0 for r in res if r[0] == "ok"), "each reply's member list matches its seq")
-    for r in res:
-        if r[0] == "ok":
-            replies_seq["arena"].append(r[1])
+    check(all(len(r[2]) == r[1] - o0 for r in oks), "each reply's member list matches its offset")
+    check(cli("EXISTS", B + "log:arena") == 0, "no logcfg: offsets are counted, no stream is kept")
+    check(cli("PTTL", B + "llog:arena") == -1, "the seated lobby's llog hash has no TTL")
+    for r in oks:
+        replies_off["arena"].append((r[1], r[8]))
     check(invariants() == [], "indexes consistent")
 
     # ------------------------------------------------------------------
@@ -201,8 +291,15 @@ def main():
     check(len(displaced) == 29 and len(set(displaced)) == 29, "each other one displaced a different older connection")
     cur = cli("GET", B + "user:same")
     check(cur not in displaced and cli("HLEN", B + "lobby:solo") == 1, f"one seat left, held by the undisplaced {cur}")
+    check(sorted(r[1] for r in res) == list(range(1, 31)) and off_now("solo") == 30,
+          "30 seat changes (1 joined, 29 replaced): offsets 1..30 of lobby solo")
+    check(all(r[7] == 1 for r in res), "seat_at stays 1 (the joined entry) through the 29 same-user replaces")
+    for r in res:
+        replies_off["solo"].append((r[1], r[8]))
+    o_solo = off_now("solo")
     check(all(release(c, "replaced")[0] == 0 for c in displaced[:5]), "releasing displaced connections changes nothing")
-    check(cli("HGET", B + "lobby:solo", "same") == cur, "newer connection still seated")
+    check(cli("HGET", B + "lobby:solo", "same") == cur and off_now("solo") == o_solo,
+          "newer connection still seated, offset did not move")
     check(invariants() == [], "indexes consistent")
 
     scenario("30 concurrent connects of ONE user (reject)")
@@ -210,6 +307,8 @@ def main():
                     for i in range(30)])
     st = Counter(r[0] for r in res)
     check(st == Counter({"ok": 1, "duplicate_session": 29}), f"1 ok, 29 duplicate_session: {dict(st)}")
+    check(off_now("solo2") == 1, "one seat change: offset 1 of lobby solo2")
+    replies_off["solo2"] += [(r[1], r[8]) for r in res if r[0] == "ok"]
     check(invariants() == [], "indexes consistent")
 
     # ------------------------------------------------------------------
@@ -217,56 +316,65 @@ def main():
     old = cli("HGET", B + "lobby:arena", "u03") or cli("HGET", B + "lobby:arena", cli("HKEYS", B + "lobby:arena")[0])
     user = cli("HGET", B + "conn:" + old, "user")
     old_node = cli("HGET", B + "conn:" + old, "node")
-    s_before = seq_now()
+    old_seat_at = int(cli("HGET", B + "conn:" + old, "seat_at"))
+    o_before = off_now("arena")
     r = claim("arena", user, "c-arena-new", "n2", name="Zoe")
     check(r[0] == "ok", "full lobby admits the same user again")
     check(r[3:6] == [old, old_node, "arena"], f"reply names displaced conn/node/lobby {r[3:6]}")
-    check(r[1] == s_before + 1, "one seat change (one seq)")
+    check(r[1] == o_before + 1 and off_now("arena") == o_before + 1, "one seat change: the lobby's offset grew by one")
+    check(r[7] == old_seat_at and r[8] == epoch, f"seat_at kept from the old connection ({old_seat_at}), same epoch")
     check(cli("HLEN", B + "lobby:arena") == 10 and len(r[2]) == 10, "still 10 members")
     check(cli("HGET", B + "lobby:arena", user) == "c-arena-new", "seat now held by the new connection")
     check(cli("EXISTS", B + "conn:" + old) == 0 and cli("SISMEMBER", B + f"nconns:{old_node}", old) == 0,
           "old connection's entries gone")
-    replies_seq["arena"].append(r[1])
+    replies_off["arena"].append((r[1], r[8]))
     rr = release(old, "replaced")
     check(rr == [0, None, None, None, "replaced"], f"release of displaced conn does nothing and says why: {rr}")
     check(cli("HGET", B + "lobby:arena", user) == "c-arena-new" and cli("GET", B + "user:" + user) == "c-arena-new",
           "newer connection untouched")
     r = claim("arena", "outsider", "c-outsider", "n1")
-    check(r == ["lobby_full"], "another user still gets lobby_full")
+    check(r == ["lobby_full"] and off_now("arena") == o_before + 1, "another user still gets lobby_full; offset unmoved")
     check(invariants() == [], "indexes consistent")
 
     # ------------------------------------------------------------------
     scenario("replace across lobbies")
     r1 = claim("red", "mia", "c-mia-1", "n1")
+    o_red = off_now("red")
     r2 = claim("blue", "mia", "c-mia-2", "n3")
     check(r1[0] == "ok" and r2[0] == "ok", "both claims admitted")
     check(r2[3:6] == ["c-mia-1", "n1", "red"], f"displaced conn/node/lobby reported {r2[3:6]}")
     check(cli("EXISTS", B + "lobby:red") == 0 and cli("ZSCORE", B + "lobbies", "red") is None,
           "old seat freed; empty lobby left the index")
+    check(off_now("red") == o_red + 1 and r2[1] == 1, "one entry in each lobby: left in red, joined in blue")
+    check(0 < cli("PTTL", B + "llog:red") <= 300000, "the emptied lobby's llog hash expires (default TTL 300 s)")
     check(cli("HGET", B + "lobby:blue", "mia") == "c-mia-2", "new seat in blue")
-    replies_seq["red"].append(r1[1])
-    replies_seq["blue"].append(r2[1])
+    replies_off["red"].append((r1[1], r1[8]))
+    replies_off["blue"].append((r2[1], r2[8]))
     check(release("c-mia-1")[0] == 0 and cli("GET", B + "user:mia") == "c-mia-2",
           "late release of the old connection keeps the new one")
     # target full: refused before anything changes
     for i in range(3):
-        replies_seq["tiny"].append(claim("tiny", f"t{i}", f"c-t{i}", "n1", mx=3)[1])
-    s_before = seq_now()
+        r = claim("tiny", f"t{i}", f"c-t{i}", "n1", mx=3)
+        replies_off["tiny"].append((r[1], r[8]))
+    o_tiny, o_blue = off_now("tiny"), off_now("blue")
     r = claim("tiny", "mia", "c-mia-3", "n2", mx=3)
-    check(r == ["lobby_full"] and seq_now() == s_before, "full target lobby refuses; nothing changed")
+    check(r == ["lobby_full"] and off_now("tiny") == o_tiny and off_now("blue") == o_blue,
+          "full target lobby refuses; nothing changed (no offset moved)")
     check(cli("GET", B + "user:mia") == "c-mia-2" and cli("HGET", B + "lobby:blue", "mia") == "c-mia-2",
           "old seat kept when the move is refused")
     check(invariants() == [], "indexes consistent")
 
     # ------------------------------------------------------------------
     scenario("reject policy")
-    s_before = seq_now()
+    o_blue = off_now("blue")
     r = claim("green", "mia", "c-mia-4", "n1", mode="reject")
     check(r == ["duplicate_session"], "duplicate_session while the user is connected anywhere")
-    check(seq_now() == s_before and cli("GET", B + "user:mia") == "c-mia-2", "nothing changed")
+    check(off_now("green") == 0 and off_now("blue") == o_blue and cli("GET", B + "user:mia") == "c-mia-2",
+          "nothing changed (no log for green, blue's offset unmoved)")
     r = claim("blue", "mia", "c-mia-5", "n1", mode="reject")
     check(r == ["duplicate_session"], "also in the same lobby")
-    full = [claim("full2", f"f{i}", f"c-f{i}", "n1", mx=2)[0] for i in range(2)]
+    full = [claim("full2", f"f{i}", f"c-f{i}", "n1", mx=2) for i in range(2)]
+    replies_off["full2"] += [(x[1], x[8]) for x in full]
     r = claim("full2", "mia", "c-mia-6", "n1", mx=2, mode="reject")
     check(r == ["duplicate_session"], "duplicate is checked before capacity (SPEC §1 order)")
     check(invariants() == [], "indexes consistent")
@@ -277,19 +385,27 @@ def main():
     rr = release("c-ida-1", "stale")
     check(rr[0] == 1 and rr[1:3] == ["yellow", "ida"] and rr[3] == r[1] + 1 and rr[4] == "stale",
           f"first release frees it: {rr}")
-    replies_seq["yellow"] += [r[1], rr[3]]
-    check(release("c-ida-1", "stale") == [0, None, None, None, "stale"], "second release: nothing, says so")
+    replies_off["yellow"] += [(r[1], r[8]), (rr[3], None)]
+    o_yellow = off_now("yellow")
+    check(release("c-ida-1", "stale") == [0, None, None, None, "stale"] and off_now("yellow") == o_yellow,
+          "second release: nothing, says so")
     check(claim("yellow", "ida", "c-ida-1", "n2")[0] == "conn_closed", "a claim arriving after its release is refused")
     rr = release("c-never", "left")
     check(rr == [0, None, None, None, "unknown"], "release of an unknown id: nothing")
     check(claim("yellow", "ida", "c-never", "n2") == ["conn_closed", "released"],
           "... and a late claim for that id is refused (no leaked seat)")
     r = claim("yellow", "ida", "c-ida-2", "n2")
-    check(claim("yellow", "ida", "c-ida-2", "n2")[0] == "exists", "a retried claim is idempotent ('exists')")
-    replies_seq["yellow"].append(r[1])
+    replies_off["yellow"].append((r[1], r[8]))
+    append("yellow", '{"type":"chat","text":"between"}')     # the lobby's log moves on after the claim
+    rx = claim("yellow", "ida", "c-ida-2", "n2")
+    check(rx[0] == "exists" and rx[1] == off_now("yellow") == r[1] + 1,
+          f"a retried claim is idempotent ('exists', the lobby's current offset): {rx}")
+    check(rx[3:6] == [None, None, None] and rx[6] == r[6] and rx[7] == r[1] and rx[8] == r[8],
+          "'exists' keeps connected_at, seat_at = the first claim's offset, same epoch")
     res = parallel([call_args("release", "PUBLISH", "c-ida-2", "left") for _ in range(10)])
     check(sum(x[0] for x in res) == 1, "10 concurrent releases of one connection: exactly one frees it")
-    replies_seq["yellow"] += [x[3] for x in res if x[0] == 1]
+    check(off_now("yellow") == r[1] + 2, "... one seat change: the offset grew by one")
+    replies_off["yellow"] += [(x[3], None) for x in res if x[0] == 1]
     check(invariants() == [], "indexes consistent")
 
     # ------------------------------------------------------------------
@@ -311,22 +427,25 @@ def main():
     check(reg[0] == "registered", "register node 'dead' with a 3 s lease")
     for i in range(25):
         r = claim(f"dl{i % 5}", f"d{i}", f"c-d{i}", "dead")
-        replies_seq[f"dl{i % 5}"].append(r[1])
+        replies_off[f"dl{i % 5}"].append((r[1], r[8]))
     check(cli("SCARD", B + "nconns:dead") == 25, "25 seats on it")
     r = claim("arena", "d0", "c-d0-x", "n1", mode="reject")
     check(r == ["duplicate_session"], "while alive, its users count as connected")
     check(call("reap", "PUBLISH", "dead", 100) == [[], 0], "reap of a live node does nothing")
     wait_past(reg[1])
+    o_dl0 = off_now("dl0")
     check(claim("dl0", "newbie", "c-newbie", "dead") == ["node_expired"], "claim from the expired node: node_expired")
-    check(cli("EXISTS", B + "conn:c-newbie") == 0, "... and no seat written")
+    check(cli("EXISTS", B + "conn:c-newbie") == 0 and off_now("dl0") == o_dl0, "... and no seat written, offset unmoved")
     stats = call("cluster_stats")
     row = [x for x in stats[2] if x[0] == "dead"][0]
     check(row[5] == 0 and row[1] == 25, "cluster_stats shows it not alive, 25 seats pending")
     # reject-policy user whose old seat is on the dead node is admitted (seat freed as node_lost)
+    o_dl1 = off_now("dl1")
     r = claim("arena2", "d1", "c-d1-new", "n1", mode="reject")
     check(r[0] == "ok" and r[3] is None, "reject policy: a seat on a dead node does not block the user")
-    replies_seq["arena2"].append(r[1])
+    replies_off["arena2"].append((r[1], r[8]))
     check(cli("GET", B + "gone:c-d1") == "node_lost", "that old seat was freed as node_lost")
+    check(off_now("dl1") == o_dl1 + 1, "... one entry (left) in its lobby dl1")
     rn = call("renew", "dead", 400, 100)
     check(rn[0] == "expired", "renew once its seats are being freed: 'expired', not renewed")
     check(float(cli("ZSCORE", B + "nodes", "dead")) == reg[1], "deadline unchanged")
@@ -338,8 +457,14 @@ def main():
     conns = [row[2] for row in rows]
     check(len(conns) == 24 and len(set(conns)) == 24, "two concurrent reapers + first batch: 24 seats, each once")
     check(all(x[1] == 0 for x in res), "both report more = 0")
+    check(all(row[4] == "dead" and cli("HGET", B + "lobby:" + row[0], row[1]) is None for row in rows),
+          "reap rows = lobby, user, conn, offset, node: those seats are gone")
+    per_lobby = defaultdict(list)
     for row in rows:
-        replies_seq[row[0]].append(row[3])
+        per_lobby[row[0]].append(row[3])
+        replies_off[row[0]].append((row[3], None))
+    check(all(sorted(v) == list(range(off_now(k) - len(v) + 1, off_now(k) + 1)) for k, v in per_lobby.items()),
+          "per lobby, the reaped seats' offsets are its last, consecutive entries")
     check(call("reap", "PUBLISH", "dead", 1000) == [[], 0], "reap again: finds nothing")
     check(cli("ZSCORE", B + "nodes", "dead") is None and cli("EXISTS", B + "nconns:dead") == 0, "node entry gone")
     rn = call("renew", "dead", 400, 100)
@@ -348,9 +473,10 @@ def main():
     check(call("renew", "ghost", 400, 100) == ["unknown"], "renew of a never-registered node: 'unknown'")
     # re-registration and reclaim of its still-open connections
     check(register("dead", timeout=15000)[0] == "registered", "register again")
+    o_dl2 = off_now("dl2")
     r = claim("dl2", "d2", "c-d2", "dead", mode="reclaim")
-    check(r[0] == "ok", "reclaim of a live connection after being reaped: ok")
-    replies_seq["dl2"].append(r[1])
+    check(r[0] == "ok" and r[1] == o_dl2 + 1, "reclaim of a live connection after being reaped: ok, next offset")
+    replies_off["dl2"].append((r[1], r[8]))
     r = claim("dl1", "d1", "c-d1", "dead", mode="reclaim")
     check(r == ["duplicate_session"], "reclaim never displaces the user's newer connection")
     r = claim("dl3", "d3", "c-d3", "dead", mode="replace")
@@ -360,10 +486,13 @@ def main():
     scenario("restore after Redis lost its data: the lobby's limit is not checked, the leave script")
     check(register("rs1", timeout=15000)[0] == "registered", "register rs1")
     for i in range(2):
-        check(claim("rsl", f"rs{i}", f"c-rs{i}", "rs1", mx=2)[0] == "ok", f"seat {i} of 2")
+        r = claim("rsl", f"rs{i}", f"c-rs{i}", "rs1", mx=2)
+        check(r[0] == "ok", f"seat {i} of 2")
+        replies_off["rsl"].append((r[1], r[8]))
     check(claim("rsl", "rs8", "c-rs8", "rs1", mx=2, mode="reclaim") == ["lobby_full"], "reclaim into a full lobby: lobby_full")
     r = claim("rsl", "rs9", "c-rs9", "rs1", mx=2, mode="restore")
     check(r[0] == "ok" and len(r[2]) == 3, f"restore into a full lobby: seated, 3 members over a limit of 2: {r}")
+    replies_off["rsl"].append((r[1], r[8]))
     check(claim("rsl", "rs7", "c-rs7", "rs1", mx=2) == ["lobby_full"], "a newcomer is refused while over the limit")
     check(claim("rsl", "rs0", "c-rs0b", "rs1", mx=2, mode="restore") == ["duplicate_session"], "restore never displaces")
     check(call("register", "PUBLISH", "rs2", 15000, 100, "1")[0] == "registered", "register rs2 as restoring")
@@ -373,28 +502,35 @@ def main():
     row = [r for r in call("cluster_stats")[2] if r[0] == "rs2"][0]
     check(row[6] == 0, f"restored once the flag is cleared: {row}")
     check(call("leave", "PUBLISH", "rs2") == 0, "leave of a node with no seats")
+    o_rsl = off_now("rsl")
     check(call("leave", "PUBLISH", "rs1") == 3, "leave frees the node's 3 seats")
     check(cli("ZSCORE", B + "nodes", "rs1") is None and cli("EXISTS", B + "lobby:rsl") == 0, "node and lobby gone")
+    check(off_now("rsl") == o_rsl + 3 and cli("PTTL", B + "llog:rsl") > 0,
+          "3 entries (left, shutdown); the emptied lobby's llog hash now expires")
     check(invariants() == [], "indexes consistent")
 
     scenario("late renew (no reaper came yet), then a partial reap")
     reg = register("flaky", timeout=2000)
     for i in range(4):
-        replies_seq["fl"].append(claim("fl", f"fl{i}", f"c-fl{i}", "flaky")[1])
+        r = claim("fl", f"fl{i}", f"c-fl{i}", "flaky")
+        replies_off["fl"].append((r[1], r[8]))
     wait_past(reg[1])
     check(claim("fl", "fl9", "c-fl9", "flaky") == ["node_expired"], "expired: claims refused")
     rn = call("renew", "flaky", 2000, 10)
     check(rn[0] == "late" and rn[1] > reg[1], f"renew before any reaping: 'late', lease extended: {rn}")
     check(cli("HLEN", B + "lobby:fl") == 4, "its 4 seats kept")
-    check(claim("fl", "fl9", "c-fl9", "flaky")[0] == "ok", "claims work again")
-    replies_seq["fl"].append(seq_now())
+    r = claim("fl", "fl9", "c-fl9", "flaky")
+    check(r[0] == "ok" and r[1] == 5, "claims work again (offset 5)")
+    replies_off["fl"].append((r[1], r[8]))
     wait_past(rn[1])
     rp = call("reap", "PUBLISH", "flaky", 2)
     check(len(rp[0]) == 2 and rp[1] == 1, "a reaper frees 2 of 5 seats, then stops (limit 2)")
-    replies_seq["fl"] += [x[3] for x in rp[0]]
+    check(sorted(x[3] for x in rp[0]) == [6, 7], "their entries: offsets 6 and 7 of lobby fl")
+    replies_off["fl"] += [(x[3], None) for x in rp[0]]
     check(call("renew", "flaky", 2000, 10)[0] == "expired", "now renew answers 'expired'")
     r = register("flaky", timeout=15000)
     check(r[0] == "registered" and r[3] == 3, f"register frees the other 3 as node_lost, starts afresh: {r}")
+    check(off_now("fl") == 10, "... 3 more entries: lobby fl at offset 10")
     check(cli("EXISTS", B + "lobby:fl") == 0 and cli("HEXISTS", B + "node:flaky", "reaping") == 0, "lobby emptied, mark cleared")
     check(call("renew", "flaky", 15000, 10)[0] == "ok", "renew of the live node: ok")
     check(invariants() == [], "indexes consistent")
@@ -403,7 +539,8 @@ def main():
     scenario("admin reads")
     r = call("lobby_members", "arena")
     members = {row[0]: row for row in r[1]}
-    check(len(members) == 10 and r[0] == int(cli("HGET", B + "lseq", "arena")), "lobby_members: 10 rows and lseq")
+    check(len(members) == 10 and r[0] == off_now("arena") and r[2] == epoch_of("arena"),
+          "lobby_members: 10 rows, the lobby's offset and epoch")
     z = [row for row in r[1] if row[1] == "c-arena-new"][0]
     check(z[2] == "n2" and isinstance(z[3], int) and z[4] == "Zoe" and z[5] is None,
           f"row = user, conn, node, connected_at, name, rtt_ms(null): {z}")
@@ -412,7 +549,11 @@ def main():
     u = call("user_seat", z[0])
     check(u[:3] == ["c-arena-new", "arena", "n2"] and u[4] == "Zoe" and u[5] == 42, f"user_seat: {u}")
     check(call("user_seat", "nobody") == [], "user_seat of an absent user: []")
-    check(call("lobby_members", "nowhere") == [0, []], "lobby_members of an empty lobby: [0, []]")
+    r = call("lobby_members", "nowhere")
+    check(r == [0, [], None], f"lobby_members of a lobby that never had a log: [0, [], null]: {r}")
+    r = call("lobby_members", "red")
+    check(r == [off_now("red"), [], epoch_of("red")] and r[0] > 0,
+          f"lobby_members of an emptied lobby: no rows, its log's offset and epoch kept: {r}")
     for i in range(25):
         claim(f"pg-{i:02}", f"pgu{i}", f"c-pg{i}", "n3")
     want = cli("ZRANGEBYLEX", B + "lobbies", "-", "+")
@@ -462,30 +603,51 @@ def main():
                              stderr=subprocess.STDOUT, text=True)
         procs.append((p, text))
     outs = [p.communicate(t)[0] for p, t in procs]
-    replies = [parse(l) for o in outs for l in o.splitlines() if l.strip()]
+    per_chunk = [[parse(l) for l in o.splitlines() if l.strip()] for o in outs]
+    replies = [r for rs in per_chunk for r in rs]
     check(len(replies) == 600 and not any(isinstance(r, dict) for r in replies), "600 replies, no errors")
     mix = Counter(r[0] if isinstance(r[0], str) else ("released" if r[0] == 1 else "release-noop")
                   for r in replies if isinstance(r, list) and r and not isinstance(r[0], list))
     print(f"    mix: {dict(mix)}")
+    for ch, rs in zip(chunks, per_chunk):
+        for cmd, r in zip(ch, rs):
+            if not isinstance(r, list):
+                continue
+            if r[0] == "ok":                           # claim: its lobby is the call's ARGV[2]
+                replies_off[cmd[5]].append((r[1], r[8]))
+            elif r[0] == 1:                            # release
+                replies_off[r[1]].append((r[3], None))
+            elif isinstance(r[0], list):               # reap
+                for row in r[0]:
+                    replies_off[row[0]].append((row[3], None))
     wait_past(r4[1])                                   # r4 expires: its seats are reaped
     rp = call("reap", "PUBLISH", "", 1000)
     check(rp[1] == 0 and cli("ZSCORE", B + "nodes", "r4") is None, f"expired r4 reaped ({len(rp[0])} seats)")
+    for row in rp[0]:
+        replies_off[row[0]].append((row[3], None))
     bad = [v for v in invariants(3) if not ("over capacity" in v and not v.startswith("lobby rl"))]
     check(bad == [], f"indexes consistent, no lobby over 3 {bad}")
     users = cli("KEYS", B + "user:ru*")
     check(len(users) == len(set(users)) <= 15, "at most one seat per user")
 
     # ------------------------------------------------------------------
+    lobby_log_scenario(events, replies_off)
+
+    # ------------------------------------------------------------------
     scenario("key layout")
     keys = cli("KEYS", "*")
-    check(all(k.startswith(PREFIX + ":") for k in keys), f"all {len(keys)} keys start with the prefix")
+    check(all(k.startswith(B) for k in keys), f"all {len(keys)} keys start with the versioned base {B}")
     check(len({keyslot(k) for k in keys}) == 1, f"all keys in one slot ({keyslot(keys[0])} = slot of '{{{PREFIX}}}')")
-    other = "game7:{game7}:"
-    call("register", "PUBLISH", "x1", 15000, 10, base=other)
+    check(any(k.startswith(B + "log:") for k in keys) and any(k.startswith(B + "llog:") for k in keys),
+          "... the lobby logs (log:, llog:) included")
+    other = "game7:{game7}:v2:"
+    call("register", "PUBLISH", "x1", 15000, 10, "", 5, 60000, base=other)
     call("claim", "PUBLISH", "L", "u", "c", "x1", 10, "replace", "", base=other)
+    call("append", "PUBLISH", "L", '{"type":"chat"}', "", "", "", "", base=other)
     k2 = cli("KEYS", "game7*")
-    check(len(k2) >= 5 and len({keyslot(k) for k in k2}) == 1 and keyslot(k2[0]) != keyslot(keys[0]),
-          "another prefix: its own single slot")
+    check(len(k2) >= 7 and all(k.startswith(other) for k in k2) and len({keyslot(k) for k in k2}) == 1
+          and keyslot(k2[0]) != keyslot(keys[0]), f"another prefix ({other}): its own single slot, {len(k2)} keys")
+    check(off_now("L", base=other) == 2 and len(stored("L", base=other)) == 2, "... with its own lobby log")
     if server_major() >= 7:
         r = call("claim", "SPUBLISH", "L2", "u2", "c2", "x1", 10, "replace", "", base=other)
         check(r[0] == "ok", "SPUBLISH mode works (Redis 7)")
@@ -495,52 +657,216 @@ def main():
     check(isinstance(r, dict) and "KEYS[1]" in r["error"], "a base without a hash tag is refused")
 
     # ------------------------------------------------------------------
-    scenario("presence events: commit order, seq per lobby")
+    scenario("lobby log entries on the channels: one order per lobby, offsets +1 within an epoch")
     time.sleep(0.3)
-    sub.terminate()
-    sub.wait()
-    sub_out.seek(0)
-    out = sub_out.read()
-    events = []
-    for line in out.splitlines():
-        line = line.strip()
-        if not line.startswith("["):
-            continue
-        m = json.loads(line)
-        if m[0] == "pmessage":
-            ev = json.loads(m[3])
-            events.append(ev if m[2] == B + "ch:lobby:" + ev["lobby"] else None)
-    check(None not in events, "each event on its lobby's channel")
-    events = [e for e in events if e]
-    seqs = [e["seq"] for e in events]
-    check(seqs == sorted(seqs) and len(set(seqs)) == len(seqs), f"{len(seqs)} events arrive in seq order, no duplicates")
-    check(seqs[-1] == seq_now(), f"one event per seat change (last seq {seqs[-1]} = counter {seq_now()})")
+    evs = events.read()
+    events.stop()
+    check(all(lobby is not None and e is not None for lobby, e, _, _ in evs),
+          f"all {len(evs)} messages are 'L' + entry JSON + '\\n' + frame, on a lobby channel")
+    evs = [(lobby, e, f) for lobby, e, f, _ in evs if lobby is not None and e is not None]
+    old_fields = [e for _, e, _ in evs if {"seq", "prev", "t", "lobby"} & set(e)]
+    check(old_fields == [], "no entry has seq, prev, t or lobby (the channel names the lobby)")
+    check(all((f == "") == (e["ev"] != "msg") for _, e, f in evs),
+          "seat changes carry an empty frame, messages their frame")
     by_lobby = defaultdict(list)
-    chain_ok = True
-    for e in events:
-        lst = by_lobby[e["lobby"]]
-        if e["prev"] != (lst[-1]["seq"] if lst and not lst_empty(lst) else 0):
-            chain_ok = False
-            print("    broken chain", e, lst[-1] if lst else None)
-        lst.append(e)
-    check(chain_ok, "per lobby: prev = the lobby's previous seq (0 after it emptied): no gaps")
-    mono = all(all(a["seq"] < b["seq"] for a, b in zip(l, l[1:])) for l in by_lobby.values())
-    check(mono, f"per lobby: seq strictly increasing ({len(by_lobby)} lobbies)")
-    ok_rep = all(set(v) <= {e["seq"] for e in by_lobby[k]} for k, v in replies_seq.items())
-    check(ok_rep, "every seq returned by claim/release/reap matches an event of that lobby")
+    for lobby, e, f in evs:
+        by_lobby[lobby].append(e)
+    gaps = []
+    for lobby, lst in by_lobby.items():
+        seen_epochs = set()
+        prev = None
+        for e in lst:
+            if prev is not None and e["e"] == prev["e"]:
+                if e["o"] != prev["o"] + 1:
+                    gaps.append((lobby, prev["o"], e["o"], e["e"]))
+            else:                                      # a lobby's first entry, or a new epoch
+                if e["o"] != 1 or e["e"] in seen_epochs:
+                    gaps.append((lobby, None, e["o"], e["e"]))
+                seen_epochs.add(e["e"])
+            prev = e
+    check(gaps == [], f"per lobby: offsets 1, 2, 3, ... in arrival order, +1 each within an epoch "
+                      f"(no gap, no duplicate; {len(by_lobby)} lobbies, {len(evs)} entries) {gaps[:5]}")
+    behind = [l for l, lst in by_lobby.items() if (lst[-1]["o"], lst[-1]["e"]) != (off_now(l), epoch_of(l))]
+    check(behind == [], f"per lobby: the last entry seen is the lobby's offset and epoch (one entry per change) {behind}")
+    check(set(by_lobby) >= set(replies_off), "every lobby with a change has entries")
+    seen = {(l, e["o"], e["e"]) for l, lst in by_lobby.items() for e in lst}
+    seen_o = {(l, e["o"]) for l, lst in by_lobby.items() for e in lst}
+    missing = [(l, o, ep) for l, v in replies_off.items() for o, ep in v
+               if ((l, o, ep) not in seen if ep is not None else (l, o) not in seen_o)]
+    check(missing == [], f"every offset returned by claim/release/reap matches an entry of that lobby {missing[:5]}")
+    wrong = replay(by_lobby)
+    check(wrong == [], f"per lobby and epoch, joined/left/replaced replay to the members, count = their number {wrong[:3]}")
     same = [e for e in by_lobby["arena"] if e["ev"] == "replaced"]
-    check(len(same) == 1 and same[0]["old_conn"] == old and same[0]["conn"] == "c-arena-new",
-          "same-lobby replace: one 'replaced' event (no left/joined)")
-    nl = [e for e in events if e.get("reason") == "node_lost" and e["node"] == "dead"]
+    check(len(same) == 1 and same[0]["old_conn"] == old and same[0]["conn"] == "c-arena-new"
+          and same[0]["old_node"] == old_node and same[0]["node"] == "n2" and same[0]["count"] == 10,
+          "same-lobby replace: one 'replaced' entry (no left/joined) with old_conn/old_node")
+    solo = Counter(e["ev"] for e in by_lobby["solo"])
+    check(solo == Counter({"joined": 1, "replaced": 29}), f"one user's 30 connects: 1 joined, 29 replaced {dict(solo)}")
+    nl = [e for _, e, _ in evs if e.get("reason") == "node_lost" and e["node"] == "dead"]
     check(len(nl) == 25 and len({e["conn"] for e in nl}) == 25, "node_lost announced once per seat of the dead node")
+
+    # ------------------------------------------------------------------
+    stale_stream_scenario()
 
     print(f"\n{passed} passed, {failed} failed")
     return 1 if failed else 0
 
 
-def lst_empty(lst):
-    """True when the lobby became empty after the last event (its next event has prev = 0)."""
-    return lst[-1]["count"] == 0
+def lobby_log_scenario(events, replies_off):
+    scenario("the lobby log")
+    L = "lg"
+    r = register("n1", log=(5, 60000))
+    check(r[0] == "renewed" and cli("HGETALL", B + "logcfg") == {"size": "5", "ttl": "60000"},
+          "register with log size 5, ttl 60000 writes logcfg (and renews the live node)")
+    c1 = claim(L, "la", "c-la", "n1")
+    E = c1[8]
+    check(c1[0] == "ok" and c1[1] == 1 and c1[7] == 1 and isinstance(E, str) and E.isdigit(),
+          f"first claim: offset 1, seat_at 1, a new epoch {E}")
+    f1, f2 = '{"type":"chat","from":"la","text":"hi"}', '{"type":"dm","text":"psst"}'
+    a1 = append(L, f1, exclude="la")
+    check(a1 == [2, E], f"append: reply [offset 2, epoch]: {a1}")
+    c2 = claim(L, "lb", "c-lb", "n2")
+    check(c2[0] == "ok" and c2[1] == 3 and c2[8] == E, "a claim after it: offset 3, same epoch")
+    a2 = append(L, f2, to="lb", request="req-1", request_node="n1")
+    check(a2 == [4, E], f"a direct message: offset 4: {a2}")
+    rr = release("c-la")
+    check(rr == [1, L, "la", 5, "left"], f"release: offset 5: {rr}")
+    replies_off[L] += [(1, E), (3, E), (5, E), (2, E), (4, E)]
+    got = stored(L)
+    check([g[0] for g in got] == ["1-0", "2-0", "3-0", "4-0", "5-0"], f"XRANGE ids are <offset>-0: {[g[0] for g in got]}")
+    ms = [json.loads(g[1]) for g in got]
+    check([m["o"] for m in ms] == [1, 2, 3, 4, 5] and all(m["e"] == E for m in ms),
+          "each stored entry carries its offset (o) and epoch (e)")
+    check([m["ev"] for m in ms] == ["joined", "msg", "joined", "msg", "left"],
+          "messages and seat changes interleave in one offset order")
+    check([g[2] for g in got] == ["", f1, "", f2, ""], "f = a message's frame, '' for a seat change")
+    check(ms[1] == {"ev": "msg", "x": "la", "o": 2, "e": E}, f"lobby message: x = the excluded user, no to: {ms[1]}")
+    check(ms[3] == {"ev": "msg", "to": "lb", "r": "req-1", "rn": "n1", "o": 4, "e": E},
+          f"direct message: to, r, rn, no x: {ms[3]}")
+    check(ms[0] == {"ev": "joined", "user": "la", "conn": "c-la", "node": "n1", "count": 1, "o": 1, "e": E},
+          f"joined entry: ev, user, conn, node, count: {ms[0]}")
+    check(ms[4] == {"ev": "left", "user": "la", "conn": "c-la", "node": "n1", "reason": "left", "count": 1,
+                    "o": 5, "e": E}, f"left entry: ev, user, conn, node, reason, count: {ms[4]}")
+    pub = events.of(L, 5)
+    check([(p[3], p[2]) for p in pub] == [(g[1], g[2]) for g in got],
+          "the published entries are the stored ones (same entry JSON, same frame, same order)")
+
+    check(isinstance(append(L, ""), dict) and isinstance(append(L, f1, pub="POST"), dict) and off_now(L) == 5,
+          "append refuses an empty frame or a bad pub; offset unmoved")
+    o0 = off_now(L)
+    res = parallel([call_args("append", "PUBLISH", L, f'{{"n":{i}}}', "", "", "", "") for i in range(10)] +
+                   [call_args("claim", "PUBLISH", L, f"lp{i}", f"c-lp{i}", "n1", 10, "replace", "") for i in range(5)])
+    offs = sorted([x[0] for x in res[:10]] + [x[1] for x in res[10:]])
+    check(offs == list(range(o0 + 1, o0 + 16)) and all(x[1] == E for x in res[:10]),
+          "10 appends and 5 claims at once: 15 consecutive offsets, one each")
+    replies_off[L] += [(x[1], x[8]) for x in res[10:]] + [(x[0], x[1]) for x in res[:10]]
+
+    cfg = cli("CONFIG", "GET", "stream-node-max-entries")
+    node_max = int(cfg["stream-node-max-entries"] if isinstance(cfg, dict) else cfg[1]) or 100
+    n = node_max + 20
+    o0 = off_now(L)
+    res = pipelined([call_args("append", "PUBLISH", L, f'{{"bulk":{i}}}', "", "", "", "") for i in range(n)])
+    check([x[0] for x in res] == list(range(o0 + 1, o0 + n + 1)), f"{n} appends in a row: offsets {o0 + 1}..{o0 + n}")
+    top = off_now(L)
+    ids = [g[0] for g in stored(L)]
+    check(5 <= len(ids) <= 5 + node_max and cli("XLEN", B + "log:" + L) == len(ids),
+          f"trimmed to about 5: {len(ids)} of {top} kept (MAXLEN ~ drops whole nodes: 5 <= n <= 5 + {node_max})")
+    check(ids == [f"{o}-0" for o in range(top - len(ids) + 1, top + 1)], "it keeps the newest, consecutive up to the last")
+    pt = cli("PTTL", B + "log:" + L)
+    check(0 < pt <= 60000, f"the stream expires within the ttl: PTTL {pt}")
+    check(cli("PTTL", B + "llog:" + L) == -1, "the llog hash has no TTL while the lobby has seats")
+
+    for c in ["c-lb"] + [f"c-lp{i}" for i in range(4)]:
+        replies_off[L].append((release(c)[3], E))
+    check(cli("PTTL", B + "llog:" + L) == -1, "... still none with one seat left")
+    rr = release("c-lp4")
+    replies_off[L].append((rr[3], E))
+    pt = cli("PTTL", B + "llog:" + L)
+    check(rr[0] == 1 and 0 < pt <= 60000, f"the lobby emptied: its llog hash now expires (PTTL {pt})")
+    check(cli("ZSCORE", B + "lobbies", L) is None and call("lobby_members", L) == [rr[3], [], E],
+          "lobby_members of the emptied lobby: no rows, offset and epoch kept")
+    r = claim(L, "ld", "c-ld", "n3")
+    check(r[1] == rr[3] + 1 and r[8] == E and r[7] == r[1] and cli("PTTL", B + "llog:" + L) == -1,
+          "seated again within the ttl: the log goes on (next offset, same epoch), TTL removed")
+    replies_off[L].append((r[1], r[8]))
+    rr = release("c-ld")
+    replies_off[L].append((rr[3], E))
+
+    # As a Redis that lost its data (or a lobby log whose ttl ran out): no llog hash, no stream.
+    cli("DEL", B + "llog:" + L, B + "log:" + L)
+    r = claim(L, "le", "c-le", "n1")
+    E2 = r[8]
+    check(r[0] == "ok" and r[1] == 1 and r[7] == 1 and isinstance(E2, str) and E2 != E,
+          f"log lost: the next entry starts at offset 1 in a different epoch ({E} -> {E2})")
+    replies_off[L].append((r[1], E2))
+    a = append(L, f1)
+    check(a == [2, E2], f"append in the new epoch: [2, {E2}]: {a}")
+    replies_off[L].append((2, E2))
+    check([g[0] for g in stored(L)] == ["1-0", "2-0"] and all(json.loads(g[1])["e"] == E2 for g in stored(L)),
+          "the new stream holds only the new epoch's entries")
+
+    # history size 0: offsets still counted, nothing more kept
+    register("n1", log=(0, 60000))
+    check(cli("HGET", B + "logcfg", "size") == "0", "register with log size 0 rewrites logcfg")
+    a = append(L, f2)
+    check(a == [3, E2] and [g[0] for g in stored(L)] == ["1-0", "2-0"], "size 0: offset 3 counted, nothing stored")
+    replies_off[L].append((3, E2))
+    rr = release("c-le")
+    replies_off[L].append((rr[3], E2))
+    pub = events.of(L, 5 + 15 + n + 8 + 4)
+    check([p[1]["o"] for p in pub if p[1]["e"] == E2] == [1, 2, 3, 4], "all four entries of the new epoch were published")
+    check(invariants() == [], "indexes consistent")
+
+
+def stale_stream_scenario():
+    """A stream that outlives its llog hash (the hash lost, the stream not), then the lobby is used
+    again. A message to an emptied lobby renews both TTLs, so they go together. Separate key base."""
+    scenario("a message to an emptied lobby keeps its log's hash as long as its stream; a stream that outlived it")
+    P = "probe:{probe}:v2:"
+    call("register", "PUBLISH", "pn", 15000, 10, "", 5, 1000, base=P)
+    r = claim("pl", "pu1", "pc1", "pn", base=P)
+    release("pc1", base=P)                             # empty: llog hash and stream expire in 1 s
+    time.sleep(0.5)
+    a = append("pl", '{"type":"notice"}', base=P)      # e.g. the game backend's message
+    hash_ttl, stream_ttl = cli("PTTL", P + "llog:pl"), cli("PTTL", P + "log:pl")
+    check(r[0] == "ok" and a[0] == 3 and 500 < hash_ttl <= 1000 and 500 < stream_ttl <= 1000,
+          f"the message renewed the TTL of both the llog hash ({hash_ttl} ms) and the stream ({stream_ttl} ms)")
+    cli("DEL", P + "llog:pl")                          # the hash lost, the stream (entries up to 3-0) not
+    check(cli("EXISTS", P + "log:pl") == 1, "setup: the stream outlived its llog hash")
+    r = claim("pl", "pu2", "pc2", "pn", base=P)
+    check(isinstance(r, list) and r[0] == "ok" and r[1] == 1,
+          f"the next claim is admitted at offset 1 of a new epoch: {r}")
+    ids = [g[0] for g in stored("pl", base=P)]
+    check(ids[-1:] == ["1-0"], f"... and its entry is kept in the lobby's stream: {ids}")
+    check(invariants(base=P) == [], f"indexes consistent {invariants(base=P)}")
+
+
+def replay(by_lobby):
+    """Rebuilds each lobby's members from its entries, per epoch (each starts from an empty lobby
+    here); returns the entries that do not fit."""
+    wrong = []
+    for lobby, lst in by_lobby.items():
+        members, ep = {}, None
+        for e in lst:
+            if e["e"] != ep:
+                members, ep = {}, e["e"]
+            ev = e["ev"]
+            if ev == "msg":
+                continue
+            if ev == "joined":
+                ok = e["user"] not in members
+                members[e["user"]] = e["conn"]
+            elif ev == "left":
+                ok = members.get(e["user"]) == e["conn"]
+                members.pop(e["user"], None)
+            elif ev == "replaced":
+                ok = members.get(e["user"]) == e["old_conn"]
+                members[e["user"]] = e["conn"]
+            else:
+                ok = False
+            if not ok or e["count"] != len(members):
+                wrong.append((lobby, e))
+    return wrong
 
 
 def quote(a):

@@ -10,7 +10,10 @@
 --   name  display name, "" for none
 -- Order of checks = SPEC §1: node lease, duplicate user (reject), lobby capacity.
 -- Replies (first element is the status):
---   {"ok"|"exists", seq, {user ids after the claim}, displaced_conn, displaced_node, displaced_lobby, connected_at}
+--   {"ok"|"exists", offset, {user ids after the claim}, displaced_conn, displaced_node, displaced_lobby, connected_at,
+--    seat_at, epoch}
+--       offset: the claim's entry in the lobby log (joined or replaced); seat_at: the offset at which
+--       the seat began (kept when a connection of the same user takes it over); epoch: the log's;
 --       displaced_*: the connection this claim took the seat from / closed (nil if none);
 --       "exists": this conn already holds this seat (a retried claim); nothing changed,
 --       displaced_* nil (a displacement by the first call was published as a seat event)
@@ -36,8 +39,9 @@ local lk = B .. 'lobby:' .. lobby
 local cur = redis.call('HMGET', B .. 'conn:' .. cid, 'lobby', 'user', 'node', 'connected_at')
 if cur[1] then
   if cur[1] == lobby and cur[2] == user and cur[3] == node then
-    return { 'exists', tonumber(redis.call('HGET', B .. 'lseq', lobby)), redis.call('HKEYS', lk),
-             false, false, false, tonumber(cur[4]) }
+    local offset, epoch = log_position(lobby)
+    return { 'exists', offset, redis.call('HKEYS', lk), false, false, false, tonumber(cur[4]),
+             tonumber(redis.call('HGET', B .. 'conn:' .. cid, 'seat_at')) or 0, epoch }
   end
   return redis.error_reply('ERR lobbyhub: connection id already used for another seat')
 end
@@ -73,8 +77,10 @@ if old and not old_alive then
   remove_seat(pub, old, 'node_lost')
   old = nil
 end
+local seat_at
 if old and old_lobby == lobby then
   -- Same lobby: the new connection takes the seat over; members see no leave/join (SPEC §3).
+  seat_at = redis.call('HGET', B .. 'conn:' .. old, 'seat_at')
   redis.call('DEL', B .. 'conn:' .. old)
   redis.call('SREM', B .. 'nconns:' .. old_node, old)
   redis.call('SET', B .. 'gone:' .. old, 'replaced', 'PX', TOMBSTONE_MS)
@@ -89,5 +95,9 @@ else
   end
   write_seat(lobby, user, cid, node, name, now)
   seq = seat_changed(pub, lobby, { ev = 'joined', user = user, conn = cid, node = node })
+  seat_at = seq
 end
-return { 'ok', seq, redis.call('HKEYS', lk), d_conn, d_node, d_lobby, now }
+seat_at = tonumber(seat_at) or seq
+redis.call('HSET', B .. 'conn:' .. cid, 'seat_at', seat_at)
+local _, epoch = log_position(lobby)
+return { 'ok', seq, redis.call('HKEYS', lk), d_conn, d_node, d_lobby, now, seat_at, epoch }

@@ -55,31 +55,72 @@ local function node_alive(node, now)
   return dl ~= false and tonumber(dl) >= now
 end
 
--- Every seat change goes through here: next value of the global counter B.."seq" (monotonic,
--- so also monotonic within each lobby), the lobby's previous seq (0 = lobby was empty), lobby
--- index upkeep, and the presence event published on the lobby channel in commit order.
--- Event fields: t="seat", ev (joined|left|replaced), lobby, user, conn, node, seq, prev,
--- count (members after the change), and reason (left) or old_conn/old_node (replaced).
+-- The lobby log (SPEC §11). B.."llog:"..lobby is a hash: o = the lobby's last offset, e = its
+-- epoch (made with the hash: when Redis lost it, offsets start again in a new epoch). It is kept
+-- while the lobby has a seat and expires history-ttl after its last seat went. B.."log:"..lobby is
+-- a stream of the entries: id <offset>-0, fields m (the entry as JSON: what it is, who it is for)
+-- and f (a message's frame without its offset; "" for a seat change); trimmed to about history-size
+-- entries, expiring history-ttl after the last one. Size and TTL are B.."logcfg" (size, ttl), written
+-- by every node as it registers; size 0: nothing is kept, offsets are still counted.
+-- Each entry is published on the lobby's channel as "L" .. m .. "\n" .. f, in offset order.
+local function log_settings()
+  local c = redis.call('HMGET', B .. 'logcfg', 'size', 'ttl')
+  return tonumber(c[1]) or 0, tonumber(c[2]) or 300000
+end
+
+local function log_append(pub, lobby, entry, frame)
+  local hk = B .. 'llog:' .. lobby
+  local epoch = redis.call('HGET', hk, 'e')
+  if not epoch then
+    local t = redis.call('TIME')
+    epoch = t[1] .. string.format('%06d', tonumber(t[2]))
+    redis.call('HSET', hk, 'e', epoch)
+    -- Entries of an earlier epoch (a stream that outlived its hash) are not this log's.
+    redis.call('DEL', B .. 'log:' .. lobby)
+  end
+  local offset = redis.call('HINCRBY', hk, 'o', 1)
+  entry.o = offset
+  entry.e = epoch
+  local m = cjson.encode(entry)
+  local size, ttl = log_settings()
+  if size > 0 then
+    local sk = B .. 'log:' .. lobby
+    redis.call('XADD', sk, 'MAXLEN', '~', size, offset .. '-0', 'm', m, 'f', frame or '')
+    redis.call('PEXPIRE', sk, ttl)
+  end
+  if pub ~= 'NONE' then
+    redis.call(pub, B .. 'ch:lobby:' .. lobby, 'L' .. m .. '\n' .. (frame or ''))
+  end
+  return offset, epoch
+end
+
+-- The lobby's last offset and epoch (0 and false before its first entry).
+local function log_position(lobby)
+  local f = redis.call('HMGET', B .. 'llog:' .. lobby, 'o', 'e')
+  return tonumber(f[1]) or 0, f[2]
+end
+
+-- Every seat change goes through here: an entry of the lobby's log (so presence and messages share
+-- one order), lobby index upkeep, and the log's lifetime (kept while the lobby has a seat).
+-- Entry fields: ev (joined|left|replaced), user, conn, node, count (members after the change), and
+-- reason (left) or old_conn/old_node (replaced); o and e are added by log_append.
 local function seat_changed(pub, lobby, ev)
-  local seq = redis.call('INCR', B .. 'seq')
-  local prev = tonumber(redis.call('HGET', B .. 'lseq', lobby)) or 0
   local count = redis.call('HLEN', B .. 'lobby:' .. lobby)
   if count > 0 then
-    redis.call('HSET', B .. 'lseq', lobby, seq)
-    if prev == 0 then redis.call('ZADD', B .. 'lobbies', 0, lobby) end
+    redis.call('ZADD', B .. 'lobbies', 'NX', 0, lobby)
   else
-    redis.call('HDEL', B .. 'lseq', lobby)
     redis.call('ZREM', B .. 'lobbies', lobby)
   end
-  ev.t = 'seat'
-  ev.lobby = lobby
-  ev.seq = seq
-  ev.prev = prev
   ev.count = count
-  if pub ~= 'NONE' then
-    redis.call(pub, B .. 'ch:lobby:' .. lobby, cjson.encode(ev))
+  local offset = log_append(pub, lobby, ev, nil)
+  local hk = B .. 'llog:' .. lobby
+  if count > 0 then
+    redis.call('PERSIST', hk)
+  else
+    local _, ttl = log_settings()
+    redis.call('PEXPIRE', hk, ttl)
   end
-  return seq
+  return offset
 end
 
 -- Writes the four indexes of one seat (conn hash, node set, user pointer, lobby hash).
@@ -95,7 +136,7 @@ end
 
 -- Frees the seat of connection cid, if it still has one. Touches only cid's own entries: the
 -- user pointer and the lobby field are removed only while they still name cid, so a newer
--- connection of the same user is never removed. Returns {lobby, user, node, seq} or nil.
+-- connection of the same user is never removed. Returns {lobby, user, node, offset} (the offset of its entry in the lobby log) or nil.
 local function remove_seat(pub, cid, reason)
   local ck = B .. 'conn:' .. cid
   local f = redis.call('HMGET', ck, 'lobby', 'user', 'node')

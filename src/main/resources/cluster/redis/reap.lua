@@ -1,6 +1,6 @@
 -- reap: free the seats of nodes whose lease deadline < TIME, at most `limit` seats per call.
 -- ARGV: pub, node ("" = any expired node), limit
--- Reply: {{{lobby, user, conn, seq, node}, ...}, more}
+-- Reply: {{{lobby, user, conn, offset, node}, ...}, more}   (offset: the seat change's entry in the lobby log)
 --   Every removed seat was announced once (member_left reason node_lost) on its lobby channel,
 --   unless pub is NONE; then the caller announces from the rows. more = 1 while expired seats
 --   remain (call again). A fully reaped node leaves the nodes set and is remembered in

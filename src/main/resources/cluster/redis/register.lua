@@ -1,6 +1,7 @@
 -- register: create (or re-create) a node's lease: deadline = TIME + timeout_ms.
 -- ARGV: pub, node, timeout_ms, max_connections, restoring ("1" while the node puts its members back
---       into a Redis that lost its data: others wait for it before admitting; cleared with HDEL)
+--       into a Redis that lost its data: others wait for it before admitting; cleared with HDEL),
+--       log_size, log_ttl_ms (the lobby log's settings, lib.lua; nodes of one cluster share them)
 -- Reply: {status, deadline, now, freed}
 --   status "registered" (new entry) or "renewed" (it was there and no reaping had begun:
 --          same as renew, its seats are kept)
@@ -9,10 +10,12 @@
 -- connection with claim(mode = "reclaim") before admitting new ones.
 local pub, node, timeout, maxc = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4] or '0'
 local restoring = ARGV[5] == '1'
+local log_size, log_ttl = tonumber(ARGV[6]), tonumber(ARGV[7])
 if not check_pub(pub) then return redis.error_reply('ERR lobbyhub: pub must be PUBLISH, SPUBLISH or NONE') end
 if not node or node == '' or not timeout or timeout < 1 then
   return redis.error_reply('ERR lobbyhub: bad register arguments')
 end
+if log_size and log_ttl then redis.call('HSET', B .. 'logcfg', 'size', log_size, 'ttl', log_ttl) end
 local now = now_ms()
 local nk = B .. 'nodes'
 local dl = redis.call('ZSCORE', nk, node)

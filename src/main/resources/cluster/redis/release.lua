@@ -1,7 +1,7 @@
 -- release: free the seat of connection `conn` exactly once.
 -- ARGV: pub, conn, reason   (reason = a member_left reason: left, stale, kicked, shutdown, ...)
 -- Replies:
---   {1, lobby, user, seq, reason}      the seat was freed now; member_left was published
+--   {1, lobby, user, offset, reason}   the seat was freed now (offset: its entry in the lobby log); member_left was published
 --   {0, nil, nil, nil, why}            nothing changed: why = the reason it was freed earlier
 --                                      (replaced, node_lost, left, ...) or "unknown"
 -- Never touches another connection of the same user. A release for an unknown id leaves a

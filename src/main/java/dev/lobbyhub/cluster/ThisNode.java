@@ -48,6 +48,14 @@ public class ThisNode {
         return relay.toLobby(lobby, frame, excludedUserId).delivered();
     }
 
+    /**
+     * An entry of the cluster's lobby log (its frame without offset) for the lobby's members here
+     * it is meant for ({@code only}: a direct message's user; {@code except}: the sender); answers how many.
+     */
+    public int frameAt(String lobby, long offset, String frame, String only, String except) {
+        return relay.toLobbyAt(lobby, offset, frame, only, except).delivered();
+    }
+
     /** Hands a finished frame to the user if connected here, in that lobby; answers whether it was. */
     public boolean frameToMember(String lobby, String userId, String frame) {
         Session member = registry.findUser(userId);
@@ -64,7 +72,7 @@ public class ThisNode {
         if (session == null || !session.isOpen()) {
             return Uni.createFrom().item(false);
         }
-        relay.toMember(session, Relay.frame("direct_message", null, data));
+        relay.direct(session, Relay.frame("direct_message", null, data));
         return Uni.createFrom().item(true);
     }
 

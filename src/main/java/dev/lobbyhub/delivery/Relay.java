@@ -52,6 +52,11 @@ public class Relay {
         return counted(registry.toLobby(lobby, frame, exceptUserId));
     }
 
+    /** An entry of the cluster's lobby log at its offset, for the lobby's members on this node it is meant for. */
+    public Posted toLobbyAt(String lobby, long offset, String frame, String only, String except) {
+        return counted(registry.toLobbyAt(lobby, offset, frame, only, except));
+    }
+
     /** A member's {@code lobby_message} or {@code direct_message} frame, its data as the member wrote it. */
     static String frame(String type, String from, RawJson data) {
         return ServerMessages.relayed(type, from, data, System.currentTimeMillis());
@@ -62,6 +67,19 @@ public class Relay {
         return counted(registry.toMember(to, frame));
     }
 
+    /**
+     * A direct message for a member of this node (from the game backend): through the cluster's
+     * lobby log when it numbers the lobby's frames, else at once.
+     */
+    public void direct(Session to, String frame) {
+        if (link.numbers() && link.reachable()) {
+            link.append(to.lobby(), frame, to.userId(), null).subscribe().with(offset -> {
+            }, unanswered -> metrics.dropped(DropReason.BACKPLANE_UNAVAILABLE));
+        } else {
+            toMember(to, frame);
+        }
+    }
+
     private Posted counted(Posted posted) {
         metrics.delivered(posted.delivered());
         return posted;
@@ -70,13 +88,19 @@ public class Relay {
     public void handle(Session from, ClientMessage message) {
         if (message instanceof ClientMessage.LobbyMessage lobbyMessage) {
             String text = frame("lobby_message", from.userId(), lobbyMessage.data());
+            if (link.numbers()) {
+                appendToLog(from, lobbyMessage.id(), text, null);
+                return;
+            }
             acknowledge(from, lobbyMessage.id(), counted(registry.toLobby(from, text)));
             link.toLobby(from.lobby(), text);
         } else if (message instanceof ClientMessage.DirectMessage direct) {
             Session to = registry.findUser(direct.to());
             boolean here = to != null && to.isOpen() && to.lobby().equals(from.lobby());
             String text = frame("direct_message", from.userId(), direct.data());
-            if (here) {
+            if (link.numbers() && (here || link.hasMember(from.lobby(), direct.to()))) {
+                appendToLog(from, direct.id(), text, here ? to : null, direct.to());
+            } else if (here) {
                 acknowledge(from, direct.id(), toMember(to, text));
             } else if (!link.toMember(from.lobby(), direct.to(), text)) {
                 metrics.dropped(DropReason.USER_NOT_FOUND);
@@ -93,6 +117,32 @@ public class Relay {
                 pongWaiters.pong(from, pong.timestamp(), rtt);
             }
         }
+    }
+
+    /**
+     * A member's message through the cluster's lobby log (for the lobby, or {@code toUser} alone);
+     * acknowledged with its offset. While the log cannot take it (Redis known to be unreachable),
+     * the members of this node still get it, without an offset (SPEC §9, §11); the others do not.
+     * A message sent and then not answered in time may still be in the log: it is not delivered
+     * here a second time.
+     */
+    private void appendToLog(Session from, JsonNode id, String frame, String toUser) {
+        appendToLog(from, id, frame, null, toUser);
+    }
+
+    private void appendToLog(Session from, JsonNode id, String frame, Session toHere, String toUser) {
+        if (!link.reachable()) {
+            metrics.dropped(DropReason.BACKPLANE_UNAVAILABLE);
+            if (toUser == null) {
+                counted(registry.toLobby(from, frame));
+            } else if (toHere != null) {
+                toMember(toHere, frame);
+            }
+            return;
+        }
+        link.append(from.lobby(), frame, toUser, toUser == null ? from.userId() : null).subscribe().with(
+                offset -> acknowledge(from, id, new Posted(offset, 0)),
+                unanswered -> metrics.dropped(DropReason.BACKPLANE_UNAVAILABLE));
     }
 
     /** A message with an {@code id} is answered with {@code ack} once it is in the lobby's log (SPEC §11). */

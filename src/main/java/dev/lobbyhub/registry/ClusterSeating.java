@@ -1,5 +1,6 @@
 package dev.lobbyhub.registry;
 
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -14,6 +15,8 @@ import org.jboss.logging.Logger;
 import dev.lobbyhub.auth.Identity;
 import dev.lobbyhub.protocol.CloseCode;
 import dev.lobbyhub.protocol.LeaveReason;
+import dev.lobbyhub.protocol.ServerMessages;
+import dev.lobbyhub.protocol.Utf8;
 
 /**
  * Seats of this node in cluster mode, decided by the shared {@link SeatStore}. Admission first
@@ -41,6 +44,7 @@ public final class ClusterSeating implements Seating {
     private final LobbyFanOut fanOut;
     private final SessionLedger ledger;
     private final SeatStore store;
+    private final LogReader log;
     /** Connections with a place reserved here, waiting for their seat; written under the index's lock. */
     private final Map<String, Reserved> reserved = new ConcurrentHashMap<>();
     /** Seats whose release could not reach the store, by connection id, with the reason their lobby was told here. */
@@ -52,6 +56,12 @@ public final class ClusterSeating implements Seating {
     private final Map<String, Long> announcedHere = new ConcurrentHashMap<>();
 
     public ClusterSeating(ConnectionRegistry registry, SeatStore store) {
+        this(registry, store, null);
+    }
+
+    /** {@code log}: reads the cluster's lobby log back for members coming back (null: no recovery). */
+    public ClusterSeating(ConnectionRegistry registry, SeatStore store, LogReader log) {
+        this.log = log;
         this.registry = registry;
         this.index = registry.index();
         this.fanOut = registry.fanOut();
@@ -71,7 +81,13 @@ public final class ClusterSeating implements Seating {
      * {@link #welcome}, or {@link #abandon} when the claim is refused or fails.
      */
     public Admission reserve(Identity identity, String lobbyCode, String connectionId, Transport transport) {
-        Session session = new Session(connectionId, identity.userId(), identity.name(), lobbyCode, transport);
+        return reserve(identity, lobbyCode, connectionId, transport, null);
+    }
+
+    /** As above, for a client that asked to recover what it missed ({@code resume}; null: it did not). */
+    public Admission reserve(Identity identity, String lobbyCode, String connectionId, Transport transport,
+            Resume resume) {
+        Session session = new Session(connectionId, identity.userId(), identity.name(), lobbyCode, transport, resume);
         synchronized (index.lock()) {
             if (registry.isDraining()) {
                 return new Admission.Rejected(CloseCode.SERVER_SHUTDOWN);
@@ -107,7 +123,60 @@ public final class ClusterSeating implements Seating {
 
     /** The seated session gets {@code welcome} with the lobby's members as of its seat change. */
     public void welcome(Session session, List<String> memberIds) {
-        ledger.admitted(session, memberIds);
+        ledger.admitted(session, memberIds, null, List.of());
+    }
+
+    /**
+     * The seated session gets {@code welcome} with the lobby's members as of its seat change and,
+     * with the lobby log on, where it stands in the log; a member coming back with {@code since} and
+     * {@code epoch} also gets what it missed, read back from the log (SPEC §11).
+     */
+    public CompletionStage<Void> welcome(Session session, SeatStore.Seated seated) {
+        if (!registry.logOn() || seated.epoch() == null) {
+            welcome(session, seated.members());
+            return CompletableFuture.completedFuture(null);
+        }
+        long at = session.liveAfter();
+        Resume resume = session.resume();
+        if (resume == null || !mayRecover(session, seated, resume, at)) {
+            ledger.admitted(session, seated.members(),
+                    new ServerMessages.LogPosition(seated.epoch(), at, resume == null ? null : false), List.of());
+            return CompletableFuture.completedFuture(null);
+        }
+        return log.read(session.lobby(), resume.since(), at)
+                .map(entries -> missed(entries, resume.since(), at, session.userId()))
+                .onFailure().recoverWithItem(unreadable -> null)
+                .invoke(missed -> ledger.admitted(session, seated.members(),
+                        new ServerMessages.LogPosition(seated.epoch(), at, missed != null),
+                        missed == null ? List.of() : missed))
+                .replaceWithVoid().subscribeAsCompletionStage();
+    }
+
+    /** Only a member taking over its own seat recovers, from within that seat, and not more than the log keeps. */
+    private boolean mayRecover(Session session, SeatStore.Seated seated, Resume resume, long at) {
+        ConnectionRegistry.Settings settings = registry.settings();
+        return log != null && seated.tookOverOwnSeat(session.lobby()) && resume.matches(seated.epoch())
+                && resume.since() >= seated.seatAt() && resume.since() <= at
+                && at - resume.since() <= settings.historySize();
+    }
+
+    /** The frames of {@code entries} meant for the user, when they are every entry after {@code since} up to {@code at} and fit in the outbound limit; else null. */
+    private List<String> missed(List<LogEntry> entries, long since, long at, String userId) {
+        if (entries.size() != at - since || !entries.isEmpty() && entries.get(0).offset() != since + 1) {
+            return null;
+        }
+        List<String> frames = new ArrayList<>();
+        long bytes = 0;
+        for (LogEntry entry : entries) {
+            if (entry.frame() != null && entry.meantFor(userId)) {
+                bytes += Utf8.length(entry.frame());
+                if (bytes > registry.settings().maxOutboundBytes()) {
+                    return null;
+                }
+                frames.add(entry.frame());
+            }
+        }
+        return frames;
     }
 
     /** Gives back the place of a connection that got no seat. */
@@ -258,9 +327,14 @@ public final class ClusterSeating implements Seating {
 
     /** Under the lock: removes the session and queues its leave for the lobby; null when it was not indexed. */
     Lobby removeAndTellLocked(Session session, LeaveReason reason) {
+        return removeAndTellLocked(session, reason, 0);
+    }
+
+    /** As {@link #removeAndTellLocked(Session, LeaveReason)}, for the change at {@code offset} of the cluster's log. */
+    Lobby removeAndTellLocked(Session session, LeaveReason reason, long offset) {
         Lobby left = index.removeLocked(session);
         if (left != null) {
-            fanOut.leftLocked(left, session.userId(), reason);
+            fanOut.leftLocked(left, session.userId(), reason, offset);
         }
         return left;
     }

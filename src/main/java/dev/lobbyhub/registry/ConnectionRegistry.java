@@ -13,6 +13,7 @@ import dev.lobbyhub.config.LobbyhubConfig;
 import dev.lobbyhub.metrics.LobbyhubMetrics;
 import dev.lobbyhub.protocol.CloseCode;
 import dev.lobbyhub.protocol.LeaveReason;
+import dev.lobbyhub.protocol.ServerMessages;
 import io.quarkus.runtime.Startup;
 
 /**
@@ -87,8 +88,8 @@ public class ConnectionRegistry {
     /** Cluster mode, at startup before any connection: seats are decided by the shared store from now on. */
     public void useSeating(Seating shared) {
         this.seating = shared;
-        // Each node's log would number a lobby's frames its own way: the cluster's log is not kept here.
-        index.keepLogs(LobbyLog.Settings.OFF);
+        // The cluster's log numbers each lobby's frames and keeps them; this node follows its offsets.
+        index.keepLogs(settings.log().sharedInCluster());
     }
 
     /**
@@ -122,6 +123,51 @@ public class ConnectionRegistry {
         Posted posted = fanOut.toLobby(lobby, frame, exceptUserId);
         fanOut.deliver(lobby);
         return posted;
+    }
+
+    /**
+     * An entry of the cluster's lobby log, at its offset, for this node's members it is meant for
+     * ({@code only}: a direct message's user; {@code except}: the sender, null for none).
+     */
+    public Posted toLobbyAt(String lobbyCode, long offset, String frame, String only, String except) {
+        Lobby lobby = index.lobby(lobbyCode);
+        if (lobby == null) {
+            return Posted.NOWHERE;
+        }
+        Posted posted = fanOut.atOffset(lobby, offset, frame, only, except);
+        fanOut.deliver(lobby);
+        return posted;
+    }
+
+    /** The cluster lost the lobby's log: it goes on in {@code epoch} after {@code offset}; members here hear {@code log_reset}. */
+    public void logReset(String lobbyCode, String epoch, long offset) {
+        Lobby lobby = index.lobby(lobbyCode);
+        if (lobby == null) {
+            return;
+        }
+        synchronized (lobby.log) {
+            lobby.log.restartAt(offset);
+            fanOut.toEveryone(lobby, ServerMessages.logReset(epoch, offset));
+        }
+        fanOut.deliver(lobby);
+    }
+
+    /** Entries {@code from} to {@code to} of the lobby's log could not be delivered: members here hear {@code gap}. */
+    public void logGap(String lobbyCode, long from, long to) {
+        Lobby lobby = index.lobby(lobbyCode);
+        if (lobby == null) {
+            return;
+        }
+        synchronized (lobby.log) {
+            lobby.log.followTo(to);
+            fanOut.toEveryone(lobby, ServerMessages.gap(from, to));
+        }
+        fanOut.deliver(lobby);
+    }
+
+    /** Whether frames carry offsets (the lobby log is on). */
+    public boolean logOn() {
+        return settings.historySize() > 0;
     }
 
     /** The epoch of this node's lobby logs. */

@@ -34,13 +34,16 @@ final class Lobby {
      * Adds a member, which from now on hears the entries after the log's last one. With
      * {@code joinedFrame} the others hear of it first, in the same step, so the member's
      * {@code welcome} can be as of its own {@code member_joined}; without, it joins silently (it
-     * takes over its user's seat).
+     * takes over its user's seat). {@code offset}: the change's entry in the cluster's log (0 on a
+     * single node, which numbers its own, or for a change the log does not hold).
      */
-    void add(Session session, String joinedFrame) {
+    void add(Session session, String joinedFrame, long offset) {
         synchronized (log) {
             Session[] current = members;
             if (joinedFrame != null) {
-                append(current, joinedFrame, null, session.userId());
+                append(current, joinedFrame, null, session.userId(), offset);
+            } else if (offset > 0 && log.shared()) {
+                log.followTo(offset);
             }
             Session[] next = Arrays.copyOf(current, current.length + 1);
             next[current.length] = session;
@@ -51,11 +54,13 @@ final class Lobby {
 
     /**
      * Appends a frame to the log and queues it for those of {@code audience} it reaches, in one
-     * step, so the queue holds the lobby's entries in offset order.
+     * step, so the queue holds the lobby's entries in offset order. {@code offset}: its entry in the
+     * cluster's log, or 0 (a single node numbers its own; in cluster mode the frame is not in the log).
      */
-    Posted append(Session[] audience, String frame, String only, String except) {
+    Posted append(Session[] audience, String frame, String only, String except, long offset) {
         synchronized (log) {
-            LobbyLog.Entry entry = log.append(frame, only, except, System.currentTimeMillis());
+            LogEntry entry = offset > 0 && log.shared() ? log.appendAt(offset, frame, only, except)
+                    : log.append(frame, only, except, System.currentTimeMillis());
             int reached = 0;
             for (Session member : audience) {
                 if (entry.reaches(member)) {
@@ -65,7 +70,7 @@ final class Lobby {
             if (reached > 0) {
                 pending.add(audience, entry);
             }
-            return new Posted(log.on() ? entry.offset() : 0, reached);
+            return new Posted(log.on() && entry.offset() != LobbyLog.UNNUMBERED ? entry.offset() : 0, reached);
         }
     }
 

@@ -28,39 +28,60 @@ final class LobbyFanOut {
         private final ReentrantLock delivering = new ReentrantLock();
 
         /** Under the log's lock: the entry is next, for those of {@code audience} it reaches. */
-        void add(Session[] audience, LobbyLog.Entry entry) {
+        void add(Session[] audience, LogEntry entry) {
             pending.add(new Pending(audience, entry));
         }
     }
 
-    private record Pending(Session[] audience, LobbyLog.Entry entry) {
+    private record Pending(Session[] audience, LogEntry entry) {
     }
 
-    /** Under the node's lock: a member of another node took a seat; this node's members hear it. */
-    void joinedLocked(Lobby lobby, String userId) {
-        lobby.append(lobby.members(), ServerMessages.memberJoined(userId), null, userId);
+    /**
+     * Under the node's lock: a member of another node took a seat; this node's members hear it.
+     * {@code offset}: its entry in the cluster's log (0: a change the log does not hold).
+     */
+    void joinedLocked(Lobby lobby, String userId, long offset) {
+        lobby.append(lobby.members(), ServerMessages.memberJoined(userId), null, userId, offset);
     }
 
     /** Under the node's lock: {@code userId}'s seat was freed; the lobby's other members hear it. */
     void leftLocked(Lobby lobby, String userId, LeaveReason reason) {
-        lobby.append(lobby.members(), ServerMessages.memberLeft(userId, reason.wire()), null, userId);
+        leftLocked(lobby, userId, reason, 0);
+    }
+
+    /** As {@link #leftLocked(Lobby, String, LeaveReason)}, for the change at {@code offset} of the cluster's log. */
+    void leftLocked(Lobby lobby, String userId, LeaveReason reason, long offset) {
+        lobby.append(lobby.members(), ServerMessages.memberLeft(userId, reason.wire()), null, userId, offset);
     }
 
     /** Under the node's lock: as {@link #leftLocked}, heard only by the members whose connection ids are given. */
     void leftToSomeLocked(Lobby lobby, Set<String> audience, String userId, LeaveReason reason) {
         Session[] hearing = Arrays.stream(lobby.members()).filter(member -> audience.contains(member.connectionId()))
                 .toArray(Session[]::new);
-        lobby.append(hearing, ServerMessages.memberLeft(userId, reason.wire()), null, userId);
+        lobby.append(hearing, ServerMessages.memberLeft(userId, reason.wire()), null, userId, 0);
     }
 
     /** A lobby frame for every member but {@code exceptUserId} (the sender; null: none). Follow with {@link #deliver}. */
     Posted toLobby(Lobby lobby, String frame, String exceptUserId) {
-        return lobby.append(lobby.members(), frame, null, exceptUserId);
+        return lobby.append(lobby.members(), frame, null, exceptUserId, 0);
+    }
+
+    /**
+     * An entry of the cluster's log at {@code offset}, for the members of this node it is meant for
+     * ({@code only}: a direct message's user; {@code except}: the sender). Follow with {@link #deliver}.
+     */
+    Posted atOffset(Lobby lobby, long offset, String frame, String only, String except) {
+        return lobby.append(lobby.members(), frame, only, except, offset);
+    }
+
+    /** Frames every member here hears, outside the log ({@code log_reset}, {@code gap}). Follow with {@link #deliver}. */
+    void toEveryone(Lobby lobby, String frame) {
+        lobby.append(lobby.members(), frame, null, null, 0);
     }
 
     /** A frame for one member, in its lobby's order. Follow with {@link #deliver}. */
     Posted toMember(Lobby lobby, Session member, String frame) {
-        return lobby.append(new Session[] { member }, frame, member.userId(), null);
+        return lobby.append(new Session[] { member }, frame, member.userId(), null, 0);
     }
 
     /** After any lock: hands out the lobby's queued entries (null: nothing to do). */
@@ -78,7 +99,7 @@ final class LobbyFanOut {
         try {
             Pending next;
             while ((next = queue.pending.poll()) != null) {
-                LobbyLog.Entry entry = next.entry;
+                LogEntry entry = next.entry;
                 for (Session member : next.audience) {
                     if (entry.reaches(member)) {
                         member.send(entry.frame());

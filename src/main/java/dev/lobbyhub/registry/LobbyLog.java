@@ -19,35 +19,31 @@ import dev.lobbyhub.protocol.Utf8;
  */
 final class LobbyLog {
 
-    /** How the log is kept; {@code historySize} 0 turns it off. */
-    record Settings(int historySize, long ttlMillis, long maxReplayBytes) {
+    /**
+     * How the log is kept; {@code historySize} 0 turns it off. {@code shared}: the log is the
+     * cluster's, numbered and kept in Redis; this node only follows its offsets.
+     */
+    record Settings(int historySize, long ttlMillis, long maxReplayBytes, boolean shared) {
+
+        Settings(int historySize, long ttlMillis, long maxReplayBytes) {
+            this(historySize, ttlMillis, maxReplayBytes, false);
+        }
 
         static final Settings OFF = new Settings(0, 0, 0);
 
-        boolean on() {
-            return historySize > 0;
+        /** The cluster's log, as this node follows it. */
+        Settings sharedInCluster() {
+            return new Settings(historySize, ttlMillis, maxReplayBytes, true);
         }
     }
 
-    /**
-     * One entry: the frame as members get it, and who it is meant for: only {@code only} when set
-     * (a direct message), everyone but {@code except} (the sender, or the member a presence event is
-     * about).
-     */
-    record Entry(long offset, String frame, String only, String except) {
-
-        boolean meantFor(String userId) {
-            return (only == null || only.equals(userId)) && !userId.equals(except);
-        }
-
-        /** Whether this member hears it live: meant for it and after the member took its seat. */
-        boolean reaches(Session member) {
-            return offset > member.liveAfter() && meantFor(member.userId());
-        }
-    }
+    /** The offset of an entry that is not in the log (cluster mode, Redis unreachable): every member hears it. */
+    static final long UNNUMBERED = Long.MAX_VALUE;
 
     private final Settings settings;
-    private final Entry[] ring;
+    /** Whether frames carry their offset. */
+    private final boolean numbered;
+    private final LogEntry[] ring;
     /** The offset of the last entry; 0 before the first. */
     private long last;
     /** How many of the last entries are held (at most the ring's length). */
@@ -56,11 +52,18 @@ final class LobbyLog {
 
     LobbyLog(Settings settings) {
         this.settings = settings;
-        this.ring = new Entry[settings.historySize()];
+        this.numbered = settings.historySize() > 0;
+        this.ring = new LogEntry[settings.shared() ? 0 : settings.historySize()];
     }
 
+    /** Whether the log is on: frames carry offsets (and on one node, entries are kept here). */
     boolean on() {
-        return ring.length > 0;
+        return numbered;
+    }
+
+    /** Whether the log is the cluster's: offsets come with the entries, none is kept here. */
+    boolean shared() {
+        return settings.shared();
     }
 
     /** The offset of the last entry; 0 while the lobby sent nothing. */
@@ -68,20 +71,43 @@ final class LobbyLog {
         return last;
     }
 
-    /** Appends a frame (built without {@code offset}); the entry's frame carries it when the log is on. */
-    synchronized Entry append(String frame, String only, String except, long nowMillis) {
+    /**
+     * Appends a frame (built without {@code offset}); the entry's frame carries it when the log is
+     * on. A shared log is numbered by the cluster: here the frame is not in it, has no offset, and
+     * every member it is meant for hears it.
+     */
+    synchronized LogEntry append(String frame, String only, String except, long nowMillis) {
+        if (settings.shared()) {
+            return new LogEntry(UNNUMBERED, frame, only, except);
+        }
         long offset = ++last;
         if (ring.length == 0) {
-            return new Entry(offset, frame, only, except);
+            return new LogEntry(offset, frame, only, except);
         }
         if (expired(nowMillis)) {
             held = 0;
         }
-        Entry entry = new Entry(offset, ServerMessages.withOffset(frame, offset), only, except);
+        LogEntry entry = new LogEntry(offset, ServerMessages.withOffset(frame, offset), only, except);
         ring[(int) (offset % ring.length)] = entry;
         held = Math.min(held + 1, ring.length);
         lastAppendMillis = nowMillis;
         return entry;
+    }
+
+    /** An entry of the cluster's log at its offset (in offset order); its frame carries the offset when the log is on. */
+    synchronized LogEntry appendAt(long offset, String frame, String only, String except) {
+        last = Math.max(last, offset);
+        return new LogEntry(offset, numbered ? ServerMessages.withOffset(frame, offset) : frame, only, except);
+    }
+
+    /** The cluster's log reached {@code offset} with an entry this node's members do not hear. */
+    synchronized void followTo(long offset) {
+        last = Math.max(last, offset);
+    }
+
+    /** The cluster's log was lost and goes on in a new epoch after {@code offset}. */
+    synchronized void restartAt(long offset) {
+        last = offset;
     }
 
     /**
@@ -103,7 +129,7 @@ final class LobbyLog {
         List<String> frames = new ArrayList<>();
         long bytes = 0;
         for (long offset = since + 1; offset <= upTo; offset++) {
-            Entry entry = ring[(int) (offset % ring.length)];
+            LogEntry entry = ring[(int) (offset % ring.length)];
             if (entry.meantFor(userId)) {
                 bytes += Utf8.length(entry.frame());
                 if (bytes > settings.maxReplayBytes()) {

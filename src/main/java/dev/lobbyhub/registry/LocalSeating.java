@@ -114,7 +114,7 @@ public final class LocalSeating implements Seating {
 
         @Override
         public void joined(String lobby, String userId, String connectionId, long sequence) {
-            Lobby joined = index.addLocked(admitted, ServerMessages.memberJoined(userId));
+            Lobby joined = index.addLocked(admitted, ServerMessages.memberJoined(userId), 0);
             told.add(joined);
         }
 
@@ -123,7 +123,7 @@ public final class LocalSeating implements Seating {
                 long sequence) {
             displace(index.findConnection(oldConnectionId), false);
             admitted.takesOverSeatOf(displaced);
-            index.addLocked(admitted, null);
+            index.addLocked(admitted, null, 0);
         }
 
         @Override

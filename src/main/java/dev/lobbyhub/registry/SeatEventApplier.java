@@ -30,12 +30,12 @@ final class SeatEventApplier implements SeatEvents {
         synchronized (index.lock()) {
             place = seating.takeReservedLocked(connectionId);
             if (place != null) {
-                told = index.addLocked(place.session(), ServerMessages.memberJoined(userId));
+                told = index.addLocked(place.session(), ServerMessages.memberJoined(userId), sequence);
             } else {
                 // Another node's member, or one of ours taking its seat back after an outage.
                 told = index.lobby(lobby);
                 if (told != null) {
-                    fanOut.joinedLocked(told, userId);
+                    fanOut.joinedLocked(told, userId, sequence);
                 }
             }
         }
@@ -54,7 +54,7 @@ final class SeatEventApplier implements SeatEvents {
             if (session == null) {
                 told = !seating.forgetToldLeave(connectionId) ? index.lobby(lobby) : null;
                 if (told != null) {
-                    fanOut.leftLocked(told, userId, reason);
+                    fanOut.leftLocked(told, userId, reason, sequence);
                 }
             } else if (reason == LeaveReason.NODE_LOST && session.isOpen()) {
                 // This node was taken for dead while it paused: the cluster saw the member leave,
@@ -63,10 +63,10 @@ final class SeatEventApplier implements SeatEvents {
                 session = null;
                 told = index.lobby(lobby);
                 if (told != null) {
-                    fanOut.leftLocked(told, userId, reason);
+                    fanOut.leftLocked(told, userId, reason, sequence);
                 }
             } else {
-                told = seating.removeAndTellLocked(session, reason);
+                told = seating.removeAndTellLocked(session, reason, sequence);
                 if (told == null) {
                     session = null;
                 }
@@ -94,7 +94,7 @@ final class SeatEventApplier implements SeatEvents {
                 if (old != null) {
                     place.session().takesOverSeatOf(old);
                 }
-                index.addLocked(place.session(), null);
+                index.addLocked(place.session(), null, sequence);
             }
         }
         if (old != null) {

@@ -37,8 +37,21 @@ public interface SeatStore {
     /**
      * Seated, as seat change number {@code sequence}; {@code members} are the lobby's user ids right
      * after it (the claimant included); {@code displaced} is null unless the user was connected.
+     * With a shared lobby log, {@code sequence} is the claim's offset in it, {@code seatAt} the
+     * offset at which the seat began (kept when the user's newer connection takes it over) and
+     * {@code epoch} the log's; without, 0 and null.
      */
-    record Seated(long sequence, List<String> members, Displaced displaced, long connectedAtMillis) implements Claim {
+    record Seated(long sequence, List<String> members, Displaced displaced, long connectedAtMillis, long seatAt,
+            String epoch) implements Claim {
+
+        public Seated(long sequence, List<String> members, Displaced displaced, long connectedAtMillis) {
+            this(sequence, members, displaced, connectedAtMillis, 0, null);
+        }
+
+        /** Whether it took over the user's own seat in the same lobby (a member coming back, SPEC §11). */
+        public boolean tookOverOwnSeat(String lobby) {
+            return displaced != null && lobby.equals(displaced.lobby());
+        }
     }
 
     /** Refused with this close code; nothing changed. */

@@ -44,8 +44,9 @@ public final class SessionIndex {
     /**
      * Under the lock: adds an admitted session; answers its lobby. With {@code joinedFrame} its
      * lobby hears of it ({@link Lobby#add}); null: it takes over its user's seat silently.
+     * {@code offset}: the change's entry in the cluster's log, 0 on a single node.
      */
-    Lobby addLocked(Session session, String joinedFrame) {
+    Lobby addLocked(Session session, String joinedFrame, long offset) {
         Lobby lobby = lobbies.get(session.lobby());
         if (lobby == null) {
             lobby = new Lobby(session.lobby(), logSettings);
@@ -53,7 +54,7 @@ public final class SessionIndex {
             lobbyCount++;
         }
         session.joined(lobby);
-        lobby.add(session, joinedFrame);
+        lobby.add(session, joinedFrame, offset);
         byUser.put(session.userId(), session);
         byConnection.put(session.connectionId(), session);
         connectionCount++;

@@ -60,6 +60,22 @@ final class SessionLedger {
     }
 
     /**
+     * As {@link #admitted(Session, List)}, where the cluster's log said where it stands
+     * ({@code position}; null with the log off) and what it missed.
+     */
+    void admitted(Session session, List<String> memberIds, ServerMessages.LogPosition position, List<String> missed) {
+        metrics.accepted();
+        LOG.infof("connect user=%s lobby=%s conn=%s", LogText.escape(session.userId()), session.lobby(),
+                session.connectionId());
+        capacityWarnings.onChange(index.connectionCount());
+        if (position != null && position.recovered() != null) {
+            metrics.recovery(position.recovered());
+        }
+        session.sendWelcome(ServerMessages.welcome(session.connectionId(), session.userId(), session.lobby(), memberIds,
+                settings.pingIntervalMs(), settings.staleAfterMs(), settings.maxMessageBytes(), position), missed);
+    }
+
+    /**
      * The entries a member coming back missed, meant for it, from where its client left the log up
      * to where the session hears live; null when it cannot have them: it did not ask, it takes a new
      * seat (only a member coming back recovers, and never from before its seat began), or the log

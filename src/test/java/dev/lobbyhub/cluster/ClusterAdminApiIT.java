@@ -24,6 +24,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 import dev.lobbyhub.testing.AdminHttp;
 import dev.lobbyhub.testing.ClusterNodes;
+import dev.lobbyhub.testing.Frames;
 import dev.lobbyhub.testing.TestSocket;
 import dev.lobbyhub.testing.Tokens;
 import io.vertx.core.json.JsonArray;
@@ -96,7 +97,7 @@ class ClusterAdminApiIT {
         try (TestSocket a = TestSocket.joinWelcomed(node(0), lobby, annToken);
                 TestSocket b = TestSocket.joinWelcomed(node(1), lobby, Tokens.valid(bob))) {
             long after = System.currentTimeMillis();
-            assertEquals(new JsonObject().put("type", "member_joined").put("user_id", bob), a.next());
+            assertEquals(new JsonObject().put("type", "member_joined").put("user_id", bob), Frames.bare(a.next()));
 
             // Look-up: node-c answers for ann on node-a.
             JsonObject seen = admin().get(third, user(ann)).ok();
@@ -161,7 +162,7 @@ class ClusterAdminApiIT {
             AdminHttp.Answer kick = admin().delete(third, user(ann) + "/connection");
             assertEquals(204, kick.status(), kick::body);
             assertEquals(new TestSocket.Close(4006, "kicked"), a.awaitClose());
-            assertEquals(new JsonObject().put("type", "member_left").put("user_id", ann).put("reason", "kicked"), b.next());
+            assertEquals(new JsonObject().put("type", "member_left").put("user_id", ann).put("reason", "kicked"), Frames.bare(b.next()));
 
             Awaitility.await("ann disconnected cluster-wide").atMost(Duration.ofSeconds(10))
                     .pollInterval(Duration.ofMillis(100))

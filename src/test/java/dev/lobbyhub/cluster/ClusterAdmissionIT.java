@@ -29,6 +29,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 import dev.lobbyhub.testing.AdminHttp;
 import dev.lobbyhub.testing.ClusterNodes;
+import dev.lobbyhub.testing.Frames;
 import dev.lobbyhub.testing.TestSocket;
 import dev.lobbyhub.testing.Tokens;
 import io.vertx.core.json.JsonArray;
@@ -201,9 +202,9 @@ class ClusterAdmissionIT {
         try (TestSocket m = TestSocket.joinWelcomed(node(0), lobby, Tokens.valid(watcher));
                 TestSocket old = TestSocket.joinWelcomed(node(0), lobby, Tokens.valid(user));
                 TestSocket x = TestSocket.joinWelcomed(node(2), lobby, Tokens.valid(fencer))) {
-            assertEquals(joined(user), m.next());
-            assertEquals(joined(fencer), m.next());
-            assertEquals(joined(fencer), old.next());
+            assertEquals(joined(user), Frames.bare(m.next()));
+            assertEquals(joined(fencer), Frames.bare(m.next()));
+            assertEquals(joined(fencer), Frames.bare(old.next()));
 
             try (TestSocket fresh = TestSocket.join(node(1), lobby, Tokens.valid(user))) {
                 JsonObject welcome = fresh.expect("welcome");
@@ -253,7 +254,7 @@ class ClusterAdmissionIT {
         String watcher = Tokens.unique("w");
         try (TestSocket w = TestSocket.joinWelcomed(node(0), first, Tokens.valid(watcher));
                 TestSocket old = TestSocket.joinWelcomed(node(0), first, Tokens.valid(user))) {
-            assertEquals(joined(user), w.next());
+            assertEquals(joined(user), Frames.bare(w.next()));
             try (TestSocket fresh = TestSocket.join(node(1), second, Tokens.valid(user))) {
                 JsonObject welcome = fresh.expect("welcome");
                 long welcomedAt = System.nanoTime();
@@ -262,7 +263,7 @@ class ClusterAdmissionIT {
                 long tookMs = (System.nanoTime() - welcomedAt) / 1_000_000;
                 assertTrue(tookMs < REPLACED_WITHIN.toMillis(),
                         () -> "the older connection on node-a closed " + tookMs + " ms after the new welcome");
-                assertEquals(left(user, "replaced"), w.next());
+                assertEquals(left(user, "replaced"), Frames.bare(w.next()));
 
                 JsonArray firstMembers = admin().get(node(2), "/api/v1/lobbies/" + first).ok().getJsonArray("members");
                 assertEquals(1, firstMembers.size(), firstMembers::encode);

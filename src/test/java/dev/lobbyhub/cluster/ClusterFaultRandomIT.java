@@ -15,6 +15,8 @@ import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Collectors;
 
 import org.awaitility.Awaitility;
@@ -62,6 +64,9 @@ class ClusterFaultRandomIT {
     private static final Duration SETTLED_WITHIN = Duration.ofSeconds(30);
 
     private static ClusterNodes cluster;
+    /** Per lobby and epoch, the frame each offset was heard as. */
+    private static final Map<String, Map<Long, JsonObject>> HEARD = new ConcurrentHashMap<>();
+    private static final List<String> ORDER_VIOLATIONS = new CopyOnWriteArrayList<>();
 
     @RegisterExtension
     static final ClusterNodes.OutputOnFailure LOGS = new ClusterNodes.OutputOnFailure(() -> cluster);
@@ -89,8 +94,13 @@ class ClusterFaultRandomIT {
         final String nodeId;
         final TestSocket socket;
         final Set<String> believed = new LinkedHashSet<>();
+        /** The lobby log's epoch and the last offset this client heard (SPEC §11). */
+        String epoch;
+        long lastOffset;
 
         Client(String user, String lobby, int node, String nodeId, TestSocket socket, JsonObject welcome) {
+            this.epoch = welcome.getString("epoch");
+            this.lastOffset = welcome.getLong("offset", 0L);
             this.user = user;
             this.lobby = lobby;
             this.node = node;
@@ -102,9 +112,30 @@ class ClusterFaultRandomIT {
             }
         }
 
-        /** Applies the presence events received so far. */
+        /**
+         * Applies the presence events received so far, and checks the lobby's order: this client hears
+         * offsets in increasing order, and an offset of a lobby's epoch is the same frame for everyone.
+         */
         void catchUp() {
             for (JsonObject frame : Frames.drain(socket)) {
+                if (isType(frame, "log_reset")) {
+                    epoch = frame.getString("epoch");
+                    lastOffset = frame.getLong("offset");
+                    continue;
+                }
+                Long offset = frame.getLong("offset");
+                if (offset != null && epoch != null) {
+                    if (offset <= lastOffset) {
+                        ORDER_VIOLATIONS.add(this + " heard offset " + offset + " after " + lastOffset + ": " + frame.encode());
+                    }
+                    lastOffset = offset;
+                    JsonObject other = HEARD.computeIfAbsent(lobby + " " + epoch, key -> new ConcurrentHashMap<>())
+                            .putIfAbsent(offset, frame);
+                    if (other != null && !other.equals(frame)) {
+                        ORDER_VIOLATIONS.add(lobby + " offset " + offset + " was " + other.encode() + " for one member and "
+                                + frame.encode() + " for " + this);
+                    }
+                }
                 if (isType(frame, "member_joined")) {
                     believed.add(frame.getString("user_id"));
                 } else if (isType(frame, "member_left")) {
@@ -257,6 +288,8 @@ class ClusterFaultRandomIT {
                     });
             System.out.println("ClusterFaultRandomIT: converged " + (System.nanoTime() - settling) / 1_000_000
                     + " ms after every node was ready");
+            assertEquals(List.of(), ORDER_VIOLATIONS, "every member heard each lobby's log in one order");
+            assertTrue(HEARD.values().stream().mapToInt(Map::size).sum() > 0, "frames with offsets were heard");
         } catch (AssertionError e) {
             throw new AssertionError(e.getMessage() + "\nseed " + seed + "\n" + tail(), e);
         } finally {

@@ -15,6 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import dev.lobbyhub.testing.ClusterNodes;
+import dev.lobbyhub.testing.Frames;
 import dev.lobbyhub.testing.TestSocket;
 import dev.lobbyhub.testing.Tokens;
 import io.vertx.core.json.JsonArray;
@@ -94,7 +95,7 @@ class ClusterRelayIT {
                 JsonObject bobWelcome = b.expect("welcome");
                 assertEquals(bob, bobWelcome.getString("user_id"));
                 assertEquals(Set.of(alice, bob), members(bobWelcome), "bob on node-b sees alice on node-a");
-                assertEquals(new JsonObject().put("type", "member_joined").put("user_id", bob), a.next());
+                assertEquals(new JsonObject().put("type", "member_joined").put("user_id", bob), Frames.bare(a.next()));
 
                 long before = System.currentTimeMillis();
                 JsonObject data = new JsonObject().put("move", "e4").put("seq", 1);
@@ -108,7 +109,7 @@ class ClusterRelayIT {
             } finally {
                 b.close();
             }
-            assertEquals(new JsonObject().put("type", "member_left").put("user_id", bob).put("reason", "left"), a.next());
+            assertEquals(new JsonObject().put("type", "member_left").put("user_id", bob).put("reason", "left"), Frames.bare(a.next()));
 
             // Bob is gone from the lobby cluster-wide: a direct message to him is refused.
             a.send(directMessage(bob, "still there?").put("id", "dm-after-leave"));
@@ -143,13 +144,13 @@ class ClusterRelayIT {
                 TestSocket x = TestSocket.joinWelcomed(node(0), lobby, Tokens.valid(xavier));
                 TestSocket y = TestSocket.joinWelcomed(node(1), lobby, Tokens.valid(yasmin))) {
             // Each join began after the previous welcome, so the seats changed in this order.
-            assertEquals(new JsonObject().put("type", "member_joined").put("user_id", xavier), h.next());
-            assertEquals(new JsonObject().put("type", "member_joined").put("user_id", yasmin), h.next());
+            assertEquals(new JsonObject().put("type", "member_joined").put("user_id", xavier), Frames.bare(h.next()));
+            assertEquals(new JsonObject().put("type", "member_joined").put("user_id", yasmin), Frames.bare(h.next()));
             x.close();
-            assertEquals(new JsonObject().put("type", "member_left").put("user_id", xavier).put("reason", "left"), h.next());
+            assertEquals(new JsonObject().put("type", "member_left").put("user_id", xavier).put("reason", "left"), Frames.bare(h.next()));
             // xavier's seat is gone (the helper saw it) before yasmin leaves.
             y.close();
-            assertEquals(new JsonObject().put("type", "member_left").put("user_id", yasmin).put("reason", "left"), h.next());
+            assertEquals(new JsonObject().put("type", "member_left").put("user_id", yasmin).put("reason", "left"), Frames.bare(h.next()));
 
             List<JsonObject> expected = List.of(
                     new JsonObject().put("type", "member_joined").put("user_id", helper),
@@ -158,7 +159,7 @@ class ClusterRelayIT {
                     new JsonObject().put("type", "member_left").put("user_id", xavier).put("reason", "left"),
                     new JsonObject().put("type", "member_left").put("user_id", yasmin).put("reason", "left"));
             for (JsonObject event : expected) {
-                assertEquals(event, w.next(), "the watcher on node-c sees the seat changes in order");
+                assertEquals(event, Frames.bare(w.next()), "the watcher on node-c sees the seat changes in order");
             }
         }
     }
@@ -174,7 +175,7 @@ class ClusterRelayIT {
                 TestSocket onC = TestSocket.joinWelcomed(node(2), lobby, Tokens.valid(receiverIds.get(2)))) {
             // The sender has seen every receiver join, so every receiver holds its seat before the first message.
             for (String receiver : receiverIds) {
-                assertEquals(new JsonObject().put("type", "member_joined").put("user_id", receiver), a.next());
+                assertEquals(new JsonObject().put("type", "member_joined").put("user_id", receiver), Frames.bare(a.next()));
             }
             for (int n = 0; n < MESSAGES; n++) {
                 a.send(lobbyMessage(new JsonObject().put("n", n)));

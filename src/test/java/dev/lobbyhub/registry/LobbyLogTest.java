@@ -31,8 +31,8 @@ class LobbyLogTest {
     void offsetsGrowByOneAndFramesCarryThemAsTheLastField() {
         LobbyLog log = log(10);
         assertEquals(0, log.last());
-        LobbyLog.Entry first = log.append(chat("a", 1), null, "a", NOW);
-        LobbyLog.Entry second = log.append(chat("a", 2), null, "a", NOW);
+        LogEntry first = log.append(chat("a", 1), null, "a", NOW);
+        LogEntry second = log.append(chat("a", 2), null, "a", NOW);
         assertEquals(1, first.offset());
         assertEquals(2, second.offset());
         assertEquals(2, log.last());
@@ -88,7 +88,7 @@ class LobbyLogTest {
         assertEquals(List.of(2), data(log.missed(1, 2, "alice", NOW + 10 + TTL)), "the TTL counts from the last entry");
         assertNull(log.missed(1, 2, "alice", NOW + 11 + TTL), "everything dropped after the TTL");
         assertEquals(List.of(), log.missed(2, 2, "alice", NOW + 11 + TTL), "nothing was missed, nothing is needed");
-        LobbyLog.Entry next = log.append(chat("bob", 3), null, "bob", NOW + 20 + TTL);
+        LogEntry next = log.append(chat("bob", 3), null, "bob", NOW + 20 + TTL);
         assertEquals(3, next.offset(), "offsets never restart");
         assertEquals(List.of(3), data(log.missed(2, 3, "alice", NOW + 20 + TTL)));
         assertNull(log.missed(1, 3, "alice", NOW + 20 + TTL), "the entries before the TTL are gone for good");
@@ -112,7 +112,7 @@ class LobbyLogTest {
     void withTheLogOffOffsetsAreCountedButFramesCarryNoneAndNothingIsKept() {
         LobbyLog log = new LobbyLog(LobbyLog.Settings.OFF);
         String frame = chat("bob", 1);
-        LobbyLog.Entry entry = log.append(frame, null, "bob", NOW);
+        LogEntry entry = log.append(frame, null, "bob", NOW);
         assertEquals(1, entry.offset());
         assertEquals(frame, entry.frame());
         assertNull(log.missed(0, 1, "alice", NOW));

@@ -42,6 +42,20 @@ public final class Frames {
         return copy;
     }
 
+    /**
+     * A frame without its {@code offset}, when it has one (which must then be a positive integer):
+     * for tests of presence and relay that hold whether the lobby log numbers the frame or not
+     * (a catch-up after an outage is told outside the log, SPEC §11).
+     */
+    public static JsonObject bare(JsonObject frame) {
+        return frame.containsKey("offset") ? withoutOffset(frame) : frame;
+    }
+
+    /** Accepts a frame that is {@code expected} once {@link #bare}. */
+    public static Predicate<JsonObject> matches(JsonObject expected) {
+        return frame -> expected.equals(bare(frame));
+    }
+
     public static boolean isType(JsonObject frame, String type) {
         return type.equals(frame.getString("type"));
     }

@@ -10,9 +10,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
  * What nodes publish to each other: a one-line JSON header, a newline, then a body, usually a
- * client frame serialized once by the sending node and handed on unchanged. Seat events, which
- * the scripts publish, are one JSON object with no newline (JSON text never has a raw one), so
- * the two can share a lobby's channel.
+ * client frame serialized once by the sending node and handed on unchanged. The lobby log's
+ * entries, which the scripts publish on the same lobby channel, begin with {@code L}
+ * ({@link LoggedEntry}); an envelope begins with its header's <code>{</code>.
  *
  * <p>
  * Header fields: {@code o} the sending node; {@code t} when it was sent (the sender's epoch

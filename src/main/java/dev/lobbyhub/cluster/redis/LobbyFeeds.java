@@ -11,14 +11,14 @@ import dev.lobbyhub.registry.ConnectionRegistry;
 import io.smallrye.mutiny.Uni;
 
 /**
- * The lobbies this node follows, each fed by its Redis channel with seat events (published by the
- * scripts, in commit order, and applied by {@link SeatSequencer}); the channel also carries
- * envelopes from other nodes ({@link LobbyTraffic}).
+ * The lobbies this node follows, each fed by its Redis channel with the entries of its log (seat
+ * changes and messages, published by the scripts in offset order and applied by
+ * {@link SeatSequencer}); the channel also carries envelopes from other nodes ({@link LobbyTraffic}).
  *
  * <p>
  * A node subscribes to a lobby's channel before it claims a seat there, and waits for Redis to
- * confirm, then reads the lobby's members and the sequence number of its last seat change; every
- * seat event from then on is applied after them, so no change after the claim is missed. Lobbies
+ * confirm, then reads the lobby's members and its log's last offset; every entry from then on is
+ * applied after them, so no change after the claim is missed. Lobbies
  * with no member here and no admission under way are left within about a second.
  */
 final class LobbyFeeds {
@@ -156,11 +156,11 @@ final class LobbyFeeds {
         return channel.startsWith(channelPrefix) ? feeds.get(channel.substring(channelPrefix.length())) : null;
     }
 
-    /** A seat event on a lobby channel (the subscriber's thread, in Redis's order). */
-    void onSeatEvent(String channel, String payload) {
+    /** A log entry on a lobby channel (the subscriber's thread, in Redis's order). */
+    void onLogEntry(String channel, String payload) {
         Feed feed = feedOf(channel);
         if (feed != null) {
-            feed.seats.onEvent(Envelope.json(payload));
+            feed.seats.onEntry(LoggedEntry.parse(payload));
         }
     }
 

@@ -10,6 +10,7 @@ import dev.lobbyhub.cluster.ThisNode;
 import dev.lobbyhub.metrics.DropReason;
 import dev.lobbyhub.metrics.LobbyhubMetrics;
 import dev.lobbyhub.registry.LobbyLink;
+import io.smallrye.mutiny.Uni;
 
 /**
  * Member traffic between nodes ({@link LobbyLink}): one {@code PUBLISH} per message on the lobby's
@@ -17,7 +18,7 @@ import dev.lobbyhub.registry.LobbyLink;
  * nodes hand the frame text unchanged to their members; a node drops its own echo. The admin API's
  * lobby messages arrive the same way, and each node answers how many of its members got one.
  */
-final class LobbyTraffic implements LobbyLink {
+final class LobbyTraffic implements LobbyLink, SeatSequencer.Messages {
 
     /** The category these lines were always logged under. */
     private static final Logger LOG = Logger.getLogger(RedisBroker.class);
@@ -27,8 +28,14 @@ final class LobbyTraffic implements LobbyLink {
     private final ThisNode here;
     private final LobbyhubMetrics metrics;
     private final BooleanSupplier up;
+    private final RedisLobbyLog log;
+    private final boolean numbers;
 
-    LobbyTraffic(Wire wire, LobbyFeeds feeds, ThisNode here, LobbyhubMetrics metrics, BooleanSupplier up) {
+    /** {@code numbers}: the lobby log is on, and members' messages go through {@code log}. */
+    LobbyTraffic(Wire wire, LobbyFeeds feeds, ThisNode here, LobbyhubMetrics metrics, BooleanSupplier up,
+            RedisLobbyLog log, boolean numbers) {
+        this.log = log;
+        this.numbers = numbers;
         this.wire = wire;
         this.feeds = feeds;
         this.here = here;
@@ -50,6 +57,41 @@ final class LobbyTraffic implements LobbyLink {
         }
         publish(lobby, Envelope.encode(wire.header().put("to", userId), frame));
         return true;
+    }
+
+    @Override
+    public boolean numbers() {
+        return numbers;
+    }
+
+    @Override
+    public boolean reachable() {
+        return up.getAsBoolean();
+    }
+
+    @Override
+    public boolean hasMember(String lobby, String userId) {
+        return feeds.isMember(lobby, userId);
+    }
+
+    /** One script call appends and publishes it; fails at once while Redis is unreachable. */
+    @Override
+    public Uni<Long> append(String lobby, String frame, String only, String except) {
+        if (!up.getAsBoolean()) {
+            return Uni.createFrom().failure(RedisScripts.unavailable(new IllegalStateException("backplane down")));
+        }
+        wire.countPublished();
+        return log.append(lobby, frame, only, except, null, null);
+    }
+
+    /** A message of the lobby's log, in offset order: to this node's members it is meant for, and counted for whoever asked. */
+    @Override
+    public void deliver(String lobby, LoggedEntry message) {
+        int delivered = here.frameAt(lobby, message.offset(), message.frame(), message.only(), message.except());
+        String request = message.text("r");
+        if (request != null) {
+            wire.answer(message.text("rn"), request, IntNode.valueOf(delivered));
+        }
     }
 
     /**

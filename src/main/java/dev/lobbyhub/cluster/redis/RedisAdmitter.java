@@ -57,11 +57,11 @@ final class RedisAdmitter implements Admitter {
         this.timeout = timeout;
     }
 
-    /** The lobby log is not kept in cluster mode yet: {@code resume} is not used and no welcome says {@code recovered}. */
+    /** {@code resume} reaches the session, whose welcome then says whether it recovered (SPEC §11). */
     @Override
     public Uni<Admission> admit(Identity identity, String lobby, String connectionId, Transport transport,
             Resume resume) {
-        Admission reservation = seating.reserve(identity, lobby, connectionId, transport);
+        Admission reservation = seating.reserve(identity, lobby, connectionId, transport, resume);
         if (reservation instanceof Admission.Rejected) {
             return Uni.createFrom().item(reservation);
         }
@@ -85,10 +85,8 @@ final class RedisAdmitter implements Admitter {
                     SeatStore.Seated seated = (SeatStore.Seated) claim;
                     return Uni.createFrom().completionStage(seating.whenSeated(session))
                             .ifNoItem().after(timeout).fail()
-                            .map(indexed -> {
-                                seating.welcome(session, seated.members());
-                                return (Admission) new Admission.Admitted(session);
-                            });
+                            .chain(indexed -> Uni.createFrom().completionStage(seating.welcome(session, seated)))
+                            .map(welcomed -> (Admission) new Admission.Admitted(session));
                 })
                 .onTermination().invoke(() -> feeds.admitted(feed)))
                 .onFailure(SeatLostException.class).recoverWithItem(lost -> {

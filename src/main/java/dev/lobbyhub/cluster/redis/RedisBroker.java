@@ -29,6 +29,7 @@ final class RedisBroker implements Broker {
 
     private static final Logger LOG = Logger.getLogger(RedisBroker.class);
 
+    private final RedisLobbyLog lobbyLog;
     private final Wire wire;
     private final LobbyFeeds feeds;
     private final Requests requests = new Requests();
@@ -37,7 +38,10 @@ final class RedisBroker implements Broker {
     private final Duration timeout;
     private final BooleanSupplier up;
 
-    RedisBroker(Wire wire, LobbyFeeds feeds, ThisNode here, Presence presence, Duration timeout, BooleanSupplier up) {
+    /** {@code lobbyLog}: the lobby log, when it is on (null: off; lobby messages then go node to node). */
+    RedisBroker(Wire wire, LobbyFeeds feeds, ThisNode here, Presence presence, Duration timeout, BooleanSupplier up,
+            RedisLobbyLog lobbyLog) {
+        this.lobbyLog = lobbyLog;
         this.wire = wire;
         this.feeds = feeds;
         this.here = here;
@@ -56,6 +60,9 @@ final class RedisBroker implements Broker {
             return unavailable();
         }
         String frame = Relay.frame("lobby_message", null, data);
+        if (lobbyLog != null) {
+            return toLobbyThroughLog(lobby, frame, excludedUserId);
+        }
         return presence.lobbyMembers(lobby).chain(members -> {
             Set<String> others = new HashSet<>();
             for (Presence.Member member : members) {
@@ -79,6 +86,27 @@ final class RedisBroker implements Broker {
                         return requests.await(request, others, timeout)
                                 .map(answers -> delivered + answers.stream().mapToInt(JsonNode::asInt).sum());
                     });
+        });
+    }
+
+    /**
+     * With the lobby log on: one script call appends and publishes the message; each node holding
+     * members of the lobby (this one too) answers how many of them it reached as it delivers it.
+     */
+    private Uni<Integer> toLobbyThroughLog(String lobby, String frame, String excludedUserId) {
+        return presence.lobbyMembers(lobby).chain(members -> {
+            Set<String> nodes = new HashSet<>();
+            for (Presence.Member member : members) {
+                nodes.add(member.nodeId());
+            }
+            if (nodes.isEmpty()) {
+                return Uni.createFrom().item(0);
+            }
+            String request = requests.open();
+            return lobbyLog.append(lobby, frame, null, excludedUserId, request, wire.nodeId())
+                    .onFailure().invoke(() -> requests.cancel(request))
+                    .chain(offset -> requests.await(request, nodes, timeout))
+                    .map(answers -> answers.stream().mapToInt(JsonNode::asInt).sum());
         });
     }
 

@@ -49,6 +49,7 @@ public class RedisCluster implements BackplaneHealth {
     private final RedisAdmitter admitter;
     private final Reconciler reconciler;
     private final Housekeeping housekeeping;
+    private final OlderLayouts olderLayouts;
 
     RedisCluster(Instance<Redis> redisClient, LobbyhubConfig config, ConnectionRegistry registry, ThisNode here,
             LobbyhubMetrics metrics, NodeId nodeId, Vertx vertx) {
@@ -64,18 +65,23 @@ public class RedisCluster implements BackplaneHealth {
         this.status = new NodeStatus(channels);
         BackplaneMeters meters = metrics.backplane(status::liveNodes, () -> status.isUp() ? 1 : 0);
         RedisScripts reads = new RedisScripts(pinned::send, cluster.keyPrefix(), timeout);
+        this.olderLayouts = new OlderLayouts(pinned, cluster.keyPrefix(), timeout);
         this.membership = new RedisNodeMembership(reads, this.nodeId, cluster.nodeTimeout(),
-                config.limits().maxConnections());
+                config.limits().maxConnections(), config.recovery().historySize(),
+                config.recovery().historyTtl().toMillis());
         this.presence = new RedisPresence(reads);
         RedisSeatStore seats = new RedisSeatStore(pinned, cluster.keyPrefix(), timeout);
-        ClusterSeating seating = new ClusterSeating(registry, seats);
+        RedisLobbyLog lobbyLog = new RedisLobbyLog(reads, pinned, keyBase, timeout, registry.logOn());
+        ClusterSeating seating = new ClusterSeating(registry, seats, lobbyLog);
         registry.useSeating(seating);
-        SeatSequencer sequencer = new SeatSequencer(seating.events(), seating, this.nodeId,
+        SeatSequencer sequencer = new SeatSequencer(seating.events(), seating, registry, lobbyLog,
+                this::deliverLogged, metrics, this.nodeId,
                 () -> status.reconcileSoon("this node's seats were freed as node_lost"));
         LobbyFeeds feeds = new LobbyFeeds(channels, reads, keyBase, registry, sequencer);
         Wire wire = new Wire(this.nodeId, keyBase, pinned, metrics, meters, timeout);
-        this.traffic = new LobbyTraffic(wire, feeds, here, metrics, status::isUp);
-        this.broker = new RedisBroker(wire, feeds, here, presence, timeout, status::isUp);
+        this.traffic = new LobbyTraffic(wire, feeds, here, metrics, status::isUp, lobbyLog, registry.logOn());
+        this.broker = new RedisBroker(wire, feeds, here, presence, timeout, status::isUp,
+                registry.logOn() ? lobbyLog : null);
         this.admitter = new RedisAdmitter(registry, seating, feeds, seats, status, meters, this.nodeId, timeout);
         String nodeChannel = wire.nodeChannel(this.nodeId);
         SeatJanitor janitor = new SeatJanitor(seating, seats, reads, this.nodeId);
@@ -83,18 +89,23 @@ public class RedisCluster implements BackplaneHealth {
                 feeds, meters, this.nodeId, nodeChannel, keyBase, timeout, cluster.nodeTimeout());
         this.housekeeping = new Housekeeping(vertx, registry, status, reconciler, janitor, channels, reads, membership,
                 presence, feeds, this.nodeId, nodeChannel, timeout, cluster.nodeTimeout(), config.health().pingInterval());
-        // A lobby's channel carries the scripts' seat events and the other nodes' envelopes.
+        // A lobby's channel carries its log's entries and the other nodes' envelopes.
         channels.onOtherChannels((channel, payload) -> {
-            if (Envelope.isEnvelope(payload)) {
+            if (LoggedEntry.isOne(payload)) {
+                feeds.onLogEntry(channel, payload);
+            } else if (Envelope.isEnvelope(payload)) {
                 traffic.onEnvelope(channel, payload);
-            } else {
-                feeds.onSeatEvent(channel, payload);
             }
         });
         channels.acquire(nodeChannel, broker::onNodeMessage).subscribe().with(held -> {
         }, notYet -> {
         }); // held for the node's life; subscribed by every replace()
         channels.onEnd(status::subscriptionEnded);
+    }
+
+    /** A message of a lobby's log, applied in order by the sequencer (which is made before the traffic it feeds). */
+    private void deliverLogged(String lobby, LoggedEntry message) {
+        traffic.deliver(lobby, message);
     }
 
     /** Connects, registers this node and starts the schedule; waits up to a few Redis timeouts. */
@@ -106,6 +117,7 @@ public class RedisCluster implements BackplaneHealth {
                     + " until it is", unreachable.toString());
         }
         housekeeping.start();
+        olderLayouts.logLiveNodes();
     }
 
     @Override

@@ -48,15 +48,24 @@ public final class RedisNodeMembership {
     private final String nodeId;
     private final long leaseMillis;
     private final int maxConnections;
+    /** The lobby log's size and TTL, written at registration for the scripts (SPEC §11). */
+    private final int logSize;
+    private final long logTtlMillis;
 
     public RedisNodeMembership(Redis redis, String keyPrefix, Duration redisTimeout, String nodeId, Duration nodeTimeout,
             int maxConnections) {
-        this(new RedisScripts(redis, keyPrefix, redisTimeout), nodeId, nodeTimeout, maxConnections);
+        this(new RedisScripts(redis, keyPrefix, redisTimeout), nodeId, nodeTimeout, maxConnections, 200, 300_000);
     }
 
-    /** Over {@code scripts}: a node sends them on its one command connection, in order with its seat changes. */
-    RedisNodeMembership(RedisScripts scripts, String nodeId, Duration nodeTimeout, int maxConnections) {
+    /**
+     * Over {@code scripts}: a node sends them on its one command connection, in order with its seat
+     * changes. {@code logSize} and {@code logTtlMillis}: the lobby log's settings.
+     */
+    RedisNodeMembership(RedisScripts scripts, String nodeId, Duration nodeTimeout, int maxConnections, int logSize,
+            long logTtlMillis) {
         this.scripts = scripts;
+        this.logSize = logSize;
+        this.logTtlMillis = logTtlMillis;
         this.nodeId = nodeId;
         this.leaseMillis = nodeTimeout.toMillis();
         this.maxConnections = maxConnections;
@@ -68,7 +77,8 @@ public final class RedisNodeMembership {
 
     /** Takes a lease for this node (at start, and after {@link Lease#LOST}). */
     public Uni<Void> register() {
-        return scripts.call(REGISTER, PUBLISH, nodeId, leaseMillis, maxConnections, 0).replaceWithVoid();
+        return scripts.call(REGISTER, PUBLISH, nodeId, leaseMillis, maxConnections, 0, logSize, logTtlMillis)
+                .replaceWithVoid();
     }
 
     /**
@@ -76,7 +86,8 @@ public final class RedisNodeMembership {
      * nodes wait for it before they admit anyone, so its members' seats are not given away meanwhile.
      */
     Uni<Void> registerRestoring() {
-        return scripts.call(REGISTER, PUBLISH, nodeId, leaseMillis, maxConnections, 1).replaceWithVoid();
+        return scripts.call(REGISTER, PUBLISH, nodeId, leaseMillis, maxConnections, 1, logSize, logTtlMillis)
+                .replaceWithVoid();
     }
 
     public Uni<Lease> renew() {

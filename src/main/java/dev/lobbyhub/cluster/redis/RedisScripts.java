@@ -54,13 +54,24 @@ final class RedisScripts {
         this.timeout = timeout;
     }
 
-    /** {@code lobbyhub} becomes {@code lobbyhub:{lobbyhub}:}: starts with the prefix, hashes on it. */
+    /**
+     * The layout of lobbyhub's keys (SPEC §9): raised by a release that changes them, so nodes of two
+     * releases never read or write each other's keys. 2: the lobby log (per-lobby offsets, streams).
+     */
+    static final int LAYOUT = 2;
+
+    /** {@code lobbyhub} becomes {@code lobbyhub:{lobbyhub}:v2:}: starts with the prefix, hashes on it, names the layout. */
     static String keyBase(String prefix) {
+        return layoutBase(prefix) + "v" + LAYOUT + ":";
+    }
+
+    /** The keys of layout 1, which had no version in them: {@code lobbyhub:{lobbyhub}:}. */
+    static String layoutBase(String prefix) {
         return prefix + ":{" + prefix + "}:";
     }
 
     /** Every operation's file in {@code cluster/redis/}, lib.lua aside. */
-    private static final List<String> OPERATIONS = List.of("claim", "cluster_stats", "leave", "lobby_members",
+    private static final List<String> OPERATIONS = List.of("append", "claim", "cluster_stats", "leave", "lobby_members",
             "lobby_page", "reap", "register", "release", "renew", "set_rtt", "user_seat");
     private static final Map<String, Script> SCRIPTS = loadAll();
 

@@ -70,7 +70,8 @@ public final class RedisSeatStore implements SeatStore {
                 }
                 Displaced displaced = reply.get(3) == null ? null
                         : new Displaced(reply.get(3).toString(), reply.get(4).toString(), reply.get(5).toString());
-                return new Seated(reply.get(1).toLong(), members, displaced, reply.get(6).toLong());
+                return new Seated(reply.get(1).toLong(), members, displaced, reply.get(6).toLong(),
+                        reply.get(7).toLong(), reply.get(8) == null ? null : reply.get(8).toString());
             case "lobby_full":
                 return new Refused(CloseCode.LOBBY_FULL);
             case "duplicate_session":

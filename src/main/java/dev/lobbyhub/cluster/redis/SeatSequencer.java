@@ -3,59 +3,84 @@ package dev.lobbyhub.cluster.redis;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 import org.jboss.logging.Logger;
 
-import com.fasterxml.jackson.databind.JsonNode;
-
+import dev.lobbyhub.metrics.LobbyhubMetrics;
 import dev.lobbyhub.protocol.LeaveReason;
 import dev.lobbyhub.registry.ClusterSeating;
+import dev.lobbyhub.registry.ConnectionRegistry;
 import dev.lobbyhub.registry.SeatEvents;
 import io.vertx.mutiny.redis.client.Response;
 
 /**
- * A lobby's seat events in the order Redis numbered them. From the members read with the sequence
- * number of the lobby's last seat change, each event with a higher number is applied, in order,
- * to this node's copy of the members (who can be sent a direct message) and, through the
- * registry, to its sessions; so no change after the read is missed and none is told twice.
- * Events that arrive before the members are read wait for them.
+ * A lobby's log entries (seat changes and messages) in the order Redis numbered them (SPEC §11).
+ * From the members read with the lobby's last offset, each entry with a higher offset is applied,
+ * in order: a seat change to this node's copy of the members (who can be sent a direct message)
+ * and, through the registry, to its sessions; a message to the members here it is meant for. So
+ * no change after the read is missed and none is told twice. Entries that arrive before the
+ * members are read wait for them.
+ *
+ * <p>
+ * An entry whose offset is not the next one shows that some were missed (the subscription
+ * dropped them): later ones wait while the missing ones are read back from the log, then all
+ * follow in order. Entries the log no longer holds, or that do not come within
+ * {@code cluster.redis-timeout}, are a {@code gap} for this node's members. An entry of another
+ * epoch (Redis lost the log) is preceded by {@code log_reset}.
  */
 final class SeatSequencer {
 
     /** The category these lines were always logged under. */
     private static final Logger LOG = Logger.getLogger(LobbyFeeds.class);
 
+    /** Where a lobby's messages go on this node (and the answer to whoever counts them). */
+    interface Messages {
+        void deliver(String lobby, LoggedEntry message);
+    }
+
     private final SeatEvents sessions;
     private final ClusterSeating seating;
+    private final ConnectionRegistry registry;
+    private final RedisLobbyLog log;
+    private final Messages messages;
+    private final LobbyhubMetrics metrics;
     private final String nodeId;
     private final Runnable ownSeatLost;
 
     /** {@code ownSeatLost} runs when this node's own seats were freed as {@code node_lost}. */
-    SeatSequencer(SeatEvents sessions, ClusterSeating seating, String nodeId, Runnable ownSeatLost) {
+    SeatSequencer(SeatEvents sessions, ClusterSeating seating, ConnectionRegistry registry, RedisLobbyLog log,
+            Messages messages, LobbyhubMetrics metrics, String nodeId, Runnable ownSeatLost) {
         this.sessions = sessions;
         this.seating = seating;
+        this.registry = registry;
+        this.log = log;
+        this.messages = messages;
+        this.metrics = metrics;
         this.nodeId = nodeId;
         this.ownSeatLost = ownSeatLost;
     }
 
-    /** A lobby's seats, none known yet: events wait until {@link Seats#start}. */
+    /** A lobby's seats, none known yet: entries wait until {@link Seats#start}. */
     Seats seats(String lobby) {
         return new Seats(lobby);
     }
 
-    /** One lobby's members as this node has heard them; its state is guarded by {@code this}. */
+    /** One lobby's members and log position as this node has heard them; its state is guarded by {@code this}. */
     final class Seats {
         final String lobby;
-        /** User id to connection id, cluster-wide, as of {@link #sequence}. */
+        /** User id to connection id, cluster-wide, as of {@link #offset}. */
         private final Map<String, String> members = new ConcurrentHashMap<>();
-        /** The last seat change applied. */
-        private long sequence;
-        /** Events that arrived before the members were read; null after. */
-        private List<JsonNode> early = new ArrayList<>();
+        /** The last entry applied. */
+        private long offset;
+        /** The log's epoch as last heard; null before the lobby's first entry. */
+        private String epoch;
+        /** Entries that arrived before the members were read; null after. */
+        private List<LoggedEntry> early = new ArrayList<>();
+        /** Entries that arrived while missing ones are read back from the log; null while none are. */
+        private List<LoggedEntry> waiting;
         /**
          * Between the two passes of a resync after Redis lost its data: the connections here that may
          * know who left meanwhile; null outside that time (then every member here may know).
@@ -76,16 +101,17 @@ final class SeatSequencer {
             return members.size();
         }
 
-        /** The members as of the lobby's last change; then whatever arrived meanwhile that is newer. */
+        /** The members as of the lobby's last entry; then whatever arrived meanwhile that is newer. */
         synchronized void start(Response snapshot) {
-            sequence = snapshot.get(0).toLong();
+            offset = snapshot.get(0).toLong();
+            epoch = epochOf(snapshot);
             for (Response row : snapshot.get(1)) {
                 members.put(row.get(0).toString(), row.get(1).toString());
             }
             replayEarly();
         }
 
-        /** Events wait from now on, until {@link #catchUp}. */
+        /** Entries wait from now on, until {@link #catchUp}. */
         synchronized void holdEvents() {
             if (early == null) {
                 early = new ArrayList<>();
@@ -93,17 +119,68 @@ final class SeatSequencer {
         }
 
         /**
-         * Tells this node's members what changed while the events were lost, as if the changes had
+         * Tells this node's members what changed while the entries were lost, as if the changes had
          * been seen: who joined, who was replaced, and with {@code tellLeaves} who left
-         * ({@code member_left} {@code left}); then the events that waited and are newer. When Redis
+         * ({@code member_left} {@code left}); then the entries that waited and are newer. When Redis
          * kept its data, the lobby's members as read are the truth and leaves are told at once
          * ({@code tellLeaves}). After Redis lost its data they are told only in a second pass, once
          * the other nodes had the time to put their members back, so that a member is not seen
          * leaving and coming back; and only to the members that were here at the first pass (a
-         * member seated since never heard of the one who left).
+         * member seated since never heard of the one who left). These catch-up frames are not in
+         * the log and carry no offset; when the log itself was lost, members first hear
+         * {@code log_reset}.
          */
         synchronized void catchUp(Response snapshot, boolean tellLeaves) {
             long read = snapshot.get(0).toLong();
+            String readEpoch = epochOf(snapshot);
+            if (registry.logOn() && readEpoch != null && readEpoch.equals(epoch) && read > offset && early != null) {
+                // The same log: what was missed is read back first and applied in order, messages
+                // included; then whatever the log no longer holds is caught up from the members read.
+                List<LoggedEntry> arrived = early;
+                early = null;
+                waiting = arrived;
+                long after = offset;
+                log.readLogged(lobby, after, read).subscribe().with(
+                        entries -> caughtUp(snapshot, tellLeaves, read, entries),
+                        unreadable -> caughtUp(snapshot, tellLeaves, read, List.of()));
+                return;
+            }
+            finishCatchUp(snapshot, tellLeaves);
+        }
+
+        /** The entries missed before {@code read}, read back (maybe not all), then the rest of the catch-up. */
+        private synchronized void caughtUp(Response snapshot, boolean tellLeaves, long read, List<LoggedEntry> entries) {
+            List<LoggedEntry> arrived = waiting;
+            waiting = null;
+            for (LoggedEntry entry : entries) {
+                long number = entry.offset();
+                if (number <= offset || number > read || !entry.epoch().equals(epoch)) {
+                    continue;
+                }
+                if (number > offset + 1) {
+                    lost(offset + 1, number - 1);
+                }
+                apply(entry);
+            }
+            if (offset < read) {
+                lost(offset + 1, read);
+            } else if (!entries.isEmpty()) {
+                metrics.logGap(true);
+            }
+            early = arrived == null ? new ArrayList<>() : arrived;
+            finishCatchUp(snapshot, tellLeaves);
+        }
+
+        private void finishCatchUp(Response snapshot, boolean tellLeaves) {
+            long read = snapshot.get(0).toLong();
+            String readEpoch = epochOf(snapshot);
+            boolean newEpoch = readEpoch != null && epoch != null && !readEpoch.equals(epoch);
+            if (newEpoch) {
+                registry.logReset(lobby, readEpoch, read);
+            }
+            if (readEpoch != null) {
+                epoch = readEpoch;
+            }
             Map<String, String> now = new LinkedHashMap<>();
             for (Response row : snapshot.get(1)) {
                 now.put(row.get(0).toString(), row.get(1).toString());
@@ -129,81 +206,147 @@ final class SeatSequencer {
                     }
                 } else if (!current.equals(known.getValue())) {
                     members.put(user, current);
-                    sessions.replaced(lobby, user, known.getValue(), current, read);
+                    sessions.replaced(lobby, user, known.getValue(), current, 0);
                 }
             }
             for (Map.Entry<String, String> member : now.entrySet()) {
                 if (members.putIfAbsent(member.getKey(), member.getValue()) == null) {
-                    sessions.joined(lobby, member.getKey(), member.getValue(), read);
+                    sessions.joined(lobby, member.getKey(), member.getValue(), 0);
                 }
             }
             if (tellLeaves) {
                 toldBefore = null;
             }
-            sequence = read;
-            replayEarly();
+            offset = newEpoch ? read : Math.max(offset, read);
+            waiting = null;
+            if (early != null) {
+                replayEarly();
+            }
         }
 
-        /** A seat event as published (the subscriber's thread, in Redis's order). */
-        synchronized void onEvent(JsonNode event) {
+        /** An entry as published (the subscriber's thread, in Redis's order). */
+        synchronized void onEntry(LoggedEntry entry) {
             if (early != null) {
-                early.add(event);
+                early.add(entry);
+            } else if (waiting != null) {
+                waiting.add(entry);
             } else {
-                apply(event);
+                accept(entry);
             }
         }
 
         private void replayEarly() {
-            List<JsonNode> waited = early;
+            List<LoggedEntry> waited = early;
             early = null;
-            for (JsonNode event : waited) {
-                apply(event);
+            for (LoggedEntry entry : waited) {
+                onEntry(entry);
             }
         }
 
-        /** Applies one seat event newer than the last one applied. */
-        private void apply(JsonNode event) {
-            long number = event.path("seq").asLong();
-            if (number <= sequence) {
+        /** Applies the entry, after the missing ones before it are read back (or found gone). */
+        private void accept(LoggedEntry entry) {
+            long number = entry.offset();
+            String entryEpoch = entry.epoch();
+            if (epoch != null && !epoch.equals(entryEpoch)) {
+                // Redis lost the log (and this node did not resync meanwhile): it starts again here.
+                LOG.infof("lobby %s: the log went on in a new epoch", lobby);
+                registry.logReset(lobby, entryEpoch, number - 1);
+                offset = number - 1;
+            }
+            epoch = entryEpoch;
+            if (number <= offset) {
                 return;
             }
-            long previous = event.path("prev").asLong();
-            if (previous != sequence) {
-                LOG.warnf("lobby %s: seat changes after %d up to %d were not received", lobby, sequence, previous);
+            if (number > offset + 1) {
+                repair(offset + 1, number - 1, entry);
+                return;
             }
-            sequence = number;
-            String user = event.path("user").asText();
-            String connection = event.path("conn").asText();
+            apply(entry);
+        }
+
+        /** Entries {@code from}..{@code to} were not received: read them back, then go on with {@code next}. */
+        private void repair(long from, long to, LoggedEntry next) {
+            waiting = new ArrayList<>();
+            waiting.add(next);
+            if (!registry.logOn()) {
+                LOG.warnf("lobby %s: log entries %d to %d were not received", lobby, from, to);
+                repaired(from, to, List.of());
+                return;
+            }
+            log.readLogged(lobby, from - 1, to).subscribe().with(entries -> repaired(from, to, entries),
+                    unreadable -> repaired(from, to, List.of()));
+        }
+
+        /** The entries read back (maybe not all); what is still missing is a gap; then the waiting ones. */
+        private synchronized void repaired(long from, long to, List<LoggedEntry> entries) {
+            if (waiting == null) {
+                return; // a resync took over meanwhile
+            }
+            for (LoggedEntry entry : entries) {
+                long number = entry.offset();
+                if (number <= offset || number > to || !entry.epoch().equals(epoch)) {
+                    continue;
+                }
+                if (number > offset + 1) {
+                    lost(offset + 1, number - 1);
+                }
+                apply(entry);
+            }
+            if (offset < to) {
+                lost(offset + 1, to);
+            } else if (!entries.isEmpty()) {
+                metrics.logGap(true);
+            }
+            List<LoggedEntry> next = waiting;
+            waiting = null;
+            for (LoggedEntry entry : next) {
+                onEntry(entry);
+            }
+        }
+
+        private void lost(long from, long to) {
+            metrics.logGap(false);
+            if (registry.logOn()) {
+                LOG.debugf("lobby %s: log entries %d to %d are gone: members here are told of the gap", lobby, from, to);
+                registry.logGap(lobby, from, to);
+            }
+            offset = to;
+        }
+
+        /** Applies the next entry. */
+        private void apply(LoggedEntry entry) {
+            long number = entry.offset();
+            offset = number;
+            String user = entry.text("user");
+            String connection = entry.text("conn");
             // A change this node's view already has (a member put back after an outage) is not news.
-            switch (event.path("ev").asText()) {
+            switch (entry.kind()) {
+                case "msg" -> messages.deliver(lobby, entry);
                 case "joined" -> {
                     if (!connection.equals(members.put(user, connection))) {
                         sessions.joined(lobby, user, connection, number);
                     }
                 }
                 case "left" -> {
-                    LeaveReason reason = reason(event.path("reason").asText());
+                    LeaveReason reason = entry.reason();
                     if (members.remove(user, connection)) {
                         sessions.left(lobby, user, connection, reason, number);
                     }
-                    if (reason == LeaveReason.NODE_LOST && nodeId.equals(event.path("node").asText())) {
+                    if (reason == LeaveReason.NODE_LOST && nodeId.equals(entry.text("node"))) {
                         ownSeatLost.run();
                     }
                 }
                 case "replaced" -> {
                     members.put(user, connection);
-                    sessions.replaced(lobby, user, event.path("old_conn").asText(), connection, number);
+                    sessions.replaced(lobby, user, entry.text("old_conn"), connection, number);
                 }
-                default -> LOG.debugf("lobby %s: unknown seat event %s", lobby, event);
+                default -> LOG.debugf("lobby %s: unknown log entry %s", lobby, entry.fields());
             }
         }
     }
 
-    private static LeaveReason reason(String wire) {
-        try {
-            return LeaveReason.valueOf(wire.toUpperCase(Locale.ROOT));
-        } catch (IllegalArgumentException unknown) {
-            return LeaveReason.LEFT;
-        }
+    private static String epochOf(Response snapshot) {
+        Response epoch = snapshot.size() > 2 ? snapshot.get(2) : null;
+        return epoch == null ? null : epoch.toString();
     }
 }

@@ -63,6 +63,11 @@ final class Wire {
         return Envelope.header(nodeId, System.currentTimeMillis());
     }
 
+    /** Counts an envelope published another way (a script appending to a lobby's log). */
+    void countPublished() {
+        meters.published();
+    }
+
     /** Publishes on the pinned connection; answers how many nodes received it. */
     Uni<Long> publish(String channel, String payload) {
         meters.published();

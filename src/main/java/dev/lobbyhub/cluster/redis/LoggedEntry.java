@@ -1,0 +1,82 @@
+package dev.lobbyhub.cluster.redis;
+
+import java.util.Locale;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import dev.lobbyhub.protocol.LeaveReason;
+import dev.lobbyhub.protocol.ServerMessages;
+import dev.lobbyhub.registry.LogEntry;
+
+/**
+ * An entry of a lobby's log as the scripts write it ({@code lib.lua}): the entry's fields as JSON
+ * ({@code ev} = {@code msg}, {@code joined}, {@code left} or {@code replaced}; {@code o} its offset,
+ * {@code e} the log's epoch) and, for a message, its frame without the offset. Published on the
+ * lobby's channel as {@code "L" + fields + "\n" + frame}, kept in the lobby's stream as fields
+ * {@code m} and {@code f}.
+ */
+record LoggedEntry(JsonNode fields, String frame) {
+
+    /** Whether a lobby channel's payload is a log entry (else an envelope between nodes). */
+    static boolean isOne(String payload) {
+        return !payload.isEmpty() && payload.charAt(0) == 'L';
+    }
+
+    static LoggedEntry parse(String payload) {
+        int newline = payload.indexOf('\n');
+        return new LoggedEntry(Envelope.json(payload.substring(1, newline)), payload.substring(newline + 1));
+    }
+
+    long offset() {
+        return fields.path("o").asLong();
+    }
+
+    String epoch() {
+        return fields.path("e").asText();
+    }
+
+    String kind() {
+        return fields.path("ev").asText();
+    }
+
+    /** A field as text, or null when absent. */
+    String text(String field) {
+        JsonNode value = fields.get(field);
+        return value == null || value.isNull() ? null : value.asText();
+    }
+
+    LeaveReason reason() {
+        try {
+            return LeaveReason.valueOf(fields.path("reason").asText().toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException unknown) {
+            return LeaveReason.LEFT;
+        }
+    }
+
+    /** The frame members get, without its offset; null for an entry that tells them nothing (a seat taken over). */
+    String bareFrame() {
+        return switch (kind()) {
+            case "msg" -> frame;
+            case "joined" -> ServerMessages.memberJoined(text("user"));
+            case "left" -> ServerMessages.memberLeft(text("user"), reason().wire());
+            default -> null;
+        };
+    }
+
+    /** The user who alone gets it (a direct message), or null. */
+    String only() {
+        return "msg".equals(kind()) ? text("to") : null;
+    }
+
+    /** The user who does not get it: a message's sender, the member a seat change is about. */
+    String except() {
+        return "msg".equals(kind()) ? text("x") : text("user");
+    }
+
+    /** As members get it, offset included (when the log is on). */
+    LogEntry toLogEntry(boolean numbered) {
+        String bare = bareFrame();
+        String members = bare == null || !numbered ? bare : ServerMessages.withOffset(bare, offset());
+        return new LogEntry(offset(), members, only(), except());
+    }
+}
