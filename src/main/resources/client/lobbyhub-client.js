@@ -503,10 +503,11 @@ export class LobbyClient {
     conn.silentAfterMs = this.options.silentAfterMs !== undefined
       ? this.options.silentAfterMs : silentAfter(message.ping_interval_ms, message.stale_after_ms);
     const hasLog = typeof message.epoch === 'string' && Number.isInteger(message.offset);
-    const recovered = hasLog && conn.resume !== null && message.recovered === true;
-    if (recovered) {
+    const resume = conn.resume;
+    const recovered = hasLog && resume !== null && message.recovered === true;
+    if (recovered && resume !== null) {
       // Resume from where this client was; the missed entries, up to the welcome's offset, follow.
-      this.position = { lobby: this.options.lobby, epoch: message.epoch, offset: conn.resume.offset };
+      this.position = { lobby: this.options.lobby, epoch: message.epoch, offset: resume.offset };
       this.replayUntil = message.offset;
     } else {
       this.position = hasLog ? { lobby: this.options.lobby, epoch: message.epoch, offset: message.offset } : null;
@@ -518,9 +519,9 @@ export class LobbyClient {
     this.setState('open');
     this.emit('welcome', message);
     this.emit('members', this.members);
-    if (conn.resume !== null) {
+    if (resume !== null) {
       this.emit('recovered', {
-        type: 'recovered', recovered, since: conn.resume.offset,
+        type: 'recovered', recovered, since: resume.offset,
         epoch: hasLog ? message.epoch : null, offset: hasLog ? message.offset : null,
       });
     }
