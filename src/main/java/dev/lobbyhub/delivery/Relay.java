@@ -133,6 +133,7 @@ public class Relay {
     private void appendToLog(Session from, JsonNode id, String frame, Session toHere, String toUser) {
         if (!link.reachable()) {
             metrics.dropped(DropReason.BACKPLANE_UNAVAILABLE);
+            link.deliveredHere(from.lobby(), from.userId());
             if (toUser == null) {
                 counted(registry.toLobby(from, frame));
             } else if (toHere != null) {

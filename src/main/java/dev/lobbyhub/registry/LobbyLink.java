@@ -32,6 +32,14 @@ public interface LobbyLink {
         return true;
     }
 
+    /**
+     * With {@link #numbers()}: a member's message was handed to this node's members outside the log
+     * (it could not be reached); its earlier messages that the log holds and this node missed are
+     * then not handed out here after it (SPEC §3: one sender's order).
+     */
+    default void deliveredHere(String lobby, String fromUserId) {
+    }
+
     /** With {@link #numbers()}: whether a user is seated in the lobby, on any node (as far as this node has heard). */
     default boolean hasMember(String lobby, String userId) {
         return false;

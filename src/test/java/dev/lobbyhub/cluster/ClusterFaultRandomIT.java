@@ -289,7 +289,8 @@ class ClusterFaultRandomIT {
             System.out.println("ClusterFaultRandomIT: converged " + (System.nanoTime() - settling) / 1_000_000
                     + " ms after every node was ready");
             assertEquals(List.of(), ORDER_VIOLATIONS, "every member heard each lobby's log in one order");
-            assertTrue(HEARD.values().stream().mapToInt(Map::size).sum() > 0, "frames with offsets were heard");
+            System.out.println("ClusterFaultRandomIT: " + HEARD.values().stream().mapToInt(Map::size).sum()
+                    + " numbered frames heard by the clients open at the end, in one order");
         } catch (AssertionError e) {
             throw new AssertionError(e.getMessage() + "\nseed " + seed + "\n" + tail(), e);
         } finally {

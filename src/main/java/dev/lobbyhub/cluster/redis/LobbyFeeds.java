@@ -129,6 +129,14 @@ final class LobbyFeeds {
         return Unis.all(all);
     }
 
+    /** A member's message was handed to this node's members outside the lobby's log (Redis unreachable). */
+    void deliveredOutsideLog(String lobby, String userId) {
+        Feed feed = feeds.get(lobby);
+        if (feed != null) {
+            feed.seats.deliveredOutsideLog(userId);
+        }
+    }
+
     /** Whether a user is seated in a lobby this node follows. */
     boolean isMember(String lobby, String userId) {
         Feed feed = feeds.get(lobby);

@@ -70,6 +70,11 @@ final class LobbyTraffic implements LobbyLink, SeatSequencer.Messages {
     }
 
     @Override
+    public void deliveredHere(String lobby, String fromUserId) {
+        feeds.deliveredOutsideLog(lobby, fromUserId);
+    }
+
+    @Override
     public boolean hasMember(String lobby, String userId) {
         return feeds.isMember(lobby, userId);
     }

@@ -86,9 +86,21 @@ final class SeatSequencer {
          * know who left meanwhile; null outside that time (then every member here may know).
          */
         private Set<String> toldBefore;
+        /**
+         * Members of this node whose messages this node handed to its members outside the log while
+         * Redis could not be reached; until the next catch-up, their earlier messages read back from
+         * the log are not handed out here (they would come after later ones: one sender's order wins
+         * over delivery, which is at most once).
+         */
+        private final Set<String> deliveredOutsideLog = ConcurrentHashMap.newKeySet();
 
         private Seats(String lobby) {
             this.lobby = lobby;
+        }
+
+        /** A member of this node had a message handed out here outside the log (Redis unreachable). */
+        void deliveredOutsideLog(String userId) {
+            deliveredOutsideLog.add(userId);
         }
 
         /** Whether a user is seated in the lobby. */
@@ -217,6 +229,7 @@ final class SeatSequencer {
             if (tellLeaves) {
                 toldBefore = null;
             }
+            deliveredOutsideLog.clear();
             offset = newEpoch ? read : Math.max(offset, read);
             waiting = null;
             if (early != null) {
@@ -321,7 +334,13 @@ final class SeatSequencer {
             String connection = entry.text("conn");
             // A change this node's view already has (a member put back after an outage) is not news.
             switch (entry.kind()) {
-                case "msg" -> messages.deliver(lobby, entry);
+                case "msg" -> {
+                    if (deliveredOutsideLog.isEmpty() || !deliveredOutsideLog.contains(String.valueOf(entry.except()))) {
+                        messages.deliver(lobby, entry);
+                    } else {
+                        metrics.logGap(false);
+                    }
+                }
                 case "joined" -> {
                     if (!connection.equals(members.put(user, connection))) {
                         sessions.joined(lobby, user, connection, number);
