@@ -81,6 +81,8 @@ final class SeatSequencer {
         private List<LoggedEntry> early = new ArrayList<>();
         /** Entries that arrived while missing ones are read back from the log; null while none are. */
         private List<LoggedEntry> waiting;
+        /** Counts read-backs begun: the answer of one that a later one took over is ignored. */
+        private long generation;
         /**
          * Between the two passes of a resync after Redis lost its data: the connections here that may
          * know who left meanwhile; null outside that time (then every member here may know).
@@ -143,25 +145,39 @@ final class SeatSequencer {
          * {@code log_reset}.
          */
         synchronized void catchUp(Response snapshot, boolean tellLeaves) {
+            // This catch-up takes over a read-back under way: the entries waiting for it wait for this one.
+            generation++;
+            List<LoggedEntry> arrived = new ArrayList<>();
+            if (waiting != null) {
+                arrived.addAll(waiting);
+                waiting = null;
+            }
+            if (early != null) {
+                arrived.addAll(early);
+            }
+            early = arrived;
             long read = snapshot.get(0).toLong();
             String readEpoch = epochOf(snapshot);
-            if (registry.logOn() && readEpoch != null && readEpoch.equals(epoch) && read > offset && early != null) {
+            if (registry.logOn() && readEpoch != null && readEpoch.equals(epoch) && read > offset) {
                 // The same log: what was missed is read back first and applied in order, messages
                 // included; then whatever the log no longer holds is caught up from the members read.
-                List<LoggedEntry> arrived = early;
+                waiting = early;
                 early = null;
-                waiting = arrived;
-                long after = offset;
-                log.readLogged(lobby, after, read).subscribe().with(
-                        entries -> caughtUp(snapshot, tellLeaves, read, entries),
-                        unreadable -> caughtUp(snapshot, tellLeaves, read, List.of()));
+                long begun = generation;
+                log.readLogged(lobby, offset, read).subscribe().with(
+                        entries -> caughtUp(begun, snapshot, tellLeaves, read, entries),
+                        unreadable -> caughtUp(begun, snapshot, tellLeaves, read, List.of()));
                 return;
             }
             finishCatchUp(snapshot, tellLeaves);
         }
 
         /** The entries missed before {@code read}, read back (maybe not all), then the rest of the catch-up. */
-        private synchronized void caughtUp(Response snapshot, boolean tellLeaves, long read, List<LoggedEntry> entries) {
+        private synchronized void caughtUp(long begun, Response snapshot, boolean tellLeaves, long read,
+                List<LoggedEntry> entries) {
+            if (begun != generation) {
+                return; // a later catch-up took over
+            }
             List<LoggedEntry> arrived = waiting;
             waiting = null;
             for (LoggedEntry entry : entries) {
@@ -281,19 +297,20 @@ final class SeatSequencer {
         private void repair(long from, long to, LoggedEntry next) {
             waiting = new ArrayList<>();
             waiting.add(next);
+            long begun = ++generation;
             if (!registry.logOn()) {
                 LOG.warnf("lobby %s: log entries %d to %d were not received", lobby, from, to);
-                repaired(from, to, List.of());
+                repaired(begun, from, to, List.of());
                 return;
             }
-            log.readLogged(lobby, from - 1, to).subscribe().with(entries -> repaired(from, to, entries),
-                    unreadable -> repaired(from, to, List.of()));
+            log.readLogged(lobby, from - 1, to).subscribe().with(entries -> repaired(begun, from, to, entries),
+                    unreadable -> repaired(begun, from, to, List.of()));
         }
 
         /** The entries read back (maybe not all); what is still missing is a gap; then the waiting ones. */
-        private synchronized void repaired(long from, long to, List<LoggedEntry> entries) {
-            if (waiting == null) {
-                return; // a resync took over meanwhile
+        private synchronized void repaired(long begun, long from, long to, List<LoggedEntry> entries) {
+            if (begun != generation || waiting == null) {
+                return; // a catch-up took over meanwhile, with the entries that waited
             }
             for (LoggedEntry entry : entries) {
                 long number = entry.offset();
