@@ -107,8 +107,18 @@ def release(conn, reason="left", base=B):
     return call("release", "PUBLISH", conn, reason, base=base)
 
 
+def append_args(*messages, pub="PUBLISH", sent_at="", max_age="", base=B):
+    """append's ARGV for messages (lobby, frame[, to, except, request, request_node]), with the log
+    size and ttl a node would pass: what its register wrote to logcfg."""
+    cfg = cli("HGETALL", base + "logcfg")
+    args = [pub, sent_at, max_age, cfg.get("size", 0), cfg.get("ttl", 300000)]
+    for m in messages:
+        args += list(m) + [""] * (6 - len(m))
+    return args
+
+
 def append(lobby, frame, to="", exclude="", request="", request_node="", pub="PUBLISH", base=B):
-    return call("append", pub, lobby, frame, to, exclude, request, request_node, base=base)
+    return call("append", *append_args((lobby, frame, to, exclude, request, request_node), pub=pub, base=base), base=base)
 
 
 def register(node, timeout=600000, maxc=10000, log=None, base=B):
@@ -643,7 +653,7 @@ def main():
     other = "game7:{game7}:v2:"
     call("register", "PUBLISH", "x1", 15000, 10, "", 5, 60000, base=other)
     call("claim", "PUBLISH", "L", "u", "c", "x1", 10, "replace", "", base=other)
-    call("append", "PUBLISH", "L", '{"type":"chat"}', "", "", "", "", base=other)
+    append("L", '{"type":"chat"}', base=other)
     k2 = cli("KEYS", "game7*")
     check(len(k2) >= 7 and all(k.startswith(other) for k in k2) and len({keyslot(k) for k in k2}) == 1
           and keyslot(k2[0]) != keyslot(keys[0]), f"another prefix ({other}): its own single slot, {len(k2)} keys")
@@ -724,11 +734,11 @@ def lobby_log_scenario(events, replies_off):
           f"first claim: offset 1, seat_at 1, a new epoch {E}")
     f1, f2 = '{"type":"chat","from":"la","text":"hi"}', '{"type":"dm","text":"psst"}'
     a1 = append(L, f1, exclude="la")
-    check(a1 == [2, E], f"append: reply [offset 2, epoch]: {a1}")
+    check(a1 == [2], f"append: reply [offset 2]: {a1}")
     c2 = claim(L, "lb", "c-lb", "n2")
     check(c2[0] == "ok" and c2[1] == 3 and c2[8] == E, "a claim after it: offset 3, same epoch")
     a2 = append(L, f2, to="lb", request="req-1", request_node="n1")
-    check(a2 == [4, E], f"a direct message: offset 4: {a2}")
+    check(a2 == [4], f"a direct message: offset 4: {a2}")
     rr = release("c-la")
     check(rr == [1, L, "la", 5, "left"], f"release: offset 5: {rr}")
     replies_off[L] += [(1, E), (3, E), (5, E), (2, E), (4, E)]
@@ -751,21 +761,40 @@ def lobby_log_scenario(events, replies_off):
     check([(p[3], p[2]) for p in pub] == [(g[1], g[2]) for g in got],
           "the published entries are the stored ones (same entry JSON, same frame, same order)")
 
-    check(isinstance(append(L, ""), dict) and isinstance(append(L, f1, pub="POST"), dict) and off_now(L) == 5,
-          "append refuses an empty frame or a bad pub; offset unmoved")
+    check(append(L, "") == [-1] and isinstance(append(L, f1, pub="POST"), dict) and off_now(L) == 5,
+          "append answers -1 for an empty frame and refuses a bad pub; offset unmoved")
+    check(isinstance(call("append", "PUBLISH", "", "", 5, 60000, L, f1), dict) and off_now(L) == 5,
+          "... and refuses a message with arguments missing")
     o0 = off_now(L)
-    res = parallel([call_args("append", "PUBLISH", L, f'{{"n":{i}}}', "", "", "", "") for i in range(10)] +
+    res = parallel([call_args("append", *append_args((L, f'{{"n":{i}}}'))) for i in range(10)] +
                    [call_args("claim", "PUBLISH", L, f"lp{i}", f"c-lp{i}", "n1", 10, "replace", "") for i in range(5)])
     offs = sorted([x[0] for x in res[:10]] + [x[1] for x in res[10:]])
-    check(offs == list(range(o0 + 1, o0 + 16)) and all(x[1] == E for x in res[:10]),
-          "10 appends and 5 claims at once: 15 consecutive offsets, one each")
-    replies_off[L] += [(x[1], x[8]) for x in res[10:]] + [(x[0], x[1]) for x in res[:10]]
+    check(offs == list(range(o0 + 1, o0 + 16)), "10 appends and 5 claims at once: 15 consecutive offsets, one each")
+    replies_off[L] += [(x[1], x[8]) for x in res[10:]] + [(x[0], E) for x in res[:10]]
+
+    # One call, many messages (a node sends those waiting on its connection together).
+    o0, ox = off_now(L), off_now("lx")
+    res = call("append", *append_args((L, '{"k":1}'), ("lx", '{"k":2}'), (L, ""), (L, '{"k":3}', "lb", "", "r9", "n1")))
+    check(res == [o0 + 1, ox + 1, -1, o0 + 2], f"messages of one call: each its lobby's next offset, -1 for the bad one: {res}")
+    got = {g[0]: (json.loads(g[1]), g[2]) for g in stored(L)}
+    check(got[f"{o0 + 2}-0"] == ({"ev": "msg", "to": "lb", "r": "r9", "rn": "n1", "o": o0 + 2, "e": E}, '{"k":3}'),
+          f"... each stored with its own entry and frame: {got.get(f'{o0 + 2}-0')}")
+    replies_off[L] += [(o0 + 1, E), (o0 + 2, E)]
+    replies_off["lx"].append((ox + 1, cli("HGET", B + "llog:lx", "e")))
+    check(cli("PTTL", B + "llog:lx") > 0, "... a lobby without a seat: its log's hash expires")
+    late = call("append", *append_args((L, '{"k":4}'), (L, '{"k":5}'), sent_at=1, max_age=2000))
+    check(late == [0, 0] and off_now(L) == o0 + 2, f"sent long before it reached Redis: all refused, nothing appended: {late}")
+    esc = 'q"uo\\te\nnl'
+    append(L, '{"k":6}', to=esc)
+    last = json.loads(stored(L)[-1][1])
+    check(last["to"] == esc, f"a user id that needs escaping is stored as JSON: {stored(L)[-1][1]}")
+    replies_off[L].append((o0 + 3, E))
 
     cfg = cli("CONFIG", "GET", "stream-node-max-entries")
     node_max = int(cfg["stream-node-max-entries"] if isinstance(cfg, dict) else cfg[1]) or 100
     n = node_max + 20
     o0 = off_now(L)
-    res = pipelined([call_args("append", "PUBLISH", L, f'{{"bulk":{i}}}', "", "", "", "") for i in range(n)])
+    res = pipelined([call_args("append", *append_args((L, f'{{"bulk":{i}}}'))) for i in range(n)])
     check([x[0] for x in res] == list(range(o0 + 1, o0 + n + 1)), f"{n} appends in a row: offsets {o0 + 1}..{o0 + n}")
     top = off_now(L)
     ids = [g[0] for g in stored(L)]
@@ -800,7 +829,7 @@ def lobby_log_scenario(events, replies_off):
           f"log lost: the next entry starts at offset 1 in a different epoch ({E} -> {E2})")
     replies_off[L].append((r[1], E2))
     a = append(L, f1)
-    check(a == [2, E2], f"append in the new epoch: [2, {E2}]: {a}")
+    check(a == [2], f"append in the new epoch: [2]: {a}")
     replies_off[L].append((2, E2))
     check([g[0] for g in stored(L)] == ["1-0", "2-0"] and all(json.loads(g[1])["e"] == E2 for g in stored(L)),
           "the new stream holds only the new epoch's entries")
@@ -809,11 +838,11 @@ def lobby_log_scenario(events, replies_off):
     register("n1", log=(0, 60000))
     check(cli("HGET", B + "logcfg", "size") == "0", "register with log size 0 rewrites logcfg")
     a = append(L, f2)
-    check(a == [3, E2] and [g[0] for g in stored(L)] == ["1-0", "2-0"], "size 0: offset 3 counted, nothing stored")
+    check(a == [3] and [g[0] for g in stored(L)] == ["1-0", "2-0"], "size 0: offset 3 counted, nothing stored")
     replies_off[L].append((3, E2))
     rr = release("c-le")
     replies_off[L].append((rr[3], E2))
-    pub = events.of(L, 5 + 15 + n + 8 + 4)
+    pub = events.of(L, 5 + 15 + 3 + n + 8 + 4)
     check([p[1]["o"] for p in pub if p[1]["e"] == E2] == [1, 2, 3, 4], "all four entries of the new epoch were published")
     check(invariants() == [], "indexes consistent")
 

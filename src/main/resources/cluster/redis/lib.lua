@@ -25,9 +25,14 @@ local REAPED_MS = 3600000
 local PAUSE_MS = 2000
 
 -- Redis's clock, the only one the scripts use; also keeps B.."clock", the last time a script ran.
-local function now_ms()
+-- Redis's clock alone, for a call that moves no deadline.
+local function time_ms()
   local t = redis.call('TIME')
-  local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+
+local function now_ms()
+  local now = time_ms()
   local ck = B .. 'clock'
   local last = tonumber(redis.call('GET', ck))
   if last and now - last > PAUSE_MS then
@@ -60,33 +65,42 @@ end
 -- while the lobby has a seat and expires history-ttl after its last seat went. B.."log:"..lobby is
 -- a stream of the entries: id <offset>-0, fields m (the entry as JSON: what it is, who it is for)
 -- and f (a message's frame without its offset; "" for a seat change); trimmed to about history-size
--- entries, expiring history-ttl after the last one. Size and TTL are B.."logcfg" (size, ttl), written
--- by every node as it registers; size 0: nothing is kept, offsets are still counted.
+-- entries, expiring history-ttl after the last one. A seat change reads size and TTL from
+-- B.."logcfg" (size, ttl), written by every node as it registers; append is given its node's own.
+-- Size 0: nothing is kept, offsets are still counted.
 -- Each entry is published on the lobby's channel as "L" .. m .. "\n" .. f, in offset order.
 local function log_settings()
   local c = redis.call('HMGET', B .. 'logcfg', 'size', 'ttl')
   return tonumber(c[1]) or 0, tonumber(c[2]) or 300000
 end
 
-local function log_append(pub, lobby, entry, frame)
+-- Appends one entry: a table (encoded with o and e added) or a function(offset, epoch) giving its
+-- JSON. epoch is the lobby's when the caller knows it already (an earlier entry of the same call),
+-- else it is read, or made with a new log. The stream's expiry is the caller's to set.
+-- Returns offset and epoch.
+local function log_append(pub, lobby, entry, frame, size, epoch)
   local hk = B .. 'llog:' .. lobby
-  local epoch = redis.call('HGET', hk, 'e')
   if not epoch then
-    local t = redis.call('TIME')
-    epoch = t[1] .. string.format('%06d', tonumber(t[2]))
-    redis.call('HSET', hk, 'e', epoch)
-    -- Entries of an earlier epoch (a stream that outlived its hash) are not this log's.
-    redis.call('DEL', B .. 'log:' .. lobby)
+    epoch = redis.call('HGET', hk, 'e')
+    if not epoch then
+      local t = redis.call('TIME')
+      epoch = t[1] .. string.format('%06d', tonumber(t[2]))
+      redis.call('HSET', hk, 'e', epoch)
+      -- Entries of an earlier epoch (a stream that outlived its hash) are not this log's.
+      redis.call('DEL', B .. 'log:' .. lobby)
+    end
   end
   local offset = redis.call('HINCRBY', hk, 'o', 1)
-  entry.o = offset
-  entry.e = epoch
-  local m = cjson.encode(entry)
-  local size, ttl = log_settings()
+  local m
+  if type(entry) == 'function' then
+    m = entry(offset, epoch)
+  else
+    entry.o = offset
+    entry.e = epoch
+    m = cjson.encode(entry)
+  end
   if size > 0 then
-    local sk = B .. 'log:' .. lobby
-    redis.call('XADD', sk, 'MAXLEN', '~', size, offset .. '-0', 'm', m, 'f', frame or '')
-    redis.call('PEXPIRE', sk, ttl)
+    redis.call('XADD', B .. 'log:' .. lobby, 'MAXLEN', '~', size, offset .. '-0', 'm', m, 'f', frame or '')
   end
   if pub ~= 'NONE' then
     redis.call(pub, B .. 'ch:lobby:' .. lobby, 'L' .. m .. '\n' .. (frame or ''))
@@ -112,12 +126,13 @@ local function seat_changed(pub, lobby, ev)
     redis.call('ZREM', B .. 'lobbies', lobby)
   end
   ev.count = count
-  local offset = log_append(pub, lobby, ev, nil)
+  local size, ttl = log_settings()
+  local offset = log_append(pub, lobby, ev, nil, size)
+  if size > 0 then redis.call('PEXPIRE', B .. 'log:' .. lobby, ttl) end
   local hk = B .. 'llog:' .. lobby
   if count > 0 then
     redis.call('PERSIST', hk)
   else
-    local _, ttl = log_settings()
     redis.call('PEXPIRE', hk, ttl)
   end
   return offset

@@ -71,7 +71,8 @@ public class RedisCluster implements BackplaneHealth {
                 config.recovery().historyTtl().toMillis());
         this.presence = new RedisPresence(reads);
         RedisSeatStore seats = new RedisSeatStore(pinned, cluster.keyPrefix(), timeout);
-        RedisLobbyLog lobbyLog = new RedisLobbyLog(reads, pinned, keyBase, timeout, registry.logOn());
+        RedisLobbyLog lobbyLog = new RedisLobbyLog(reads, pinned, keyBase, timeout,
+                config.recovery().historySize(), config.recovery().historyTtl());
         ClusterSeating seating = new ClusterSeating(registry, seats, lobbyLog);
         registry.useSeating(seating);
         SeatSequencer sequencer = new SeatSequencer(seating.events(), seating, registry, lobbyLog,

@@ -12,27 +12,52 @@ import io.vertx.mutiny.redis.client.Request;
 import io.vertx.mutiny.redis.client.Response;
 
 /**
- * The lobby log in Redis (SPEC §11): messages are appended and published by one script call
+ * The lobby log in Redis (SPEC §11): messages are appended and published by script calls
  * ({@code append.lua}) on the pinned connection, so one sender's messages keep their order; the
- * seat scripts append their own entries. Entries are read back with {@code XRANGE} from an offset,
- * for members coming back and for nodes that missed some.
+ * messages waiting there together share one call. The seat scripts append their own entries.
+ * Entries are read back with {@code XRANGE} from an offset, for members coming back and for nodes
+ * that missed some.
  */
 final class RedisLobbyLog implements LogReader {
 
     private static final RedisScripts.Script APPEND = RedisScripts.load("append");
+    /** Messages per append call: a call of this many runs about a millisecond in Redis. */
+    private static final int MAX_MESSAGES_PER_CALL = 64;
 
     private final RedisScripts scripts;
     private final PinnedConnection pinned;
     private final String keyBase;
     private final Duration timeout;
     private final boolean numbered;
+    private final int historySize;
+    private final long historyTtlMillis;
+    private final PinnedConnection.Merge appends = new PinnedConnection.Merge() {
+        @Override
+        public Request request(List<Object> items) {
+            Request call = Request.cmd(Command.EVALSHA).arg(APPEND.sha()).arg(1).arg(keyBase);
+            return withArguments(call, items);
+        }
 
-    RedisLobbyLog(RedisScripts scripts, PinnedConnection pinned, String keyBase, Duration timeout, boolean numbered) {
+        @Override
+        public int maxItems() {
+            return MAX_MESSAGES_PER_CALL;
+        }
+    };
+
+    /** One message to append: see {@link #append}. */
+    private record Append(String lobby, String frame, String to, String except, String request, String requestNode,
+            long sentAt) {
+    }
+
+    RedisLobbyLog(RedisScripts scripts, PinnedConnection pinned, String keyBase, Duration timeout, int historySize,
+            Duration historyTtl) {
         this.scripts = scripts;
         this.pinned = pinned;
         this.keyBase = keyBase;
         this.timeout = timeout;
-        this.numbered = numbered;
+        this.numbered = historySize > 0;
+        this.historySize = historySize;
+        this.historyTtlMillis = historyTtl.toMillis();
     }
 
     /**
@@ -43,15 +68,41 @@ final class RedisLobbyLog implements LogReader {
      * (it waited in a frozen Redis: the sender has given up on it, and nobody gets it).
      */
     Uni<Long> append(String lobby, String frame, String to, String except, String request, String requestNode) {
-        return scripts.call(APPEND, "PUBLISH", lobby, frame, to == null ? "" : to,
-                except == null ? "" : except, request == null ? "" : request, requestNode == null ? "" : requestNode,
-                System.currentTimeMillis(), timeout.toMillis())
-                .map(reply -> reply.get(0).toLong())
+        Append message = new Append(lobby, frame, to == null ? "" : to, except == null ? "" : except,
+                request == null ? "" : request, requestNode == null ? "" : requestNode, System.currentTimeMillis());
+        return pinned.sendMerged(appends, message)
+                // Redis lost the script (SCRIPT FLUSH): this one goes alone, as EVAL.
+                .onFailure(RedisScripts::isNoScript).recoverWithUni(() -> scripts.call(APPEND, arguments(message))
+                        .map(reply -> reply.get(0)))
+                .ifNoItem().after(timeout).failWith(() -> new RedisScripts.BackplaneTimeout("append", timeout))
+                .onFailure(RedisScripts::isUnreachable).transform(RedisScripts::unavailable)
+                .map(Response::toLong)
                 .invoke(offset -> {
                     if (offset == 0) {
                         throw RedisScripts.unavailable(new IllegalStateException("the message reached Redis too late"));
                     }
+                    if (offset < 0) {
+                        throw new IllegalArgumentException("Redis refused the message to lobby " + lobby + " as malformed");
+                    }
                 });
+    }
+
+    /** The script's arguments after the key base, for these messages (the oldest's send time for all). */
+    private Request withArguments(Request call, List<Object> items) {
+        call.arg("PUBLISH").arg(((Append) items.get(0)).sentAt()).arg(timeout.toMillis()).arg(historySize)
+                .arg(historyTtlMillis);
+        for (Object item : items) {
+            Append message = (Append) item;
+            call.arg(message.lobby()).arg(message.frame()).arg(message.to()).arg(message.except())
+                    .arg(message.request()).arg(message.requestNode());
+        }
+        return call;
+    }
+
+    private Object[] arguments(Append message) {
+        return new Object[] { "PUBLISH", message.sentAt(), timeout.toMillis(), historySize, historyTtlMillis,
+                message.lobby(), message.frame(), message.to(), message.except(), message.request(),
+                message.requestNode() };
     }
 
     @Override

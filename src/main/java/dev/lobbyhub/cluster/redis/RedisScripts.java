@@ -156,7 +156,7 @@ final class RedisScripts {
         return sender.apply(request);
     }
 
-    private static boolean isNoScript(Throwable failure) {
+    static boolean isNoScript(Throwable failure) {
         String message = failure.getMessage();
         return message != null && message.startsWith("NOSCRIPT");
     }
