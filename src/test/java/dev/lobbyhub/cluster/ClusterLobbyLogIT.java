@@ -144,6 +144,12 @@ class ClusterLobbyLogIT {
         JsonObject live = second.next();
         assertEquals(4, live.getValue("data"), live::encode);
         assertTrue(live.getLong("offset") > again.getLong("offset"));
+        // Bob's node appended his messages; every node delivered some from the log, his own too.
+        assertTrue(cluster.metric(1, "lobbyhub_backplane_messages_total", "direction=\"published\"") >= 6);
+        for (int node = 0; node < 3; node++) {
+            assertTrue(cluster.metric(node, "lobbyhub_backplane_messages_total", "direction=\"received\"") >= 1,
+                    "node " + node + " counts the log's messages it received");
+        }
     }
 
     /**

@@ -322,6 +322,11 @@ public final class ClusterNodes implements AutoCloseable {
      * e.g. {@code lobbyhub_connections_active}; fails when the node does not show it.
      */
     public double metric(int index, String name) {
+        return metric(index, name, "");
+    }
+
+    /** The value of a meter of node {@code index} whose labels include {@code label}, e.g. {@code direction="received"}. */
+    public double metric(int index, String name, String label) {
         HttpRequest request = HttpRequest.newBuilder(base(index).resolve("q/metrics"))
                 .timeout(Duration.ofSeconds(5)).header("Accept", "text/plain").GET().build();
         HttpResponse<String> response = send(request, "metrics of " + hostname(index));
@@ -329,11 +334,11 @@ public final class ClusterNodes implements AutoCloseable {
             throw new AssertionError(hostname(index) + " /q/metrics answered " + response.statusCode());
         }
         for (String line : response.body().split("\n")) {
-            if (line.startsWith(name + " ") || line.startsWith(name + "{")) {
+            if ((line.startsWith(name + " ") || line.startsWith(name + "{")) && line.contains(label)) {
                 return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
             }
         }
-        throw new AssertionError(hostname(index) + " shows no " + name);
+        throw new AssertionError(hostname(index) + " shows no " + name + label);
     }
 
     private static HttpResponse<String> send(HttpRequest request, String what) {

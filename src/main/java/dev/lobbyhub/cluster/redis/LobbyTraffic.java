@@ -92,6 +92,7 @@ final class LobbyTraffic implements LobbyLink, SeatSequencer.Messages {
     /** A message of the lobby's log, in offset order: to this node's members it is meant for, and counted for whoever asked. */
     @Override
     public void deliver(String lobby, LoggedEntry message) {
+        wire.countReceived();
         int delivered = here.frameAt(lobby, message.offset(), message.frame(), message.only(), message.except());
         String request = message.text("r");
         if (request != null) {

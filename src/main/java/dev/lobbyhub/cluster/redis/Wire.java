@@ -87,6 +87,11 @@ final class Wire {
         }, failure -> LOG.debugf("answer to %s not published: %s", node, failure));
     }
 
+    /** Counts a message of a lobby's log this node received (its own come back too). */
+    void countReceived() {
+        meters.received();
+    }
+
     /** Counts an envelope received from another node; false when it came too late and is dropped (and counted). */
     boolean received(Envelope envelope) {
         meters.received();
