@@ -12,9 +12,10 @@
 #   --force   run even when the machine is busy (the report then says so on top)
 #   --quick   tiny sizes, a few minutes: checks the pipeline, the numbers mean nothing (2 rounds)
 #   --rounds N   rounds per scenario (default 3; 2 with --quick)
-#   SERVERS="lobbyhub vertx quarkus-naive node-ws bun"
-#   SCENARIOS="startup idle handshake fanout direct slow sweep cluster"   (sweep and cluster: lobbyhub only;
-#            cluster runs two lobbyhub nodes and a redis-server, all three on core 0)
+#   SERVERS="lobbyhub vertx quarkus-naive node-ws bun"   (also lobbyhub-logoff: the same jar with the
+#            lobby log off, LOBBYHUB_RECOVERY_HISTORY_SIZE=0; not in the default list)
+#   SCENARIOS="startup idle handshake fanout direct slow sweep cluster"   (sweep and cluster: lobbyhub and
+#            lobbyhub-logoff only; cluster runs two lobbyhub nodes and a redis-server, all three on core 0)
 #   LOAD_LIMIT=0.5   highest 1-minute load average, and busiest other-process share of the CPU, to start
 #   OUT=docs/benchmarks.md   LOBBYHUB_JAVA_OPTS="…"   PORT=18100 (first port; each run takes the next)
 #   RESULTS=bench/results/run-<date>.jsonl   add to an earlier run instead of starting a new one:
@@ -105,7 +106,7 @@ quiet_or_mark() {
 
 # --- build what is missing -----------------------------------------------------------------------
 ./mvnw -B -ntp -q -f bench/pom.xml package
-case " $servers " in *" lobbyhub "*) [ -f "$lobbyhub_jar" ] || ./mvnw -B -ntp -q package -DskipTests ;; esac
+case " $servers " in *" lobbyhub "*|*" lobbyhub-logoff "*) [ -f "$lobbyhub_jar" ] || ./mvnw -B -ntp -q package -DskipTests ;; esac
 case " $servers " in *" quarkus-naive "*)
   [ -f "$naive_jar" ] || ./mvnw -B -ntp -q -f bench/peers/quarkus-naive/pom.xml package -DskipTests ;; esac
 for p in node-ws bun; do
@@ -115,10 +116,12 @@ done
 # --- one server ----------------------------------------------------------------------------------
 server_pid=
 extra_pids=() # the cluster scenario's node B and Redis, stopped after server_pid in this order
+is_lobbyhub() { case "$1" in lobbyhub|lobbyhub-logoff) return 0 ;; *) return 1 ;; esac; }
 launch_server() { # name port log [lobbyhub env...] → sets server_pid (the server itself: env and taskset exec)
   local name=$1 p=$2 log=$3; shift 3
   case "$name" in
-    lobbyhub)
+    lobbyhub|lobbyhub-logoff)
+      [ "$name" = lobbyhub ] || set -- LOBBYHUB_RECOVERY_HISTORY_SIZE=0 "$@"
       env LOBBYHUB_AUTH_JWT_SECRET=$secret LOBBYHUB_LIMITS_MAX_CONNECTIONS=20000 \
         LOBBYHUB_LIMITS_MESSAGES_PER_SECOND=100000 LOBBYHUB_LIMITS_BURST=100000 QUARKUS_HTTP_PORT="$p" \
         QUARKUS_SHUTDOWN_DELAY=0s QUARKUS_LOG_CATEGORY__DEV_LOBBYHUB_REGISTRY__LEVEL=WARN "$@" \
@@ -153,17 +156,18 @@ stop_server() {
 }
 # Cluster: Redis, then node A (server_pid) and node B on ports a and a+1, Redis on a+2, all on core 0.
 cluster_a_pid= cluster_b_pid= redis_pid=
-launch_cluster() { # port-a log-a log-b log-redis → 0 when both nodes listen
+launch_cluster() { # name port-a log-a log-b log-redis → 0 when both nodes listen
+  local name=$1; shift
   local a=$1 b=$(($1 + 1)) r=$(($1 + 2))
   taskset -c 0 "$redis_server" --port "$r" --bind 127.0.0.1 --save '' --appendonly no --daemonize no > "$4" 2>&1 &
   redis_pid=$!
   extra_pids=("$redis_pid")
   server_pid=$redis_pid; await_port "$r" || return 1
   local cluster_env=(LOBBYHUB_CLUSTER_ENABLED=true QUARKUS_REDIS_HOSTS="redis://127.0.0.1:$r")
-  launch_server lobbyhub "$b" "$3" "${cluster_env[@]}" HOSTNAME=node-b
+  launch_server "$name" "$b" "$3" "${cluster_env[@]}" HOSTNAME=node-b
   cluster_b_pid=$server_pid
   extra_pids=("$cluster_b_pid" "$redis_pid")
-  launch_server lobbyhub "$a" "$2" "${cluster_env[@]}" HOSTNAME=node-a
+  launch_server "$name" "$a" "$2" "${cluster_env[@]}" HOSTNAME=node-a
   cluster_a_pid=$server_pid
   await_port "$a" || return 1
   server_pid=$cluster_b_pid; await_port "$b" || { server_pid=$cluster_a_pid; return 1; }
@@ -181,7 +185,7 @@ trap stop_server EXIT
 # One run: a fresh server (or cluster), one scenario against it, its RESULT lines marked with the round.
 run_one() { # name scenario round
   local name=$1 scenario=$2 round=$3 jvm=false
-  case "$name" in lobbyhub|vertx|quarkus-naive) jvm=true ;; esac
+  case "$name" in lobbyhub|lobbyhub-logoff|vertx|quarkus-naive) jvm=true ;; esac
   port=$((port + 1))
   quiet_or_mark
   slog=$(mktemp -t "bench-$name.XXXXXX")
@@ -190,7 +194,7 @@ run_one() { # name scenario round
   launched_at=$(date +%s%3N)
   if [ "$scenario" = cluster ]; then
     slog_b=$(mktemp -t "bench-$name-b.XXXXXX"); rlog=$(mktemp -t "bench-redis.XXXXXX")
-    if ! launch_cluster "$port" "$slog" "$slog_b" "$rlog"; then
+    if ! launch_cluster "$name" "$port" "$slog" "$slog_b" "$rlog"; then
       echo "the cluster did not start:"; cat "$rlog" "$slog_b" "$slog"; stop_server; rm -f "$slog" "$slog_b" "$rlog"; return 0
     fi
     cluster_port=$port; port=$((port + 2))
@@ -236,8 +240,8 @@ for scenario in $scenarios; do
   fi
   for round in $(seq 1 "$rounds"); do
     for name in $servers; do
-      [ "$scenario" != sweep ] || [ "$name" = lobbyhub ] || continue
-      [ "$scenario" != cluster ] || [ "$name" = lobbyhub ] || continue
+      [ "$scenario" != sweep ] || is_lobbyhub "$name" || continue
+      [ "$scenario" != cluster ] || is_lobbyhub "$name" || continue
       run_one "$name" "$scenario" "$round"
     done
   done
