@@ -1,6 +1,7 @@
 package dev.lobbyhub.bench.report;
 
 import static dev.lobbyhub.bench.report.RunResults.LOBBYHUB;
+import static dev.lobbyhub.bench.report.RunResults.LOGOFF;
 import static dev.lobbyhub.bench.report.Table.NONE;
 import static dev.lobbyhub.bench.report.Table.count;
 import static dev.lobbyhub.bench.report.Table.divide;
@@ -136,6 +137,9 @@ public final class Report {
         }
         if (!r.cluster.isEmpty()) {
             cluster();
+        }
+        if (r.servers().contains(LOBBYHUB) && r.servers().contains(LOGOFF)) {
+            lobbyLog();
         }
         if (!charts.isEmpty()) {
             md.append("## Charts\n\n");
@@ -363,8 +367,11 @@ public final class Report {
         }
         section("Cluster: 2 nodes + Redis", "The S3 fan-out against two lobbyhub nodes in cluster mode sharing one"
                 + " Redis: lobbies of 10 with 5 members on each node; the sender (member 0) is on node A in even"
-                + " lobbies and on node B in odd ones. Each lobby message is published once to Redis and every node"
-                + " delivers it to its own members, so about half the deliveries cross from one node to the other."
+                + " lobbies and on node B in odd ones. Each lobby message goes through Redis once and every node"
+                + " delivers it to its own members, so about half the deliveries cross from one node to the other"
+                + " (with the lobby log on, one script call appends it to the lobby's stream and publishes it, and the"
+                + " sender's node too delivers it from its subscription; with the log off, " + LOGOFF + ", one"
+                + " PUBLISH, and the sender's node delivers to its own members at once)."
                 + " Rates are deliveries/s over the whole cluster (each node delivers half: \"per node\"), compared"
                 + " with single-node lobbyhub's S3 step of the same total rate from this run. **Both nodes and Redis"
                 + " share core 0** (the machine has two cores; the load generator keeps core 1), so at the same"
@@ -379,6 +386,65 @@ public final class Report {
                 + " message rate: leases, node list, seat checks, and an EXISTS + HSET per connected member every"
                 + " few seconds.\n\n");
         md.append("<details><summary>All figures</summary>\n\n").append(all).append("\n</details>\n\n");
+    }
+
+    /** lobbyhub beside lobbyhub-logoff (the same jar, lobby log off), S3 and cluster, per rate. */
+    private void lobbyLog() {
+        Table single = new Table("deliveries/s", "µs/delivery on", "off", "on ÷ off", "p99 ms on", "off", "on − off");
+        for (long rate : RunResults.counts(r.fanout)) {
+            Optional<Step> on = RunResults.find(r.fanout, LOBBYHUB, rate);
+            Optional<Step> off = RunResults.find(r.fanout, LOGOFF, rate);
+            if (on.isEmpty() || off.isEmpty()) {
+                continue;
+            }
+            single.row(count(rate), stepCell(r.fanout, LOBBYHUB, rate, Step::cpuUs, on.get()),
+                    stepCell(r.fanout, LOGOFF, rate, Step::cpuUs, off.get()),
+                    Spread.ratioCell(Spread.ratio(r.fanout, LOBBYHUB, LOGOFF, rate, Step::cpuUs)),
+                    Spread.cell(r.fanout, LOBBYHUB, rate, Step::p99Ms), Spread.cell(r.fanout, LOGOFF, rate, Step::p99Ms),
+                    Spread.differenceCell(Spread.difference(r.fanout, LOBBYHUB, LOGOFF, rate, Step::p99Ms)));
+        }
+        Table cluster = new Table("deliveries/s", "busier node µs/delivery on", "off", "on ÷ off",
+                "both nodes µs/delivery on ÷ off", "sender's node p99 ms on", "off", "on − off", "other node p99 ms on",
+                "off", "on − off", "Redis µs/message on", "off", "Redis commands/message on", "off");
+        for (long rate : RunResults.counts(r.cluster)) {
+            Optional<RunResults.Cluster> on = RunResults.find(r.cluster, LOBBYHUB, rate);
+            Optional<RunResults.Cluster> off = RunResults.find(r.cluster, LOGOFF, rate);
+            if (on.isEmpty() || off.isEmpty()) {
+                continue;
+            }
+            cluster.row(count(rate), stepCell(r.cluster, LOBBYHUB, rate, RunResults.Cluster::worseNodeCpuUs, on.get()),
+                    stepCell(r.cluster, LOGOFF, rate, RunResults.Cluster::worseNodeCpuUs, off.get()),
+                    Spread.ratioCell(Spread.ratio(r.cluster, LOBBYHUB, LOGOFF, rate, RunResults.Cluster::worseNodeCpuUs)),
+                    Spread.ratioCell(Spread.ratio(r.cluster, LOBBYHUB, LOGOFF, rate, RunResults.Cluster::cpuUs)),
+                    Spread.cell(r.cluster, LOBBYHUB, rate, RunResults.Cluster::sameP99Ms),
+                    Spread.cell(r.cluster, LOGOFF, rate, RunResults.Cluster::sameP99Ms),
+                    Spread.differenceCell(Spread.difference(r.cluster, LOBBYHUB, LOGOFF, rate, RunResults.Cluster::sameP99Ms)),
+                    Spread.cell(r.cluster, LOBBYHUB, rate, RunResults.Cluster::crossP99Ms),
+                    Spread.cell(r.cluster, LOGOFF, rate, RunResults.Cluster::crossP99Ms),
+                    Spread.differenceCell(Spread.difference(r.cluster, LOBBYHUB, LOGOFF, rate, RunResults.Cluster::crossP99Ms)),
+                    Spread.cell(r.cluster, LOBBYHUB, rate, RunResults.Cluster::redisCpuUsPerMessage),
+                    Spread.cell(r.cluster, LOGOFF, rate, RunResults.Cluster::redisCpuUsPerMessage),
+                    Spread.cell(r.cluster, LOBBYHUB, rate, RunResults.Cluster::redisCommandsPerMessage),
+                    Spread.cell(r.cluster, LOGOFF, rate, RunResults.Cluster::redisCommandsPerMessage));
+        }
+        md.append("## The lobby log, on and off\n\n").append("lobbyhub (the lobby log on, its default of 200 frames per"
+                + " lobby) beside ").append(LOGOFF).append(", the same jar with the log off"
+                + " (`LOBBYHUB_RECOVERY_HISTORY_SIZE=0`), run next to each other in every round. Figures are medians"
+                + " of the rounds; \"on ÷ off\" is the median of the per-round ratios and \"on − off\" of the"
+                + " per-round differences, with their range. Steps short of 99.9 % delivered are marked `*`.\n\n");
+        if (!r.fanout.isEmpty()) {
+            md.append("Single node (S3):\n\n").append(single).append('\n');
+        }
+        if (!r.cluster.isEmpty()) {
+            md.append("Cluster (2 nodes + Redis; rates over both nodes; \"sender's node\" is the deliveries to members"
+                    + " on the sender's node, \"other node\" the cross-node ones):\n\n").append(cluster).append('\n');
+        }
+    }
+
+    /** A median figure with its spread flag, and "*" when the step was short of delivery. */
+    private static <T extends Record & RunResults.RateStep> String stepCell(Rows<T> rows, String server, long rate,
+                                                                           Function<T, Double> figure, T median) {
+        return Spread.cell(Spread.of(rows, server, rate, figure), median.shortOfDelivery() ? "*" : "");
     }
 
     private void section(String heading, String intro, Object table) {

@@ -29,10 +29,12 @@ import io.vertx.core.json.JsonObject;
 final class RunResults {
 
     static final String LOBBYHUB = "lobbyhub";
+    /** The same lobbyhub jar with the lobby log off (SPEC §11, history-size 0): bench/run.sh's lobbyhub-logoff. */
+    static final String LOGOFF = "lobbyhub-logoff";
     static final String VERTX = "vertx";
     static final String NAIVE = "quarkus-naive";
     /** Table and legend order; servers not named here follow in the order the file first names them. */
-    private static final List<String> KNOWN = List.of(LOBBYHUB, VERTX, NAIVE, "node-ws", "bun");
+    private static final List<String> KNOWN = List.of(LOBBYHUB, LOGOFF, VERTX, NAIVE, "node-ws", "bun");
 
     record Idle(String server, long connections, Double rssStartMb, Double rssKbPerConn, Double liveHeapKbPerConn) {
     }
@@ -41,17 +43,25 @@ final class RunResults {
                      Double failed) {
     }
 
-    /** One rate step of "fanout" or "direct". */
-    record Step(String server, long rate, Double achievedPerS, Double deliveredRatio, Double p50Ms, Double p99Ms,
-                Double p999Ms, Double maxMs, Double cpuUs, Double serverCpuPct, Double clientCpuPct) {
-        boolean fullyDelivered() {
-            return deliveredRatio != null && deliveredRatio >= 0.999;
+    /** A rate step of a scenario that counts what was delivered: "fanout", "direct", "cluster". */
+    interface RateStep {
+        long rate();
+
+        Double deliveredRatio();
+
+        default boolean fullyDelivered() {
+            return deliveredRatio() != null && deliveredRatio() >= 0.999;
         }
 
         /** Known to have lost (or not yet delivered after the drain) more than 0.1 %. */
-        boolean shortOfDelivery() {
-            return deliveredRatio != null && deliveredRatio < 0.999;
+        default boolean shortOfDelivery() {
+            return deliveredRatio() != null && deliveredRatio() < 0.999;
         }
+    }
+
+    /** One rate step of "fanout" or "direct". */
+    record Step(String server, long rate, Double achievedPerS, Double deliveredRatio, Double p50Ms, Double p99Ms,
+                Double p999Ms, Double maxMs, Double cpuUs, Double serverCpuPct, Double clientCpuPct) implements RateStep {
     }
 
     record Startup(String server, Double startupMs, Double idleRssMb) {
@@ -66,15 +76,7 @@ final class RunResults {
                    Double cpuUs, Double nodeACpuUs, Double nodeBCpuUs, Double nodeACpuPct, Double nodeBCpuPct,
                    Double redisCpuUsPerMessage, Double redisCpuPct, Double redisCommandsPerMessage,
                    Double redisPublishPerMessage, Double publishedPerMessage, Double receivedPerMessage,
-                   Double clientCpuPct) {
-        boolean fullyDelivered() {
-            return deliveredRatio != null && deliveredRatio >= 0.999;
-        }
-
-        boolean shortOfDelivery() {
-            return deliveredRatio != null && deliveredRatio < 0.999;
-        }
-
+                   Double clientCpuPct) implements RateStep {
         /** The busier node's CPU per delivery. */
         Double worseNodeCpuUs() {
             return nodeACpuUs == null || nodeBCpuUs == null ? null : Math.max(nodeACpuUs, nodeBCpuUs);

@@ -8,6 +8,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
 import java.util.SortedMap;
+import java.util.function.BinaryOperator;
 import java.util.function.Function;
 
 import dev.lobbyhub.bench.report.RunResults.Rows;
@@ -52,13 +53,27 @@ record Spread(double median, double min, double max, int rounds) {
      */
     static <T extends Record> Spread ratio(Rows<T> rows, String a, long count, Function<T, Double> figureA,
                                            String b, Function<T, Double> figureB) {
+        return perRound(rows, a, count, figureA, b, figureB, Table::divide);
+    }
+
+    static <T extends Record> Spread ratio(Rows<T> rows, String a, String b, long count, Function<T, Double> figure) {
+        return ratio(rows, a, count, figure, b, figure);
+    }
+
+    /** {@code a − b} per round, as {@link #ratio} takes {@code a ÷ b}. */
+    static <T extends Record> Spread difference(Rows<T> rows, String a, String b, long count, Function<T, Double> figure) {
+        return perRound(rows, a, count, figure, b, figure, (x, y) -> x == null || y == null ? null : x - y);
+    }
+
+    private static <T extends Record> Spread perRound(Rows<T> rows, String a, long count, Function<T, Double> figureA,
+                                                      String b, Function<T, Double> figureB, BinaryOperator<Double> op) {
         SortedMap<Integer, T> ours = rows.rounds(a, count);
         SortedMap<Integer, T> theirs = rows.rounds(b, count);
         List<Double> ratios = new ArrayList<>();
         for (var round : ours.entrySet()) {
             T other = theirs.get(round.getKey());
             if (other != null) {
-                Double x = Table.divide(figureA.apply(round.getValue()), figureB.apply(other));
+                Double x = op.apply(figureA.apply(round.getValue()), figureB.apply(other));
                 if (x != null) {
                     ratios.add(x);
                 }
@@ -68,14 +83,10 @@ record Spread(double median, double min, double max, int rounds) {
             T medianA = rows.get(new RunResults.Key(a, count));
             T medianB = rows.get(new RunResults.Key(b, count));
             Double x = medianA == null || medianB == null ? null
-                    : Table.divide(figureA.apply(medianA), figureB.apply(medianB));
+                    : op.apply(figureA.apply(medianA), figureB.apply(medianB));
             return x == null ? null : of(List.of(x));
         }
         return of(ratios);
-    }
-
-    static <T extends Record> Spread ratio(Rows<T> rows, String a, String b, long count, Function<T, Double> figure) {
-        return ratio(rows, a, count, figure, b, figure);
     }
 
     double spread() {
@@ -114,5 +125,24 @@ record Spread(double median, double min, double max, int rounds) {
         String min = Table.ratio(s.min);
         String max = Table.ratio(s.max);
         return s.rounds < 2 || min.equals(max) ? median : median + " (" + min + "–" + max + ")";
+    }
+
+    /** A difference in ms with its range: "+1.2 ms (−0.4 to +3.1)", or "+1.2 ms" for one round. */
+    static String differenceCell(Spread s) {
+        if (s == null) {
+            return NONE;
+        }
+        String min = signed(s.min);
+        String max = signed(s.max);
+        return signedMs(s.median) + (s.rounds < 2 || min.equals(max) ? "" : " (" + min + " to " + max + ")");
+    }
+
+    /** "+1.2 ms", "−0.4 ms". */
+    static String signedMs(double v) {
+        return signed(v) + " ms";
+    }
+
+    private static String signed(double v) {
+        return (v > 0 ? "+" : v < 0 ? "−" : "") + number(Math.abs(v));
     }
 }

@@ -1,6 +1,7 @@
 package dev.lobbyhub.bench.report;
 
 import static dev.lobbyhub.bench.report.RunResults.LOBBYHUB;
+import static dev.lobbyhub.bench.report.RunResults.LOGOFF;
 import static dev.lobbyhub.bench.report.Table.NONE;
 import static dev.lobbyhub.bench.report.Table.count;
 import static dev.lobbyhub.bench.report.Table.divide;
@@ -14,7 +15,9 @@ import java.util.Optional;
 import java.util.function.Function;
 import java.util.stream.Stream;
 
+import dev.lobbyhub.bench.report.RunResults.Cluster;
 import dev.lobbyhub.bench.report.RunResults.Idle;
+import dev.lobbyhub.bench.report.RunResults.RateStep;
 import dev.lobbyhub.bench.report.RunResults.Rows;
 import dev.lobbyhub.bench.report.RunResults.Slow;
 import dev.lobbyhub.bench.report.RunResults.Step;
@@ -73,7 +76,7 @@ final class Targets {
         Table table = new Table("target", "measured", "ratio (worst)", "met?");
         Stream.of(idleMemory(r), cpu(r.fanout, "lobby delivery", "cpu.lobby.max-ratio"),
                         cpu(r.direct, "direct message", "cpu.direct.max-ratio"), p99(r), sweep(r), slowReaders(r),
-                        clusterCpu(r), clusterP99(r))
+                        clusterCpu(r), clusterP99(r), logCpu(r), logClusterCpu(r), logClusterSameP99(r))
                 .forEach(t -> table.row(t.target(), t.measured(), t.ratio(), t.met()));
         return table;
     }
@@ -118,20 +121,69 @@ final class Targets {
         return perRate(target, r.fanout, Step::p99Ms, limit, upTo);
     }
 
-    /**
-     * A ratio target judged at every rate lobbyhub and the peer both have: the median ratio of the
-     * rounds must be within the limit. A step lobbyhub could not deliver in full fails; one the peer
-     * could not (and lobbyhub could) passes; one neither could is not judged.
-     */
+    // The lobby log against the same jar with it off (lobbyhub-logoff), run side by side.
+    private static Row logCpu(RunResults r) {
+        double limit = Limits.number("log.cpu.max-ratio");
+        String target = "lobby log, single node: CPU per lobby delivery ≤ " + number(limit) + " × log off (" + LOGOFF
+                + ") at every rate";
+        return perRate(target, r.fanout, LOGOFF, Step::cpuUs, Compare.RATIO, limit, 0, Long.MAX_VALUE);
+    }
+
+    private static Row logClusterCpu(RunResults r) {
+        double limit = Limits.number("log.cluster.max-node-cpu-ratio");
+        long from = Math.round(Limits.number("log.cluster.cpu-from-rate"));
+        long upTo = Math.round(Limits.number("log.cluster.cpu-up-to-rate"));
+        String target = "lobby log, cluster: CPU per delivery on the busier node ≤ " + number(limit) + " × log off ("
+                + LOGOFF + ") at " + count(from) + "–" + count(upTo) + " deliveries/s over both nodes";
+        return perRate(target, r.cluster, LOGOFF, Cluster::worseNodeCpuUs, Compare.RATIO, limit, from, upTo);
+    }
+
+    private static Row logClusterSameP99(RunResults r) {
+        double limit = Limits.number("log.cluster.max-same-p99-extra-ms");
+        long upTo = Math.round(Limits.number("log.cluster.same-p99-up-to-rate"));
+        String target = "lobby log, cluster: p99 for members on the sender's node ≤ log off (" + LOGOFF + ") + "
+                + number(limit) + " ms up to " + count(upTo) + " deliveries/s over both nodes";
+        return perRate(target, r.cluster, LOGOFF, Cluster::sameP99Ms, Compare.DIFFERENCE, limit, 0, upTo);
+    }
+
+    /** How a per-rate target sets lobbyhub against the other server: each round's ratio, or difference. */
+    private enum Compare {
+        RATIO, DIFFERENCE;
+
+        <T extends Record> Spread of(Rows<T> rows, String peer, long rate, Function<T, Double> figure) {
+            return this == RATIO ? Spread.ratio(rows, LOBBYHUB, peer, rate, figure)
+                    : Spread.difference(rows, LOBBYHUB, peer, rate, figure);
+        }
+
+        String cell(Spread x) {
+            return this == RATIO ? Spread.ratioCell(x) : Spread.differenceCell(x);
+        }
+
+        String worst(double x) {
+            return this == RATIO ? ratio(x) : Spread.signedMs(x);
+        }
+    }
+
     private static Row perRate(String target, Rows<Step> rows, Function<Step, Double> figure, double limit, long upTo) {
-        String peer = peer();
+        return perRate(target, rows, peer(), figure, Compare.RATIO, limit, 0, upTo);
+    }
+
+    /**
+     * A ratio (or difference) target judged at every rate from {@code from} to {@code upTo} that
+     * lobbyhub and the other server both have: the median of the rounds' ratios (differences) must be
+     * within the limit. A step lobbyhub could not deliver in full fails; one the other server could not
+     * (and lobbyhub could) passes; one neither could is not judged.
+     */
+    private static <T extends Record & RateStep> Row perRate(String target, Rows<T> rows, String peer,
+                                                             Function<T, Double> figure, Compare compare, double limit,
+                                                             long from, long upTo) {
         List<String> steps = new ArrayList<>();
         int judged = 0;
         int met = 0;
         Double worst = null;
-        for (Step l : RunResults.of(rows, LOBBYHUB)) {
-            Optional<Step> v = RunResults.find(rows, peer, l.rate());
-            if (l.rate() > upTo || v.isEmpty()) {
+        for (T l : RunResults.of(rows, LOBBYHUB)) {
+            Optional<T> v = RunResults.find(rows, peer, l.rate());
+            if (l.rate() < from || l.rate() > upTo || v.isEmpty()) {
                 continue;
             }
             String at = count(l.rate()) + ": ";
@@ -151,7 +203,7 @@ final class Targets {
                 steps.add(at + peer + " short of delivery, lobbyhub not " + met(true) + flags);
                 continue;
             }
-            Spread x = Spread.ratio(rows, LOBBYHUB, peer, l.rate(), figure);
+            Spread x = compare.of(rows, peer, l.rate(), figure);
             if (x == null) {
                 continue;
             }
@@ -159,12 +211,13 @@ final class Targets {
             boolean ok = x.median() <= limit;
             met += ok ? 1 : 0;
             worst = worst == null ? x.median() : Math.max(worst, x.median());
-            steps.add(at + Spread.ratioCell(x) + " " + met(ok) + flags);
+            steps.add(at + compare.cell(x) + " " + met(ok) + flags);
         }
         if (judged == 0) {
             return steps.isEmpty() ? notMeasured(target) : new Row(target, String.join("; ", steps), NONE, NONE);
         }
-        return new Row(target, String.join("; ", steps), worst == null ? NONE : ratio(worst), verdict(met, judged));
+        return new Row(target, String.join("; ", steps), worst == null ? NONE : compare.worst(worst),
+                verdict(met, judged));
     }
 
     /** " ⚠ vertx spread 31 %" for each of lobbyhub and the peer whose figure spread over the limit across rounds. */
