@@ -22,6 +22,7 @@
 #            its lines for the same server and scenario are replaced, its meta line is kept
 #   RESULTS_DIR=bench/results   where a new results file and its raw output go
 #   RATES=10000,20000,…   the fan-out, direct and cluster ladder instead of the default (or --quick's)
+#   WARMUP_SECONDS=10   the unreported warm-up step at the ladder's first rate (full sizes only)
 #   NOTES="…"   a sentence for the report's header
 #   REDIS_SERVER=/usr/bin/redis-server   for the cluster scenario (skipped when it is missing)
 set -euo pipefail
@@ -72,7 +73,7 @@ if $quick; then
 else
   idle_args="--counts 2000,10000,19000"; handshake_args="--connections 10000 --warmup 2000"
   rates=${RATES:-10000,20000,40000,60000,80000}
-  fanout_args="--connections 2000 --rates $rates --step-seconds 10 --warmup-seconds 10"
+  fanout_args="--connections 2000 --rates $rates --step-seconds 10 --warmup-seconds ${WARMUP_SECONDS:-10}"
   slow_args=""; sweep_args=""
 fi
 
