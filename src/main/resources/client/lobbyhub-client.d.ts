@@ -90,6 +90,10 @@ export interface Welcome {
   ping_interval_ms: number;
   stale_after_ms: number;
   max_message_bytes: number;
+  /** Members whose connection dropped and whose seat is held for their return (SPEC §10); in `members` too. */
+  away?: string[];
+  /** How long the server holds a dropped member's seat; 0: not at all. */
+  reconnect_grace_ms?: number;
   /** The lobby log's epoch (SPEC §11); absent when the server's log is off. */
   epoch?: string;
   /** The lobby's last log offset when this welcome was built; `members` are as of it. Absent when the log is off. */
@@ -105,9 +109,13 @@ export interface Welcome {
  */
 export interface LogEntry { offset?: number; replayed?: true }
 export interface MemberJoined extends LogEntry { type: 'member_joined'; user_id: string }
-export type LeaveReason = 'left' | 'stale' | 'kicked' | 'replaced' | 'shutdown' | 'rate_limited' | 'slow_consumer'
+export type LeaveReason = 'left' | 'dropped' | 'stale' | 'kicked' | 'replaced' | 'shutdown' | 'rate_limited' | 'slow_consumer'
   | 'node_lost' | 'error';
 export interface MemberLeft extends LogEntry { type: 'member_left'; user_id: string; reason: LeaveReason }
+/** A member's connection dropped; its seat is held for `hold_ms` (it stays in `members`, and is in `away`). */
+export interface MemberAway extends LogEntry { type: 'member_away'; user_id: string; reason: LeaveReason; hold_ms: number }
+/** An away member took its seat again. */
+export interface MemberBack extends LogEntry { type: 'member_back'; user_id: string }
 export interface LobbyMessage<D = unknown> extends LogEntry { type: 'lobby_message'; from: string | null; data: D; ts: number }
 export interface DirectMessage<D = unknown> extends LogEntry { type: 'direct_message'; from: string | null; data: D; ts: number }
 /** A lobby_message or direct_message sent with an `id` is in the lobby log at `offset`. */
@@ -144,6 +152,8 @@ export interface LobbyClientEvents {
   welcome: Welcome;
   member_joined: MemberJoined;
   member_left: MemberLeft;
+  member_away: MemberAway;
+  member_back: MemberBack;
   members: string[];
   lobby_message: LobbyMessage;
   direct_message: DirectMessage;
@@ -161,8 +171,10 @@ export interface LobbyClientEvents {
 export class LobbyClient {
   constructor(options: LobbyClientOptions);
   readonly state: ClientState;
-  /** Current lobby members (user ids), this user included. */
+  /** Current lobby members (user ids), this user included, away ones too. */
   readonly members: string[];
+  /** Members whose seat is held while their connection is gone (SPEC §10). */
+  readonly away: string[];
   /** This connection's user id, known after the welcome. */
   readonly userId: string | null;
   /** Last round-trip time measured with ping(), in ms. */

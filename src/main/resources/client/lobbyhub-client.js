@@ -184,7 +184,8 @@ const LATE_CHECK_MS = 1000;
 /**
  * One player's connection to one lobby.
  *
- * Events (listen with `on(type, handler)`): `welcome`, `member_joined`, `member_left`,
+ * Events (listen with `on(type, handler)`): `welcome`, `member_joined`, `member_left`, `member_away`,
+ * `member_back`,
  * `lobby_message`, `direct_message`, `ack`, `gap`, `log_reset`, `error`, `pong`, `server_shutdown`
  * (each with the server's frame; any other frame type is emitted under its own type), `members` (the
  * current member list), `recovered` ({recovered, since, epoch, offset}: after the welcome of a
@@ -213,8 +214,10 @@ export class LobbyClient {
     };
     /** @type {ClientState} */
     this.state = 'idle';
-    /** @type {string[]} user ids currently in the lobby, this user included */
+    /** @type {string[]} user ids currently in the lobby, this user included, away ones too */
     this.members = [];
+    /** @type {string[]} members whose seat is held while their connection is gone (SPEC §10) */
+    this.away = [];
     /** @type {string | null} */
     this.userId = null;
     /** @type {number | null} last round-trip time measured with ping(), in ms */
@@ -305,7 +308,7 @@ export class LobbyClient {
     this.listenOnline(false);
     if (this.conn) this.stopChecks(this.conn);
     if (this.socket && this.socket.readyState <= 1) this.socket.close(1000, 'normal');
-    this.closeAbandoned();
+    this.closeAbandoned(true);
     this.forgetPosition();
     this.setState('closed', { code: 1000, reason: 'normal' });
   }
@@ -477,9 +480,21 @@ export class LobbyClient {
         if (!frame.replayed) this.emit('members', this.members);
         return;
       case 'member_left':
-        if (!frame.replayed) this.members = this.members.filter((id) => id !== frame.user_id);
+        if (!frame.replayed) {
+          this.members = this.members.filter((id) => id !== frame.user_id);
+          this.away = this.away.filter((id) => id !== frame.user_id);
+        }
         this.emit('member_left', frame);
         if (!frame.replayed) this.emit('members', this.members);
+        return;
+      case 'member_away':
+        // Still a member: its seat is held. A replayed one is already in the welcome's lists.
+        if (!frame.replayed && !this.away.includes(frame.user_id)) this.away = [...this.away, frame.user_id];
+        this.emit('member_away', frame);
+        return;
+      case 'member_back':
+        if (!frame.replayed) this.away = this.away.filter((id) => id !== frame.user_id);
+        this.emit('member_back', frame);
         return;
       default:
         this.emit(frame.type, frame);
@@ -496,6 +511,7 @@ export class LobbyClient {
     this.abandonedSeatUntil = 0;
     this.userId = message.user_id;
     this.members = Array.isArray(message.members) ? [...message.members] : [];
+    this.away = Array.isArray(message.away) ? [...message.away] : [];
     conn.welcomed = true;
     conn.lastPingAt = conn.lastFrameAt;
     conn.staleAfterMs = Number.isFinite(message.stale_after_ms) ? message.stale_after_ms : 0;
@@ -664,9 +680,16 @@ export class LobbyClient {
     }
   }
 
-  closeAbandoned() {
+  /**
+   * @param {boolean} [leaving] the user leaves (`close()`): with 1000, so a socket that still holds the
+   *   seat frees it instead of leaving it held (SPEC §10)
+   */
+  closeAbandoned(leaving = false) {
     for (const socket of this.abandoned) {
-      if (socket.readyState <= 1) socket.close();
+      if (socket.readyState <= 1) {
+        if (leaving) socket.close(1000, 'normal');
+        else socket.close();
+      }
     }
     this.abandoned.clear();
   }
@@ -723,6 +746,7 @@ export class LobbyClient {
     if (wait === 'pause') delay = rateLimitPauseMs + delay;
     this.attempt++;
     this.members = [];
+    this.away = [];
     this.clearRetry();
     this.retryCause = cause;
     this.setState('reconnecting', { ...close, retryInMs: delay });

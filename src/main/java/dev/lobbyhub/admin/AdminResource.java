@@ -68,7 +68,9 @@ public class AdminResource {
     public record LobbyPage(List<LobbyLine> lobbies, String nextCursor) {
     }
 
-    public record Member(String userId, String name, long connectedAt, Long rttMs, String nodeId) {
+    /** {@code state}: {@code connected} or {@code away} (SPEC §10); {@code awayUntil} only when away, else null. */
+    public record Member(String userId, String name, long connectedAt, Long rttMs, String nodeId, String state,
+            Long awayUntil) {
     }
 
     public record LobbyDetail(String code, int max, List<Member> members) {
@@ -87,6 +89,7 @@ public class AdminResource {
     private final Broker broker;
     private final NodeId nodeId;
     private final int maxPerLobby;
+    private final boolean logOn;
     private final long maxBodyBytes;
 
     AdminResource(Presence presence, Broker broker, NodeId nodeId, LobbyhubConfig config) {
@@ -94,6 +97,7 @@ public class AdminResource {
         this.broker = broker;
         this.nodeId = nodeId;
         this.maxPerLobby = config.limits().maxPerLobby();
+        this.logOn = config.recovery().historySize() > 0;
         this.maxBodyBytes = maxBodyBytes(config);
     }
 
@@ -151,7 +155,7 @@ public class AdminResource {
             List<Member> list = new ArrayList<>(members.size());
             for (Presence.Member member : members) {
                 list.add(new Member(member.userId(), member.name(), member.connectedAtMillis(), member.rttMillis(),
-                        member.nodeId()));
+                        member.nodeId(), member.away() ? "away" : "connected", member.awayUntilMillis()));
             }
             return Response.ok(new LobbyDetail(code, maxPerLobby, list)).build();
         });
@@ -164,13 +168,21 @@ public class AdminResource {
         return presence.user(userId).map(found -> {
             Map<String, Object> answer = new LinkedHashMap<>();
             answer.put("user_id", userId);
-            answer.put("connected", found.isPresent());
-            found.ifPresent(member -> {
-                answer.put("lobby", member.lobby());
-                answer.put("connected_at", member.connectedAtMillis());
-                answer.put("rtt_ms", member.rttMillis());
-                answer.put("node_id", member.nodeId());
-            });
+            boolean away = found.isPresent() && found.get().away();
+            answer.put("connected", found.isPresent() && !away);
+            if (away) {
+                // Its connection is gone and its seat held for its return (SPEC §10).
+                answer.put("away", true);
+                answer.put("lobby", found.get().lobby());
+                answer.put("away_until", found.get().awayUntilMillis());
+            } else {
+                found.ifPresent(member -> {
+                    answer.put("lobby", member.lobby());
+                    answer.put("connected_at", member.connectedAtMillis());
+                    answer.put("rtt_ms", member.rttMillis());
+                    answer.put("node_id", member.nodeId());
+                });
+            }
             return answer;
         });
     }
@@ -210,8 +222,12 @@ public class AdminResource {
         if (request == null || !request.has("data")) {
             return answer(invalidBody("{\"data\": any JSON}"));
         }
-        return broker.toUser(userId, request.get("data"))
-                .map(delivered -> delivered ? Response.ok(new UserDelivery(true)).build() : userNotFound(userId));
+        return broker.toUser(userId, request.get("data")).chain(delivered -> delivered
+                ? answer(Response.ok(new UserDelivery(true)).build())
+                : presence.user(userId).map(found -> found.isPresent() && found.get().away() && logOn
+                        // Logged for the away member, who reads it when it comes back (SPEC §10).
+                        ? Response.ok(Map.of("delivered", false, "away", true)).build()
+                        : userNotFound(userId)));
     }
 
     @POST

@@ -18,8 +18,21 @@ import io.smallrye.mutiny.Uni;
  */
 public interface Presence {
 
-    /** One connection as the admin API describes it; {@code rttMillis} is null until the first pong. */
-    record Member(String userId, String name, String lobby, long connectedAtMillis, Long rttMillis, String nodeId) {
+    /**
+     * One member as the admin API describes it; {@code rttMillis} is null until the first pong. An
+     * away member (its seat held, SPEC §10) has {@code awayUntilMillis}, and no round-trip time or node.
+     */
+    record Member(String userId, String name, String lobby, long connectedAtMillis, Long rttMillis, String nodeId,
+            Long awayUntilMillis) {
+
+        /** A connected member. */
+        public Member(String userId, String name, String lobby, long connectedAtMillis, Long rttMillis, String nodeId) {
+            this(userId, name, lobby, connectedAtMillis, rttMillis, nodeId, null);
+        }
+
+        public boolean away() {
+            return awayUntilMillis != null;
+        }
     }
 
     /** One line of the lobby list. */

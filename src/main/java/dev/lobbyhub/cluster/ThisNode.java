@@ -10,6 +10,7 @@ import dev.lobbyhub.cluster.Broker.PingResult;
 import dev.lobbyhub.delivery.PongWaiters;
 import dev.lobbyhub.delivery.Relay;
 import dev.lobbyhub.protocol.CloseCode;
+import dev.lobbyhub.protocol.LeaveReason;
 import dev.lobbyhub.protocol.ServerMessages;
 import dev.lobbyhub.registry.ConnectionRegistry;
 import dev.lobbyhub.registry.Session;
@@ -69,6 +70,14 @@ public class ThisNode {
     /** {@code direct_message} from {@code null}; false when the user is not connected here. */
     public Uni<Boolean> toUser(String userId, JsonNode data) {
         Session session = registry.findUser(userId);
+        if (session == null && registry.logOn()) {
+            Session away = registry.findAway(userId);
+            if (away != null) {
+                // Not delivered now: logged for the member, who reads it when it comes back (SPEC §10).
+                relay.toMember(away, Relay.frame("direct_message", null, data));
+            }
+            return Uni.createFrom().item(false);
+        }
         if (session == null || !session.isOpen()) {
             return Uni.createFrom().item(false);
         }
@@ -76,10 +85,13 @@ public class ThisNode {
         return Uni.createFrom().item(true);
     }
 
-    /** Closes the user's connection here with 4006 {@code kicked}; false when there is none. */
+    /** Closes the user's connection here with 4006 {@code kicked}, or frees its held seat; false when it has neither. */
     public Uni<Boolean> kick(String userId) {
         Session session = registry.findUser(userId);
-        return Uni.createFrom().item(session != null && registry.disconnect(session, CloseCode.KICKED));
+        if (session == null) {
+            return Uni.createFrom().item(registry.freeHold(userId, LeaveReason.KICKED));
+        }
+        return Uni.createFrom().item(registry.disconnect(session, CloseCode.KICKED));
     }
 
     /** Sends {@code health_ping} to the user here and answers at the matching pong, or after {@code timeoutMillis}. */

@@ -1,5 +1,6 @@
 package dev.lobbyhub.config;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -79,6 +80,13 @@ public class ConfigCheck {
         }
         if (config.shutdown().drainPeriod().isNegative()) {
             problems.add("lobbyhub.shutdown.drain-period must not be negative (was " + written(config.shutdown().drainPeriod()) + ")");
+        }
+        Duration grace = config.users().reconnectGrace();
+        Duration shortest = config.shutdown().drainPeriod().plusSeconds(5);
+        if (grace.isNegative() || !grace.isZero() && grace.compareTo(shortest) <= 0) {
+            // A draining node's players come back within the drain period: their seats must still be held.
+            problems.add("lobbyhub.users.reconnect-grace must be 0s or longer than lobbyhub.shutdown.drain-period + 5s ("
+                    + written(shortest) + ") (was " + written(grace) + ")");
         }
 
         LobbyhubConfig.Jwt jwt = config.auth().jwt();

@@ -98,6 +98,14 @@ public interface LobbyhubConfig {
         /** What a second connection of an already connected user does: {@code replace} the old one or get {@code reject}ed. */
         @WithDefault("replace")
         OnDuplicate onDuplicate();
+
+        /**
+         * How long the seat of a member whose connection dropped is held for its return (SPEC §10);
+         * 0 frees it at once. Longer than {@code shutdown.drain-period} + 5 s, so players of a
+         * draining node are back before their seats end.
+         */
+        @WithDefault("20s")
+        Duration reconnectGrace();
     }
 
     enum OnDuplicate {

@@ -130,7 +130,7 @@ public class LobbySocket {
             connection.userData().put(SESSION, session);
             if (connection.isClosed()) {
                 // Closed while its seat was being claimed (cluster mode): @OnClose found no session.
-                registry.transportClosed(session);
+                registry.transportClosed(session, isNormal(connection.closeReason()));
             }
             return DONE;
         });
@@ -202,9 +202,14 @@ public class LobbySocket {
     public Uni<Void> onClose(CloseReason reason, WebSocketConnection connection) {
         Session session = connection.userData().get(SESSION);
         if (session != null) {
-            registry.transportClosed(session);
+            registry.transportClosed(session, isNormal(reason));
         }
         return DONE;
+    }
+
+    /** A close frame with 1000 from the client: it left; anything else (none, 1001, another code) is a drop (SPEC §10). */
+    private static boolean isNormal(CloseReason reason) {
+        return reason != null && reason.getCode() == CloseReason.NORMAL.getCode();
     }
 
     @OnError

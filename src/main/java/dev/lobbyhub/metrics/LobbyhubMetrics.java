@@ -31,6 +31,7 @@ public class LobbyhubMetrics {
     private final Map<LeaveReason, Counter> closed = new EnumMap<>(LeaveReason.class);
     private final Map<String, Counter> received = new ConcurrentHashMap<>();
     private final Map<DropReason, Counter> dropped = new EnumMap<>(DropReason.class);
+    private final Map<HoldOutcome, Counter> holds = new EnumMap<>(HoldOutcome.class);
     private final Counter recovered;
     private final Counter notRecovered;
     private final Counter gapsRepaired;
@@ -68,6 +69,10 @@ public class LobbyhubMetrics {
         notRecovered = recovery(registry, "not_recovered");
         gapsRepaired = gaps(registry, "repaired");
         gapsLost = gaps(registry, "lost");
+        for (HoldOutcome outcome : HoldOutcome.values()) {
+            holds.put(outcome, Counter.builder(MeterNames.SEAT_HOLDS).description("Held seats that ended")
+                    .tag(MeterNames.TAG_OUTCOME, outcome.tag()).register(registry));
+        }
         pingRtt = Timer.builder(MeterNames.PING_RTT).description("Round-trip time of health pings")
                 .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1))
                 .maximumExpectedValue(Duration.ofSeconds(10)).register(registry);
@@ -130,6 +135,24 @@ public class LobbyhubMetrics {
     /** A connection asked to recover; whether it did. */
     public void recovery(boolean done) {
         (done ? recovered : notRecovered).increment();
+    }
+
+    /** How a held seat ended (SPEC §10). */
+    public enum HoldOutcome {
+        /** Its user came back. */
+        RETURNED,
+        /** The grace ran out. */
+        EXPIRED,
+        /** Freed before: the user went to another lobby, or was kicked. */
+        FREED;
+
+        String tag() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
+
+    public void seatHold(HoldOutcome outcome) {
+        holds.get(outcome).increment();
     }
 
     /** A gap in a lobby's log: read back from the log, or lost. */

@@ -32,6 +32,8 @@ public final class MeterNames {
     public static final String RECOVERY = "lobbyhub.recovery";
     /** Counter, tag {@code outcome} ({@code repaired}, {@code lost}): gaps seen in a lobby's log (SPEC §11). */
     public static final String LOG_GAPS = "lobbyhub.log.gaps";
+    /** Counter, tag {@code outcome} ({@code returned}, {@code expired}, {@code freed}): how held seats ended (SPEC §10). */
+    public static final String SEAT_HOLDS = "lobbyhub.seat.holds";
 
     /** Gauge (cluster mode): nodes whose lease is live. */
     public static final String CLUSTER_NODES = "lobbyhub.cluster.nodes";

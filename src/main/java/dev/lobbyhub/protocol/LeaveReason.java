@@ -4,8 +4,10 @@ import java.util.Locale;
 
 /** Why a member left a lobby, as {@code member_left.reason} and the {@code reason} tag of closed connections. */
 public enum LeaveReason {
-    /** The client closed the connection, or it dropped. */
+    /** The client closed the connection with a close frame with 1000. */
     LEFT,
+    /** The connection ended otherwise: no close frame, 1001 from a page going away, or another code (SPEC §10). */
+    DROPPED,
     /** Evicted after {@code stale-after} of silence. */
     STALE,
     /** Closed through the admin API. */
@@ -27,5 +29,10 @@ public enum LeaveReason {
 
     public String wire() {
         return wire;
+    }
+
+    /** Whether a member that goes for this reason becomes away, its seat held, while seats are held (SPEC §10). */
+    public boolean holdsSeat() {
+        return this == DROPPED || this == STALE || this == SLOW_CONSUMER || this == SHUTDOWN || this == NODE_LOST;
     }
 }

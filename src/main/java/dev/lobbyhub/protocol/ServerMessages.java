@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.util.Collection;
+import java.util.List;
 
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -22,7 +23,8 @@ public final class ServerMessages {
 
     public static String welcome(String connectionId, String userId, String lobby, Collection<String> members,
             long pingIntervalMs, long staleAfterMs, int maxMessageBytes) {
-        return welcome(connectionId, userId, lobby, members, pingIntervalMs, staleAfterMs, maxMessageBytes, null);
+        return welcome(connectionId, userId, lobby, members, pingIntervalMs, staleAfterMs, maxMessageBytes,
+                List.of(), 0, null);
     }
 
     /**
@@ -32,9 +34,13 @@ public final class ServerMessages {
     public record LogPosition(String epoch, long offset, Boolean recovered) {
     }
 
-    /** {@code position}: null with the log off. */
+    /**
+     * {@code members}: every seated member, away ones included; {@code away}: those whose seat is
+     * held (SPEC §10); {@code position}: null with the log off.
+     */
     public static String welcome(String connectionId, String userId, String lobby, Collection<String> members,
-            long pingIntervalMs, long staleAfterMs, int maxMessageBytes, LogPosition position) {
+            long pingIntervalMs, long staleAfterMs, int maxMessageBytes, Collection<String> away, long reconnectGraceMs,
+            LogPosition position) {
         return write(g -> {
             g.writeStringField("type", "welcome");
             g.writeStringField("connection_id", connectionId);
@@ -48,6 +54,12 @@ public final class ServerMessages {
             g.writeNumberField("ping_interval_ms", pingIntervalMs);
             g.writeNumberField("stale_after_ms", staleAfterMs);
             g.writeNumberField("max_message_bytes", maxMessageBytes);
+            g.writeArrayFieldStart("away");
+            for (String member : away) {
+                g.writeString(member);
+            }
+            g.writeEndArray();
+            g.writeNumberField("reconnect_grace_ms", reconnectGraceMs);
             if (position != null) {
                 g.writeStringField("epoch", position.epoch());
                 g.writeNumberField("offset", position.offset());
@@ -96,6 +108,24 @@ public final class ServerMessages {
     public static String memberJoined(String userId) {
         return write(g -> {
             g.writeStringField("type", "member_joined");
+            g.writeStringField("user_id", userId);
+        });
+    }
+
+    /** The member's connection dropped; its seat is held for {@code holdMs} (SPEC §10). */
+    public static String memberAway(String userId, String reason, long holdMs) {
+        return write(g -> {
+            g.writeStringField("type", "member_away");
+            g.writeStringField("user_id", userId);
+            g.writeStringField("reason", reason);
+            g.writeNumberField("hold_ms", holdMs);
+        });
+    }
+
+    /** An away member took its held seat again. */
+    public static String memberBack(String userId) {
+        return write(g -> {
+            g.writeStringField("type", "member_back");
             g.writeStringField("user_id", userId);
         });
     }

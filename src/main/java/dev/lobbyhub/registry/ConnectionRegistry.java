@@ -15,6 +15,7 @@ import dev.lobbyhub.protocol.CloseCode;
 import dev.lobbyhub.protocol.LeaveReason;
 import dev.lobbyhub.protocol.ServerMessages;
 import io.quarkus.runtime.Startup;
+import io.quarkus.scheduler.Scheduled;
 
 /**
  * Who is connected to this node, in which lobby, and how a connection ends. The parts: the
@@ -34,13 +35,20 @@ public class ConnectionRegistry {
 
     /** What admission needs to know from the configuration. */
     public record Settings(int maxConnections, int maxPerLobby, OnDuplicate onDuplicate, long pingIntervalMs,
-            long staleAfterMs, int maxMessageBytes, int historySize, long historyTtlMillis, long maxOutboundBytes) {
+            long staleAfterMs, int maxMessageBytes, int historySize, long historyTtlMillis, long maxOutboundBytes,
+            long reconnectGraceMs) {
 
-        /** With the lobby log at its defaults (200 entries, 5 minutes, 1 MiB of replay). */
+        /** With the lobby log at its defaults (200 entries, 5 minutes, 1 MiB of replay) and no held seats. */
         public Settings(int maxConnections, int maxPerLobby, OnDuplicate onDuplicate, long pingIntervalMs,
                 long staleAfterMs, int maxMessageBytes) {
             this(maxConnections, maxPerLobby, onDuplicate, pingIntervalMs, staleAfterMs, maxMessageBytes, 200, 300_000,
-                    1_048_576);
+                    1_048_576, 0);
+        }
+
+        /** The same, with seats held for {@code reconnectGraceMs} (SPEC §10). */
+        public Settings withReconnectGrace(long reconnectGraceMs) {
+            return new Settings(maxConnections, maxPerLobby, onDuplicate, pingIntervalMs, staleAfterMs, maxMessageBytes,
+                    historySize, historyTtlMillis, maxOutboundBytes, reconnectGraceMs);
         }
 
         static Settings from(LobbyhubConfig config) {
@@ -48,7 +56,7 @@ public class ConnectionRegistry {
                     config.users().onDuplicate(), config.health().pingInterval().toMillis(),
                     config.health().staleAfter().toMillis(), config.limits().maxMessageBytes(),
                     config.recovery().historySize(), config.recovery().historyTtl().toMillis(),
-                    config.limits().maxOutboundBytes());
+                    config.limits().maxOutboundBytes(), config.users().reconnectGrace().toMillis());
         }
 
         LobbyLog.Settings log() {
@@ -62,6 +70,7 @@ public class ConnectionRegistry {
     /** The epoch of this node's lobby logs: new at every start, as the logs are (SPEC §11). */
     private final String epoch = newEpoch();
     private final SessionLedger ledger;
+    private final LobbyhubMetrics metrics;
     private final LocalSeating local;
     private volatile Seating seating;
     private volatile boolean draining;
@@ -73,6 +82,7 @@ public class ConnectionRegistry {
 
     public ConnectionRegistry(Settings settings, LobbyhubMetrics metrics) {
         this.settings = settings;
+        this.metrics = metrics;
         this.index = new SessionIndex(settings.log());
         this.ledger = new SessionLedger(settings, metrics, index, epoch);
         this.local = new LocalSeating(this);
@@ -194,12 +204,15 @@ public class ConnectionRegistry {
         return true;
     }
 
-    /** The socket closed (either side). When the client closed it, the lobby learns it {@code left}. */
-    public void transportClosed(Session session) {
+    /**
+     * The socket closed (either side). When the client ended it, the lobby learns it {@code left}
+     * when it sent a close frame with 1000 ({@code normalClose}), else that it {@code dropped}.
+     */
+    public void transportClosed(Session session, boolean normalClose) {
         if (session.markClosed() != Session.State.OPEN) {
             return;
         }
-        seating.release(session, LeaveReason.LEFT, false);
+        seating.release(session, normalClose ? LeaveReason.LEFT : LeaveReason.DROPPED, false);
     }
 
     /** Refuses new connections from now on (they get 1012); open ones are left to the caller. */
@@ -224,6 +237,31 @@ public class ConnectionRegistry {
 
     SessionLedger ledger() {
         return ledger;
+    }
+
+    LobbyhubMetrics metrics() {
+        return metrics;
+    }
+
+    /** Once a second: seats held longer than {@code users.reconnect-grace} end (SPEC §10). */
+    @Scheduled(every = "1s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    void endExpiredHolds() {
+        local.expireHolds(System.currentTimeMillis());
+    }
+
+    /** The user's held seat on this node (its connection ended, SPEC §10), or null. */
+    public Session findAway(String userId) {
+        return index.findAway(userId);
+    }
+
+    /** Frees the user's held seat at once, its lobby told {@code reason}; false when it holds none here. */
+    public boolean freeHold(String userId, LeaveReason reason) {
+        return local.freeHold(userId, reason);
+    }
+
+    /** The away members of a lobby on this node. Do not modify. */
+    public Session[] away(String lobbyCode) {
+        return index.away(lobbyCode);
     }
 
     public Settings settings() {

@@ -6,7 +6,9 @@ import java.util.Arrays;
  * The members of one lobby on this node, its {@link LobbyLog} and the frames waiting to be handed
  * out. Members change only under the node's lock ({@link SessionIndex}) and the log's; fan-out
  * reads them without a lock through an immutable array, so it never sees a half-made change. A
- * member takes its seat at a point of the log: it hears live every entry after that point.
+ * member takes its seat at a point of the log: it hears live every entry after that point. Away
+ * members (their seat held after their connection ended, SPEC §10) are kept apart: they count as
+ * seated, and hear nothing until they are back.
  */
 final class Lobby {
 
@@ -16,6 +18,7 @@ final class Lobby {
     final LobbyLog log;
     final LobbyFanOut.Queue pending = new LobbyFanOut.Queue();
     private volatile Session[] members = EMPTY;
+    private volatile Session[] away = EMPTY;
 
     Lobby(String code, LobbyLog.Settings logSettings) {
         this.code = code;
@@ -26,8 +29,40 @@ final class Lobby {
         return members;
     }
 
+    /** Connected members. */
     int size() {
         return members.length;
+    }
+
+    /** Members with a seat: connected and away. */
+    int seated() {
+        return members.length + away.length;
+    }
+
+    /** Members whose seat is held, in the order they went away. */
+    Session[] away() {
+        return away;
+    }
+
+    /** Under the node's lock: a member's connection ended and its seat is held; it hears nothing more. */
+    void hold(Session session) {
+        synchronized (log) {
+            Session[] rest = without(members, session);
+            if (rest != null) {
+                members = rest;
+                away = with(away, session);
+            }
+        }
+    }
+
+    /** Under the node's lock: a held seat ends (its user is back in a new session, or it is freed). */
+    void unhold(Session session) {
+        synchronized (log) {
+            Session[] rest = without(away, session);
+            if (rest != null) {
+                away = rest;
+            }
+        }
     }
 
     /**
@@ -45,10 +80,8 @@ final class Lobby {
             } else if (offset > 0 && log.shared()) {
                 log.followTo(offset);
             }
-            Session[] next = Arrays.copyOf(current, current.length + 1);
-            next[current.length] = session;
             session.seatedAfter(log.last());
-            members = next;
+            members = with(current, session);
         }
     }
 
@@ -77,17 +110,31 @@ final class Lobby {
     /** Removes exactly this session (not another of the same user); true when it was a member. */
     boolean remove(Session session) {
         synchronized (log) {
-            Session[] current = members;
-            for (int i = 0; i < current.length; i++) {
-                if (current[i] == session) {
-                    Session[] next = new Session[current.length - 1];
-                    System.arraycopy(current, 0, next, 0, i);
-                    System.arraycopy(current, i + 1, next, i, current.length - i - 1);
-                    members = next;
-                    return true;
-                }
+            Session[] rest = without(members, session);
+            if (rest == null) {
+                return false;
             }
-            return false;
+            members = rest;
+            return true;
         }
+    }
+
+    private static Session[] with(Session[] current, Session session) {
+        Session[] next = Arrays.copyOf(current, current.length + 1);
+        next[current.length] = session;
+        return next;
+    }
+
+    /** {@code current} without exactly this session, or null when it is not there. */
+    private static Session[] without(Session[] current, Session session) {
+        for (int i = 0; i < current.length; i++) {
+            if (current[i] == session) {
+                Session[] next = new Session[current.length - 1];
+                System.arraycopy(current, 0, next, 0, i);
+                System.arraycopy(current, i + 1, next, i, current.length - i - 1);
+                return next;
+            }
+        }
+        return null;
     }
 }

@@ -54,6 +54,11 @@ final class LobbyFanOut {
         lobby.append(lobby.members(), ServerMessages.memberLeft(userId, reason.wire()), null, userId, offset);
     }
 
+    /** Under the node's lock: {@code userId}'s connection ended and its seat is held for {@code holdMs} (SPEC §10). */
+    void awayLocked(Lobby lobby, String userId, LeaveReason reason, long holdMs) {
+        lobby.append(lobby.members(), ServerMessages.memberAway(userId, reason.wire(), holdMs), null, userId, 0);
+    }
+
     /** Under the node's lock: as {@link #leftLocked}, heard only by the members whose connection ids are given. */
     void leftToSomeLocked(Lobby lobby, Set<String> audience, String userId, LeaveReason reason) {
         Session[] hearing = Arrays.stream(lobby.members()).filter(member -> audience.contains(member.connectionId()))
@@ -79,9 +84,10 @@ final class LobbyFanOut {
         lobby.append(lobby.members(), frame, null, null, 0);
     }
 
-    /** A frame for one member, in its lobby's order. Follow with {@link #deliver}. */
+    /** A frame for one member, in its lobby's order (an away member reads it when it recovers). Follow with {@link #deliver}. */
     Posted toMember(Lobby lobby, Session member, String frame) {
-        return lobby.append(new Session[] { member }, frame, member.userId(), null, 0);
+        Session[] audience = member.isAway() ? new Session[0] : new Session[] { member };
+        return lobby.append(audience, frame, member.userId(), null, 0);
     }
 
     /** After any lock: hands out the lobby's queued entries (null: nothing to do). */

@@ -16,11 +16,14 @@ import io.smallrye.mutiny.Uni;
  * under one lock, with the seat events handed to a listener inside it, so that a caller holding
  * its own lock around {@link #claimNow} and {@link #releaseNow} sees each change and its events as
  * one step (each call may name its own listener). There are no leases on one node: every node id
- * is alive.
+ * is alive. A seat can be held for its user after its connection ended ({@link #holdNow}): it
+ * still counts in its lobby, the user's next connection to that lobby takes it back, and one to
+ * another lobby frees it.
  */
 public final class LocalSeatStore implements SeatStore {
 
-    private record Holder(String lobby, String userId, String nodeId) {
+    /** {@code awayFor}: why the seat is held after its connection ended; null while connected. */
+    private record Holder(String lobby, String userId, String nodeId, LeaveReason awayFor) {
     }
 
     private final SeatEvents events;
@@ -54,7 +57,8 @@ public final class LocalSeatStore implements SeatStore {
     public synchronized Claim claimNow(Seat seat, int maxPerLobby, OnDuplicate onDuplicate, SeatEvents events) {
         String oldConnection = connectionOfUser.get(seat.userId());
         Holder old = oldConnection == null ? null : byConnection.get(oldConnection);
-        if (old != null && onDuplicate == OnDuplicate.REJECT) {
+        boolean held = old != null && old.awayFor() != null;
+        if (old != null && !held && onDuplicate == OnDuplicate.REJECT) {
             return new Refused(CloseCode.DUPLICATE_SESSION);
         }
         boolean sameLobby = old != null && old.lobby().equals(seat.lobby());
@@ -63,6 +67,21 @@ public final class LocalSeatStore implements SeatStore {
             return new Refused(CloseCode.LOBBY_FULL);
         }
         Displaced displaced = null;
+        if (held && sameLobby) {
+            // Back within the grace: the held seat is taken again, in its place among the members.
+            byConnection.remove(oldConnection);
+            byConnection.put(seat.connectionId(), new Holder(seat.lobby(), seat.userId(), seat.nodeId(), null));
+            connectionOfUser.put(seat.userId(), seat.connectionId());
+            members.put(seat.userId(), seat.connectionId());
+            events.back(seat.lobby(), seat.userId(), oldConnection, seat.connectionId(), ++sequence);
+            return new Seated(sequence, new ArrayList<>(members.keySet()), null, System.currentTimeMillis());
+        }
+        if (held) {
+            // Gone to another lobby: the held seat is freed; the old lobby hears the user left.
+            remove(oldConnection);
+            events.left(old.lobby(), seat.userId(), oldConnection, LeaveReason.LEFT, ++sequence);
+            old = null;
+        }
         if (old != null) {
             displaced = new Displaced(oldConnection, old.nodeId(), old.lobby());
             byConnection.remove(oldConnection);
@@ -87,11 +106,34 @@ public final class LocalSeatStore implements SeatStore {
                 System.currentTimeMillis());
     }
 
-    /** {@link #release}, decided on the calling thread; its seat event goes to {@code events}. */
+    /** {@link #release}, decided on the calling thread; its seat event goes to {@code events}. Also ends a held seat. */
     public synchronized boolean releaseNow(String connectionId, LeaveReason reason, SeatEvents events) {
-        Holder holder = byConnection.remove(connectionId);
+        Holder holder = remove(connectionId);
         if (holder == null) {
             return false;
+        }
+        events.left(holder.lobby(), holder.userId(), connectionId, reason, ++sequence);
+        return true;
+    }
+
+    /**
+     * The connection ended for {@code reason}: its seat is held for the user (SPEC §10) and
+     * {@code events} hears it is away. False when it had no seat, or it is held already.
+     */
+    public synchronized boolean holdNow(String connectionId, LeaveReason reason, SeatEvents events) {
+        Holder holder = byConnection.get(connectionId);
+        if (holder == null || holder.awayFor() != null) {
+            return false;
+        }
+        byConnection.put(connectionId, new Holder(holder.lobby(), holder.userId(), holder.nodeId(), reason));
+        events.away(holder.lobby(), holder.userId(), connectionId, reason, ++sequence);
+        return true;
+    }
+
+    private Holder remove(String connectionId) {
+        Holder holder = byConnection.remove(connectionId);
+        if (holder == null) {
+            return null;
         }
         connectionOfUser.remove(holder.userId());
         LinkedHashMap<String, String> members = lobbies.get(holder.lobby());
@@ -99,8 +141,7 @@ public final class LocalSeatStore implements SeatStore {
         if (members.isEmpty()) {
             lobbies.remove(holder.lobby());
         }
-        events.left(holder.lobby(), holder.userId(), connectionId, reason, ++sequence);
-        return true;
+        return holder;
     }
 
     /** The user ids seated in a lobby, in joining order (for tests and checks). */
@@ -110,7 +151,7 @@ public final class LocalSeatStore implements SeatStore {
     }
 
     private void take(Seat seat) {
-        byConnection.put(seat.connectionId(), new Holder(seat.lobby(), seat.userId(), seat.nodeId()));
+        byConnection.put(seat.connectionId(), new Holder(seat.lobby(), seat.userId(), seat.nodeId(), null));
         connectionOfUser.put(seat.userId(), seat.connectionId());
         lobbies.computeIfAbsent(seat.lobby(), code -> new LinkedHashMap<>()).put(seat.userId(), seat.connectionId());
     }

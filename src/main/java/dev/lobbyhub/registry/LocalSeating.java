@@ -5,6 +5,8 @@ import java.util.List;
 
 import dev.lobbyhub.auth.Identity;
 import dev.lobbyhub.config.LobbyhubConfig.OnDuplicate;
+import dev.lobbyhub.metrics.LobbyhubMetrics;
+import dev.lobbyhub.metrics.LobbyhubMetrics.HoldOutcome;
 import dev.lobbyhub.protocol.CloseCode;
 import dev.lobbyhub.protocol.LeaveReason;
 import dev.lobbyhub.protocol.ServerMessages;
@@ -15,6 +17,13 @@ import dev.lobbyhub.protocol.ServerMessages;
  * seat rules (lobby capacity, one connection per user) are the {@link LocalSeatStore}'s; the node's
  * own (draining, {@code max-connections}) are checked here. The store's seat events of each
  * decision are applied to this node's sessions by a {@link Decision} made for it.
+ *
+ * <p>
+ * With {@code users.reconnect-grace} above 0, a member whose connection ends for a reason that
+ * holds its seat (SPEC §10) becomes away: the lobby hears {@code member_away}, and the user's next
+ * connection to that lobby takes the seat back ({@code member_back}, and it may recover what it
+ * missed); one to another lobby frees it ({@code member_left left}); otherwise the seat ends when
+ * the grace runs out ({@link #expireHolds}), with the reason that made it away.
  */
 public final class LocalSeating implements Seating {
 
@@ -25,6 +34,7 @@ public final class LocalSeating implements Seating {
     private final SessionIndex index;
     private final LobbyFanOut fanOut;
     private final SessionLedger ledger;
+    private final LobbyhubMetrics metrics;
     private final LocalSeatStore seats = new LocalSeatStore();
 
     LocalSeating(ConnectionRegistry registry) {
@@ -32,6 +42,7 @@ public final class LocalSeating implements Seating {
         this.index = registry.index();
         this.fanOut = registry.fanOut();
         this.ledger = registry.ledger();
+        this.metrics = registry.metrics();
     }
 
     /**
@@ -73,6 +84,7 @@ public final class LocalSeating implements Seating {
             memberIds = ((SeatStore.Seated) claim).members();
         }
         decision.announce();
+        decision.countHold();
         if (decision.closeDisplaced) {
             decision.displaced.transport().close(CloseCode.REPLACED);
         }
@@ -85,14 +97,45 @@ public final class LocalSeating implements Seating {
 
     @Override
     public void release(Session session, LeaveReason reason, boolean closedByServer) {
+        long grace = registry.settings().reconnectGraceMs();
         Decision decision = new Decision(null);
         synchronized (index.lock()) {
-            seats.releaseNow(session.connectionId(), reason, decision);
+            if (grace <= 0 || !reason.holdsSeat() || !seats.holdNow(session.connectionId(), reason, decision)) {
+                seats.releaseNow(session.connectionId(), reason, decision);
+            }
         }
         decision.announce();
+        decision.countHold();
         if (decision.removed) {
             ledger.departed(session, reason);
         }
+    }
+
+    /** Ends the seats held longer than the grace: their lobbies hear {@code member_left} with the reason that made them away. */
+    public void expireHolds(long nowMillis) {
+        for (Session held : index.awaySessions()) {
+            if (held.awayUntilMillis() <= nowMillis) {
+                endHold(held, held.awayFor(), HoldOutcome.EXPIRED);
+            }
+        }
+    }
+
+    /** Frees the user's held seat at once ({@code member_left} with {@code reason}); false when it holds none here. */
+    public boolean freeHold(String userId, LeaveReason reason) {
+        Session held = index.findAway(userId);
+        return held != null && endHold(held, reason, HoldOutcome.FREED);
+    }
+
+    private boolean endHold(Session held, LeaveReason reason, HoldOutcome outcome) {
+        Decision decision = new Decision(null);
+        decision.holdEnds = outcome;
+        boolean ended;
+        synchronized (index.lock()) {
+            ended = index.findAway(held.userId()) == held && seats.releaseNow(held.connectionId(), reason, decision);
+        }
+        decision.announce();
+        decision.countHold();
+        return ended;
     }
 
     /**
@@ -107,6 +150,9 @@ public final class LocalSeating implements Seating {
         boolean closeDisplaced;
         LeaveReason displacedReason;
         boolean removed;
+        /** How a held seat this decision ends is counted: freed, unless it expired or its user came back. */
+        HoldOutcome holdEnds = HoldOutcome.FREED;
+        boolean holdEnded;
 
         Decision(Session admitted) {
             this.admitted = admitted;
@@ -127,8 +173,37 @@ public final class LocalSeating implements Seating {
         }
 
         @Override
+        public void away(String lobby, String userId, String connectionId, LeaveReason reason, long sequence) {
+            Session session = index.findConnection(connectionId);
+            long grace = registry.settings().reconnectGraceMs();
+            Lobby held = session == null ? null
+                    : index.holdLocked(session, reason, System.currentTimeMillis() + grace);
+            if (held != null) {
+                removed = true;
+                fanOut.awayLocked(held, userId, reason, grace);
+                told.add(held);
+            }
+        }
+
+        @Override
+        public void back(String lobby, String userId, String oldConnectionId, String newConnectionId, long sequence) {
+            Session held = index.findAway(userId);
+            if (held != null && held.connectionId().equals(oldConnectionId)) {
+                index.unholdLocked(held, true);
+                admitted.takesOverSeatOf(held);
+                holdEnds = HoldOutcome.RETURNED;
+                holdEnded = true;
+            }
+            told.add(index.addLocked(admitted, ServerMessages.memberBack(userId), 0));
+        }
+
+        @Override
         public void left(String lobby, String userId, String connectionId, LeaveReason reason, long sequence) {
             Session session = index.findConnection(connectionId);
+            if (session == null) {
+                endHeld(userId, connectionId, reason);
+                return;
+            }
             if (admitted != null) {
                 displace(session, true);
             } else if (session != null) {
@@ -154,6 +229,27 @@ public final class LocalSeating implements Seating {
                     fanOut.leftLocked(left, old.userId(), reason);
                     told.add(left);
                 }
+            }
+        }
+
+        /** A held seat ends (the user went to another lobby, was kicked, or the grace ran out). */
+        private void endHeld(String userId, String connectionId, LeaveReason reason) {
+            Session held = index.findAway(userId);
+            if (held == null || !held.connectionId().equals(connectionId)) {
+                return;
+            }
+            Lobby left = index.unholdLocked(held, false);
+            if (left != null) {
+                holdEnded = true;
+                fanOut.leftLocked(left, userId, reason);
+                told.add(left);
+            }
+        }
+
+        /** After the lock: counts the held seat this decision ended, if any. */
+        void countHold() {
+            if (holdEnded) {
+                metrics.seatHold(holdEnds);
             }
         }
 

@@ -18,4 +18,14 @@ public interface SeatEvents {
 
     /** The user's newer connection took over the older one's seat in the same lobby: nobody is told. */
     void replaced(String lobby, String userId, String oldConnectionId, String newConnectionId, long sequence);
+
+    /** The connection ended and its seat is held for the user's return (SPEC §10). */
+    default void away(String lobby, String userId, String connectionId, LeaveReason reason, long sequence) {
+        throw new UnsupportedOperationException("held seats");
+    }
+
+    /** The user came back: a new connection took the seat held for it. */
+    default void back(String lobby, String userId, String oldConnectionId, String newConnectionId, long sequence) {
+        throw new UnsupportedOperationException("held seats");
+    }
 }

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 
 import dev.lobbyhub.protocol.CloseCode;
+import dev.lobbyhub.protocol.LeaveReason;
 
 /**
  * One admitted connection. Its life is {@code OPEN → CLOSING → CLOSED}: {@link #beginClose} wins
@@ -46,6 +47,9 @@ public final class Session {
     private long seatStart = -1;
     /** Whether it took over a seat its user held already (SPEC §11: only then can it recover). */
     private boolean returning;
+    /** Why its seat is held after its connection ended (SPEC §10), and until when (epoch ms); null while it is not. */
+    private volatile LeaveReason awayFor;
+    private volatile long awayUntilMillis;
 
     private volatile boolean welcomed;
     /** Frames sent before the welcome; guarded by {@code this}, null once welcomed. */
@@ -121,6 +125,27 @@ public final class Session {
 
     long seatStart() {
         return seatStart;
+    }
+
+    /** Under the node's lock: its connection ended and its seat is held until {@code untilMillis}. */
+    void away(LeaveReason reason, long untilMillis) {
+        awayUntilMillis = untilMillis;
+        awayFor = reason;
+    }
+
+    /** Whether its seat is held for its return (its connection is gone). */
+    public boolean isAway() {
+        return awayFor != null;
+    }
+
+    /** Why it is away (what its lobby is told when the hold ends), or null. */
+    public LeaveReason awayFor() {
+        return awayFor;
+    }
+
+    /** Until when its seat is held (epoch ms); 0 while it is not away. */
+    public long awayUntilMillis() {
+        return awayUntilMillis;
     }
 
     boolean returning() {

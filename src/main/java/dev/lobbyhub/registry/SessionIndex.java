@@ -8,6 +8,8 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 
+import dev.lobbyhub.protocol.LeaveReason;
+
 /**
  * This node's admitted sessions, by user, by connection and by lobby, with their counts. Changed
  * only under {@link #lock()}, by whoever decides seats here, so the indexes always agree and a
@@ -23,6 +25,8 @@ public final class SessionIndex {
     private final Map<String, Session> byUser = new ConcurrentHashMap<>();
     private final Map<String, Session> byConnection = new ConcurrentHashMap<>();
     private final ConcurrentSkipListMap<String, Lobby> lobbies = new ConcurrentSkipListMap<>();
+    /** Sessions whose connection ended while their seat is held (SPEC §10), by user: not connections of this node. */
+    private final Map<String, Session> away = new ConcurrentHashMap<>();
     private volatile int connectionCount;
     private volatile int lobbyCount;
     private volatile LobbyLog.Settings logSettings;
@@ -80,12 +84,67 @@ public final class SessionIndex {
         byConnection.remove(session.connectionId());
         Lobby lobby = lobbies.get(session.lobby());
         lobby.remove(session);
-        if (lobby.size() == 0 && !keepLobby) {
-            lobbies.remove(session.lobby());
-            lobbyCount--;
+        if (!keepLobby) {
+            dropIfEmpty(lobby);
         }
         connectionCount--;
         return lobby;
+    }
+
+    /**
+     * Under the lock: the session's connection ended and its seat is held until {@code untilMillis}:
+     * it is no longer one of this node's connections, but still a member of its lobby. Answers the
+     * lobby, or null when it was not indexed.
+     */
+    Lobby holdLocked(Session session, LeaveReason reason, long untilMillis) {
+        if (!byUser.remove(session.userId(), session)) {
+            return null;
+        }
+        byConnection.remove(session.connectionId());
+        connectionCount--;
+        session.away(reason, untilMillis);
+        Lobby lobby = lobbies.get(session.lobby());
+        lobby.hold(session);
+        away.put(session.userId(), session);
+        return lobby;
+    }
+
+    /**
+     * Under the lock: a held seat ends (its user is back, or it is freed); answers its lobby, or null
+     * when it was not held. With {@code keepLobby} an emptied lobby stays (its user takes the seat again).
+     */
+    Lobby unholdLocked(Session held, boolean keepLobby) {
+        if (!away.remove(held.userId(), held)) {
+            return null;
+        }
+        Lobby lobby = lobbies.get(held.lobby());
+        lobby.unhold(held);
+        if (!keepLobby) {
+            dropIfEmpty(lobby);
+        }
+        return lobby;
+    }
+
+    private void dropIfEmpty(Lobby lobby) {
+        if (lobby.seated() == 0 && lobbies.remove(lobby.code, lobby)) {
+            lobbyCount--;
+        }
+    }
+
+    /** The user's held seat on this node (its connection ended), or null. */
+    public Session findAway(String userId) {
+        return away.get(userId);
+    }
+
+    /** Every held seat on this node, weakly consistent. */
+    Collection<Session> awaySessions() {
+        return Collections.unmodifiableCollection(away.values());
+    }
+
+    /** The away members of a lobby, in the order they went away; empty when none. Do not modify. */
+    public Session[] away(String lobbyCode) {
+        Lobby lobby = lobbies.get(lobbyCode);
+        return lobby == null ? new Session[0] : lobby.away();
     }
 
     /** The lobby as this node holds it, or null when none of its members is here. */
@@ -122,7 +181,7 @@ public final class SessionIndex {
             if (page.size() == limit) {
                 break;
             }
-            int size = lobby.size();
+            int size = lobby.seated();
             if (size > 0) {
                 page.add(new LobbySummary(lobby.code, size));
             }

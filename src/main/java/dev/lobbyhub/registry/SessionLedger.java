@@ -1,5 +1,6 @@
 package dev.lobbyhub.registry;
 
+import java.util.Arrays;
 import java.util.List;
 
 import org.jboss.logging.Logger;
@@ -40,11 +41,13 @@ final class SessionLedger {
         LOG.infof("connect user=%s lobby=%s conn=%s", LogText.escape(session.userId()), session.lobby(),
                 session.connectionId());
         capacityWarnings.onChange(index.connectionCount());
-        LobbyLog log = session.joinedLobby().log;
+        Lobby lobby = session.joinedLobby();
+        List<String> away = Arrays.stream(lobby.away()).map(Session::userId).toList();
+        LobbyLog log = lobby.log;
         if (!log.on()) {
             session.sendWelcome(ServerMessages.welcome(session.connectionId(), session.userId(), session.lobby(),
-                    memberIds, settings.pingIntervalMs(), settings.staleAfterMs(), settings.maxMessageBytes()),
-                    List.of());
+                    memberIds, settings.pingIntervalMs(), settings.staleAfterMs(), settings.maxMessageBytes(), away,
+                    settings.reconnectGraceMs(), null), List.of());
             return;
         }
         List<String> missed = missed(session, log);
@@ -54,14 +57,15 @@ final class SessionLedger {
             metrics.recovery(recovered);
         }
         session.sendWelcome(ServerMessages.welcome(session.connectionId(), session.userId(), session.lobby(), memberIds,
-                settings.pingIntervalMs(), settings.staleAfterMs(), settings.maxMessageBytes(),
-                new ServerMessages.LogPosition(epoch, session.liveAfter(), recovered)),
+                settings.pingIntervalMs(), settings.staleAfterMs(), settings.maxMessageBytes(), away,
+                settings.reconnectGraceMs(), new ServerMessages.LogPosition(epoch, session.liveAfter(), recovered)),
                 missed == null ? List.of() : missed);
     }
 
     /**
      * As {@link #admitted(Session, List)}, where the cluster's log said where it stands
-     * ({@code position}; null with the log off) and what it missed.
+     * ({@code position}; null with the log off) and what it missed. Seats are not held in cluster
+     * mode yet: nobody is away and the grace is 0.
      */
     void admitted(Session session, List<String> memberIds, ServerMessages.LogPosition position, List<String> missed) {
         metrics.accepted();
@@ -72,7 +76,8 @@ final class SessionLedger {
             metrics.recovery(position.recovered());
         }
         session.sendWelcome(ServerMessages.welcome(session.connectionId(), session.userId(), session.lobby(), memberIds,
-                settings.pingIntervalMs(), settings.staleAfterMs(), settings.maxMessageBytes(), position), missed);
+                settings.pingIntervalMs(), settings.staleAfterMs(), settings.maxMessageBytes(), List.of(), 0, position),
+                missed);
     }
 
     /**

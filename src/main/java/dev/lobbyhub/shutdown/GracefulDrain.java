@@ -106,6 +106,7 @@ public class GracefulDrain {
             return;
         }
         long spread = Math.max(MIN_RECONNECT_MS, TimeUnit.NANOSECONDS.toMillis(drainNanos));
+        // At most drain-period + 1 s: shorter than a held seat's grace, which startup keeps over drain-period + 5 s.
         long reconnectAfter = MIN_RECONNECT_MS + ThreadLocalRandom.current().nextLong(spread);
         session.send(ServerMessages.serverShutdown(reconnectAfter));
         registry.disconnect(session, CloseCode.SERVER_SHUTDOWN);

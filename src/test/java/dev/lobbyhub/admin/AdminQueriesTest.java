@@ -202,7 +202,10 @@ public class AdminQueriesTest {
             Map<String, JsonObject> byUser = new HashMap<>();
             for (int i = 0; i < members.size(); i++) {
                 JsonObject member = members.getJsonObject(i);
-                assertEquals(Set.of("user_id", "name", "connected_at", "rtt_ms", "node_id"), member.fieldNames());
+                assertEquals(Set.of("user_id", "name", "connected_at", "rtt_ms", "node_id", "state", "away_until"),
+                        member.fieldNames());
+                assertEquals("connected", member.getString("state"));
+                assertNull(member.getValue("away_until"));
                 byUser.put(member.getString("user_id"), member);
             }
             JsonObject annLine = byUser.get(ann);

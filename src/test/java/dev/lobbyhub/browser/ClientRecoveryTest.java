@@ -209,6 +209,29 @@ class ClientRecoveryTest {
         assertEquals(List.of("me", "c"), result.get("members"));
     }
 
+    /** SPEC §10: an away member is still a member; the client lists it in {@code away} until it is back or gone. */
+    @Test
+    void awayMembersStayMembersAndAreListedAsAwayUntilTheyAreBackOrGone() {
+        Map<String, Object> result = run("""
+                const c = new m.LobbyClient(options());
+                const events = record(c, ['member_away', 'member_back', 'member_left']);
+                const s0 = await opened(() => c.connect());
+                s0.open().frame(welcome({members: ['me', 'a', 'b'], away: ['b'], reconnect_grace_ms: 20000, epoch: 'E', offset: 3}));
+                const atWelcome = c.away;
+                s0.frame({type: 'member_away', user_id: 'a', reason: 'dropped', hold_ms: 20000, offset: 4});
+                const whileAway = {members: c.members, away: c.away};
+                s0.frame({type: 'member_back', user_id: 'b', offset: 5});
+                s0.frame({type: 'member_left', user_id: 'a', reason: 'dropped', offset: 6});
+                const after = {members: c.members, away: c.away};
+                c.close();
+                done({atWelcome, whileAway, after, events: events.map((e) => e.event)});
+                """);
+        assertEquals(List.of("b"), result.get("atWelcome"));
+        assertEquals(Map.of("members", List.of("me", "a", "b"), "away", List.of("b", "a")), result.get("whileAway"));
+        assertEquals(Map.of("members", List.of("me", "b"), "away", List.of()), result.get("after"));
+        assertEquals(List.of("member_away", "member_back", "member_left"), result.get("events"));
+    }
+
     @Test
     void notRecoveredLogResetGapAndAckMoveThePositionAsTheServerSays() {
         Map<String, Object> result = run("""

@@ -120,8 +120,9 @@ class ClusterAdminApiIT {
             Map<String, JsonObject> byUser = new HashMap<>();
             for (int i = 0; i < members.size(); i++) {
                 JsonObject member = members.getJsonObject(i);
-                assertEquals(Set.of("user_id", "name", "connected_at", "rtt_ms", "node_id"), member.fieldNames(),
-                        member::encode);
+                assertEquals(Set.of("user_id", "name", "connected_at", "rtt_ms", "node_id", "state", "away_until"),
+                        member.fieldNames(), member::encode);
+                assertEquals("connected", member.getString("state"), member::encode);
                 byUser.put(member.getString("user_id"), member);
             }
             assertEquals(Set.of(ann, bob), byUser.keySet());

@@ -50,6 +50,19 @@ class ConfigCheckTest {
     }
 
     @Test
+    void aReconnectGraceMustOutlastTheDrainByFiveSecondsOrBeOff() {
+        assertEquals(20_000, withSecret().users().reconnectGrace().toMillis(), "held for 20 s by default");
+        assertOneProblemMentioning(ConfigCheck.problems(withSecret("lobbyhub.users.reconnect-grace", "15s"), false),
+                "lobbyhub.users.reconnect-grace", "drain-period + 5s (15s)", "(was 15s)");
+        assertOneProblemMentioning(ConfigCheck.problems(withSecret("lobbyhub.users.reconnect-grace", "30s",
+                "lobbyhub.shutdown.drain-period", "25s"), false), "(30s)", "(was 30s)");
+        assertOneProblemMentioning(ConfigCheck.problems(withSecret("lobbyhub.users.reconnect-grace", "-1s"), false),
+                "(was -1s)");
+        assertEquals(List.of(), ConfigCheck.problems(withSecret("lobbyhub.users.reconnect-grace", "0s"), false));
+        assertEquals(List.of(), ConfigCheck.problems(withSecret("lobbyhub.users.reconnect-grace", "16s"), false));
+    }
+
+    @Test
     void durationsAreShownAsTheyAreWrittenInSettings() {
         assertOneProblemMentioning(ConfigCheck.problems(withSecret("lobbyhub.health.ping-interval", "5s",
                 "lobbyhub.health.stale-after", "5s"), false), "(was 5s against 5s)");

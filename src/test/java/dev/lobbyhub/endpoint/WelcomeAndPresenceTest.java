@@ -56,6 +56,34 @@ public class WelcomeAndPresenceTest {
         }
     }
 
+    /** Only a close frame with 1000 is a leave; a lost connection, a page going away (1001) or another code is a drop (SPEC §10). */
+    @Test
+    void aConnectionThatEndsWithoutANormalCloseFrameDropped() {
+        String lobby = Tokens.unique("lobby");
+        try (TestSocket watcher = TestSocket.joinWelcomed(base, lobby, Tokens.valid(Tokens.unique("watcher")))) {
+            String crashed = Tokens.unique("crashed");
+            String reloading = Tokens.unique("reloading");
+            String odd = Tokens.unique("odd");
+            TestSocket a = TestSocket.joinWelcomed(base, lobby, Tokens.valid(crashed));
+            TestSocket b = TestSocket.joinWelcomed(base, lobby, Tokens.valid(reloading));
+            TestSocket c = TestSocket.joinWelcomed(base, lobby, Tokens.valid(odd));
+            for (int i = 0; i < 3; i++) {
+                watcher.expect("member_joined");
+            }
+
+            a.abort();
+            assertEquals(List.of(crashed, "dropped"), userAndReason(watcher.expect("member_left")));
+            b.closeWith(1001);
+            assertEquals(List.of(reloading, "dropped"), userAndReason(watcher.expect("member_left")));
+            c.closeWith(4000);
+            assertEquals(List.of(odd, "dropped"), userAndReason(watcher.expect("member_left")));
+        }
+    }
+
+    private static List<String> userAndReason(JsonObject left) {
+        return List.of(left.getString("user_id"), left.getString("reason"));
+    }
+
     @Test
     void tokenInAuthorizationHeaderIsAccepted() {
         String user = Tokens.unique("header");

@@ -119,7 +119,7 @@ public class MetricsEndpointTest {
             assertTrue(has(after, meter[0], meter[1]), () -> "missing " + meter[0] + (meter[1] == null ? "" : "{" + meter[1] + "}"));
         }
         // The closed reasons are the member_left reasons of SPEC §3.
-        for (String reason : new String[] { "left", "stale", "kicked", "replaced", "shutdown", "rate_limited",
+        for (String reason : new String[] { "left", "dropped", "stale", "kicked", "replaced", "shutdown", "rate_limited",
                 "slow_consumer", "error" }) {
             assertTrue(value(after, "lobbyhub_connections_closed_total", Map.of("reason", reason)) >= 0,
                     () -> "no closed_total{reason=" + reason + "}");

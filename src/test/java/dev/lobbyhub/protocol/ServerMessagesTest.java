@@ -33,7 +33,9 @@ class ServerMessagesTest {
                 15000, 45000, 65536));
 
         assertEquals(Set.of("type", "connection_id", "user_id", "lobby", "members", "ping_interval_ms",
-                "stale_after_ms", "max_message_bytes"), welcome.fieldNames());
+                "stale_after_ms", "max_message_bytes", "away", "reconnect_grace_ms"), welcome.fieldNames());
+        assertEquals(new JsonArray(), welcome.getJsonArray("away"));
+        assertEquals(0L, welcome.getLong("reconnect_grace_ms"));
         assertEquals("welcome", welcome.getString("type"));
         assertEquals("c-1", welcome.getString("connection_id"));
         assertEquals("alice", welcome.getString("user_id"));
@@ -51,6 +53,14 @@ class ServerMessagesTest {
         assertEquals("c\"1", welcome.getString("connection_id"));
         assertEquals("al\"ice\n", welcome.getString("user_id"));
         assertEquals("al\"ice\n", welcome.getJsonArray("members").getString(0));
+    }
+
+    @Test
+    void memberAwayAndBackHaveTheirFields() {
+        assertEquals(new JsonObject().put("type", "member_away").put("user_id", "bob").put("reason", "dropped")
+                .put("hold_ms", 20000), parse(ServerMessages.memberAway("bob", "dropped", 20000)));
+        assertEquals(new JsonObject().put("type", "member_back").put("user_id", "bob"),
+                parse(ServerMessages.memberBack("bob")));
     }
 
     @Test

@@ -88,7 +88,7 @@ class ClusterSeatingTest {
         Session alice = seated("alice", "c-alice", List.of("alice"));
         Session bob = seated("bob", "c-bob", List.of("alice", "bob"));
 
-        registry.transportClosed(bob);
+        registry.transportClosed(bob, true);
         assertEquals(List.of("c-bob:left"), store.released);
         assertEquals(2, registry.members("lobby").length, "still a member until the store says it left");
         stream.left("lobby", "bob", "c-bob", LeaveReason.LEFT, ++sequence);
@@ -103,7 +103,7 @@ class ClusterSeatingTest {
         Session bob = seated("bob", "c-bob", List.of("alice", "bob"));
         store.reachable = false;
 
-        registry.transportClosed(bob);
+        registry.transportClosed(bob, true);
         assertEquals(List.of("left"), reasons(alice));
         assertEquals(Map.of("c-bob", LeaveReason.LEFT), seating.takeUnreleased());
 
@@ -117,7 +117,7 @@ class ClusterSeatingTest {
         Session alice = seated("alice", "c-alice", List.of("alice"));
         Session bob = seated("bob", "c-bob", List.of("alice", "bob"));
 
-        registry.transportClosed(bob); // released, but the subscription died: no left event comes
+        registry.transportClosed(bob, true); // released, but the subscription died: no left event comes
         seating.forgetClosed(Long.MAX_VALUE);
         assertEquals(2, registry.connectionCount(), "within the grace the store's event may still come");
         seating.forgetClosed(0);

@@ -140,7 +140,7 @@ class ConnectionRegistryConcurrencyTest {
                                     disconnects.get(code).increment();
                                 }
                             } else if (target != null) {
-                                registry.transportClosed(target);
+                                registry.transportClosed(target, true);
                             }
                         }
                         sampleLimits(registry, lobbies, violations);

@@ -109,7 +109,7 @@ class ConnectionRegistryTest {
         assertArrayEquals(new Session[] { carol }, registry.members("two"));
         assertEquals(Set.of(alice, bob, carol), Set.copyOf(registry.sessions()));
 
-        registry.transportClosed(alice);
+        registry.transportClosed(alice, true);
         registry.disconnect(carol, CloseCode.KICKED);
 
         assertEquals(1, registry.connectionCount());
@@ -226,8 +226,8 @@ class ConnectionRegistryTest {
         Session bob = join("bob", "lobby");
         registry.disconnect(bob, CloseCode.STALE);
 
-        registry.transportClosed(bob);
-        registry.transportClosed(bob);
+        registry.transportClosed(bob, true);
+        registry.transportClosed(bob, true);
 
         assertEquals(1, transport(bob).closeCalls());
         assertEquals(List.of("welcome", "member_joined", "member_left"), types(alice));
@@ -242,8 +242,8 @@ class ConnectionRegistryTest {
         Session alice = join("alice", "lobby");
         Session bob = join("bob", "lobby");
 
-        registry.transportClosed(bob);
-        registry.transportClosed(bob);
+        registry.transportClosed(bob, true);
+        registry.transportClosed(bob, true);
 
         List<JsonNode> left = transport(alice).messages("member_left");
         assertEquals(1, left.size());
@@ -260,7 +260,7 @@ class ConnectionRegistryTest {
         Session old = join("bob", "lobby");
         Session renewed = join("bob", "lobby");
 
-        registry.transportClosed(old);
+        registry.transportClosed(old, true);
 
         assertSame(renewed, registry.findUser("bob"));
         assertArrayEquals(new Session[] { alice, renewed }, registry.members("lobby"));
@@ -312,7 +312,7 @@ class ConnectionRegistryTest {
         Session carol = join("carol", "new");
         Session renewed = join("bob", "new");
 
-        registry.transportClosed(old);
+        registry.transportClosed(old, true);
         registry.disconnect(old, CloseCode.KICKED);
 
         assertSame(renewed, registry.findUser("bob"));
@@ -358,7 +358,7 @@ class ConnectionRegistryTest {
         join("c1", "charlie");
         join("a2", "alpha");
         join("b1", "bravo");
-        registry.transportClosed(join("e1", "echo"));
+        registry.transportClosed(join("e1", "echo"), true);
 
         assertEquals(List.of(new LobbySummary("alpha", 2), new LobbySummary("bravo", 1)), registry.lobbies(null, 2));
         assertEquals(List.of(new LobbySummary("charlie", 1), new LobbySummary("delta", 1)),

@@ -292,6 +292,11 @@ public final class TestSocket implements AutoCloseable {
         }
     }
 
+    /** Sends a close frame with this code, as a page that goes away (1001) does. */
+    public void closeWith(int code) {
+        socket.sendClose(code, "").exceptionally(ignored -> null);
+    }
+
     /** Drops the TCP connection without a close frame, as a crashed client would. */
     public void abort() {
         socket.abort();

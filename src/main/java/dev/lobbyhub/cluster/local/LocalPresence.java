@@ -32,14 +32,21 @@ public class LocalPresence implements Presence {
     @Override
     public Uni<Optional<Member>> user(String userId) {
         Session session = registry.findUser(userId);
+        if (session == null) {
+            session = registry.findAway(userId);
+        }
         return Uni.createFrom().item(session == null ? Optional.empty() : Optional.of(member(session)));
     }
 
     @Override
     public Uni<List<Member>> lobbyMembers(String code) {
         Session[] sessions = registry.members(code);
-        List<Member> members = new ArrayList<>(sessions.length);
+        Session[] away = registry.away(code);
+        List<Member> members = new ArrayList<>(sessions.length + away.length);
         for (Session session : sessions) {
+            members.add(member(session));
+        }
+        for (Session session : away) {
             members.add(member(session));
         }
         return Uni.createFrom().item(members);
@@ -61,6 +68,10 @@ public class LocalPresence implements Presence {
     }
 
     private Member member(Session session) {
+        if (session.isAway()) {
+            return new Member(session.userId(), session.name(), session.lobby(), session.connectedAtMillis(), null, null,
+                    session.awayUntilMillis());
+        }
         long rtt = session.rttMillis();
         return new Member(session.userId(), session.name(), session.lobby(), session.connectedAtMillis(),
                 rtt < 0 ? null : rtt, nodeId);

@@ -9,6 +9,8 @@ import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
 import jakarta.interceptor.Interceptor;
 
+import org.jboss.logging.Logger;
+
 import dev.lobbyhub.cluster.BackplaneHealth;
 import dev.lobbyhub.cluster.Broker;
 import dev.lobbyhub.registry.LobbyLink;
@@ -33,13 +35,17 @@ import io.vertx.mutiny.redis.client.Redis;
 @Singleton
 public class ClusterMode {
 
+    private static final Logger LOG = Logger.getLogger(ClusterMode.class);
+
     private final boolean enabled;
     private final Duration redisTimeout;
+    private final Duration reconnectGrace;
     private RedisAuthWatch authWatch;
 
     ClusterMode(LobbyhubConfig config) {
         this.enabled = config.cluster().enabled();
         this.redisTimeout = config.cluster().redisTimeout();
+        this.reconnectGrace = config.users().reconnectGrace();
     }
 
     /**
@@ -50,6 +56,10 @@ public class ClusterMode {
     void onStart(@Observes @Priority(Interceptor.Priority.APPLICATION + 900) StartupEvent event,
             Instance<RedisCluster> cluster, Instance<Redis> redis, Vertx vertx) {
         if (enabled) {
+            if (!reconnectGrace.isZero()) {
+                LOG.warnf("cluster: seats are not held in cluster mode yet: lobbyhub.users.reconnect-grace (%s) applies"
+                        + " to a single node; here a member whose connection drops leaves at once", reconnectGrace);
+            }
             RedisCluster started = cluster.get();
             authWatch = new RedisAuthWatch(redis.get(), vertx, redisTimeout, started::start, started::isUp);
             authWatch.start();
