@@ -55,6 +55,14 @@ class HeldSeatTest {
                 + URLEncoder.encode(epoch, StandardCharsets.UTF_8));
     }
 
+    /** {@code user} joins the watcher's lobby and its connection drops: the watcher hears it is away. */
+    private void joinAndDrop(TestSocket watcher, String lobby, String user) {
+        TestSocket first = join(lobby, user);
+        watcher.expect("member_joined");
+        first.abort();
+        watcher.expect("member_away");
+    }
+
     private static JsonObject chat(Object data) {
         return new JsonObject().put("type", "lobby_message").put("data", data);
     }
@@ -145,10 +153,7 @@ class HeldSeatTest {
         String user = Tokens.unique("mover");
         double freedBefore = holds("freed");
         try (TestSocket w = join(lobby, Tokens.unique("w"))) {
-            TestSocket first = join(lobby, user);
-            w.expect("member_joined");
-            first.abort();
-            w.expect("member_away");
+            joinAndDrop(w, lobby, user);
             try (TestSocket elsewhere = join(Tokens.unique("new"), user)) {
                 assertEquals(new JsonObject().put("type", "member_left").put("user_id", user).put("reason", "left"),
                         withoutOffset(w.expect("member_left")));
@@ -175,11 +180,8 @@ class HeldSeatTest {
         String user = Tokens.unique("gone");
         double expiredBefore = holds("expired");
         try (TestSocket w = join(lobby, Tokens.unique("w"))) {
-            TestSocket first = join(lobby, user);
-            w.expect("member_joined");
-            first.abort();
+            joinAndDrop(w, lobby, user);
             long awayAt = System.nanoTime();
-            w.expect("member_away");
             JsonObject left = w.nextOrClose(Duration.ofMillis(GRACE_MS + 15_000));
             long heldMs = (System.nanoTime() - awayAt) / 1_000_000;
             assertEquals(new JsonObject().put("type", "member_left").put("user_id", user).put("reason", "dropped"),
@@ -200,10 +202,7 @@ class HeldSeatTest {
         String watcher = Tokens.unique("w");
         String user = Tokens.unique("away");
         try (TestSocket w = join(lobby, watcher)) {
-            TestSocket first = join(lobby, user);
-            w.expect("member_joined");
-            first.abort();
-            w.expect("member_away");
+            joinAndDrop(w, lobby, user);
 
             JsonObject detail = new JsonObject(admin().get("/api/v1/lobbies/" + lobby).then().statusCode(200)
                     .extract().asString());
