@@ -169,6 +169,12 @@ function start(user, lobby, token) {
   const away = (m) => (m.replayed ? ' (while you were away)' : '');
   client.on('member_joined', (m) => log([m.user_id], ` joined${away(m)}`));
   client.on('member_left', (m) => { rtts.delete(m.user_id); log([m.user_id], ` left (${m.reason})${away(m)}`); });
+  // A player whose connection dropped keeps its seat for a while (held seats): shown greyed until back or gone.
+  client.on('member_away', (m) => {
+    log([m.user_id], ` dropped (${m.reason}): seat held for ${Math.round(Number(m.hold_ms) / 1000)} s${away(m)}`);
+    renderMembers(client.members);
+  });
+  client.on('member_back', (m) => { log([m.user_id], ` is back${away(m)}`); renderMembers(client.members); });
   client.on('server_shutdown', (s) => log(['server_shutdown'], ` reconnecting after ${Number(s.reconnect_after_ms)} ms`));
   client.on('error', (e) => log([`error ${e.code}`], ` ${e.message}`));
   client.on('lobby_message', (m) => onData(m.from, m.data, false, m.replayed === true));
@@ -272,8 +278,9 @@ function start(user, lobby, token) {
   }
   function renderMembers(members) {
     $('members').replaceChildren(...members.map((id) => {
-      const li = el('li');
+      const li = el('li', undefined, client.away.includes(id) ? 'away' : undefined);
       li.dataset.user = id;
+      if (client.away.includes(id)) li.title = 'connection dropped: seat held';
       const dot = el('span', undefined, 'dot');
       dot.style.background = colorOf(id);
       li.append(dot, el('span', id === me ? `${id} (you)` : id, 'name'), el('span', rtts.has(id) ? `${rtts.get(id)} ms` : '', 'rtt'));

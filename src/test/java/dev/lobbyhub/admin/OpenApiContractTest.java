@@ -210,11 +210,11 @@ public class OpenApiContractTest {
         }
     }
 
-    private static RequestSpecification json(String body) {
+    static RequestSpecification json(String body) {
         return given().contentType("application/json").body(body);
     }
 
-    private Response admin(String method, String template, RequestSpecification request, String path) {
+    Response admin(String method, String template, RequestSpecification request, String path) {
         return call(method, template, request.header("Authorization", KEY), path);
     }
 

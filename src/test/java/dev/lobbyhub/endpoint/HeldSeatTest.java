@@ -10,16 +10,15 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 
 import org.junit.jupiter.api.Test;
 
+import dev.lobbyhub.testing.HeldSeats;
 import dev.lobbyhub.testing.TestSocket;
 import dev.lobbyhub.testing.Tokens;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
-import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -30,18 +29,10 @@ import io.vertx.core.json.JsonObject;
  * when the grace runs out.
  */
 @QuarkusTest
-@TestProfile(HeldSeatTest.Grace.class)
+@TestProfile(HeldSeats.class)
 class HeldSeatTest {
 
-    static final long GRACE_MS = 7000;
-
-    /** A grace just over the test drain period (1 s) + 5 s; lobbies of 3, so one can be filled. */
-    public static class Grace implements QuarkusTestProfile {
-        @Override
-        public Map<String, String> getConfigOverrides() {
-            return Map.of("lobbyhub.users.reconnect-grace", GRACE_MS + "ms", "lobbyhub.limits.max-per-lobby", "3");
-        }
-    }
+    static final long GRACE_MS = HeldSeats.GRACE_MS;
 
     @TestHTTPResource("/")
     URI base;
@@ -114,7 +105,8 @@ class HeldSeatTest {
                 assertTrue(joinedAt < seen);
             }
         }
-        assertEquals(returnedBefore + 1, holds("returned"));
+        // At least: other tests on this server may end holds meanwhile (a closed browser tab drops).
+        assertTrue(holds("returned") >= returnedBefore + 1, "returned counted");
     }
 
     @Test
@@ -159,7 +151,27 @@ class HeldSeatTest {
                         withoutOffset(w.expect("member_left")));
             }
         }
-        assertEquals(freedBefore + 1, holds("freed"));
+        // At least: other tests on this server may end holds meanwhile (a closed browser tab drops).
+        assertTrue(holds("freed") >= freedBefore + 1, "freed counted");
+    }
+
+    @Test
+    void aSilentMemberEvictedAsStaleIsAwayAndCanComeBack() {
+        String lobby = Tokens.unique("stale");
+        String user = Tokens.unique("frozen");
+        try (TestSocket w = join(lobby, Tokens.unique("w"));
+                TestSocket hung = TestSocket.join(base, lobby, Tokens.valid(user)).stopAnsweringPings()) {
+            hung.expect("welcome");
+            w.expect("member_joined");
+            // Evicted 4004 after stale-after (3 s in tests); its seat is held, not freed.
+            JsonObject away = w.nextOrClose(Duration.ofSeconds(20));
+            assertEquals(new JsonObject().put("type", "member_away").put("user_id", user).put("reason", "stale")
+                    .put("hold_ms", GRACE_MS), withoutOffset(away));
+            assertEquals(new TestSocket.Close(4004, "stale"), hung.awaitClose());
+            try (TestSocket back = join(lobby, user)) {
+                assertEquals(user, w.expect("member_back").getString("user_id"));
+            }
+        }
     }
 
     @Test
@@ -193,7 +205,8 @@ class HeldSeatTest {
                 assertFalse(later.isClosed());
             }
         }
-        assertEquals(expiredBefore + 1, holds("expired"));
+        // At least: other tests on this server may end holds meanwhile (a closed browser tab drops).
+        assertTrue(holds("expired") >= expiredBefore + 1, "expired counted");
     }
 
     @Test
