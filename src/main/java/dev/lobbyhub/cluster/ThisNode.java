@@ -69,13 +69,10 @@ public class ThisNode {
 
     /** {@code direct_message} from {@code null}; false when the user is not connected here. */
     public Uni<Boolean> toUser(String userId, JsonNode data) {
-        Session session = registry.findUser(userId);
-        if (session == null && registry.logOn()) {
-            Session away = registry.findAway(userId);
-            if (away != null) {
-                // Not delivered now: logged for the member, who reads it when it comes back (SPEC §10).
-                relay.toMember(away, Relay.frame("direct_message", null, data));
-            }
+        Session session = registry.findRecipient(userId);
+        if (session != null && session.isAway()) {
+            // Not delivered now: logged for the member, who reads it when it comes back (SPEC §10).
+            relay.toMember(session, Relay.frame("direct_message", null, data));
             return Uni.createFrom().item(false);
         }
         if (session == null || !session.isOpen()) {

@@ -95,12 +95,8 @@ public class Relay {
             acknowledge(from, lobbyMessage.id(), counted(registry.toLobby(from, text)));
             link.toLobby(from.lobby(), text);
         } else if (message instanceof ClientMessage.DirectMessage direct) {
-            Session to = registry.findUser(direct.to());
-            if (to == null && registry.logOn()) {
-                // An away member of this lobby reads it from the log when it comes back (SPEC §10).
-                Session away = registry.findAway(direct.to());
-                to = away != null && away.lobby().equals(from.lobby()) ? away : null;
-            }
+            // An away member of this lobby reads it from the log when it comes back (SPEC §10).
+            Session to = registry.findRecipient(direct.to());
             boolean here = to != null && (to.isOpen() || to.isAway()) && to.lobby().equals(from.lobby());
             String text = frame("direct_message", from.userId(), direct.data());
             if (link.numbers() && (here || link.hasMember(from.lobby(), direct.to()))) {

@@ -249,6 +249,16 @@ public class ConnectionRegistry {
         local.expireHolds(System.currentTimeMillis());
     }
 
+    /**
+     * Whom a direct message to the user goes to here: its admitted connection, or, when the lobby
+     * log keeps frames for it, its held seat (SPEC §10: it reads them when it comes back); null
+     * when neither is here.
+     */
+    public Session findRecipient(String userId) {
+        Session session = index.findUser(userId);
+        return session != null || !logOn() ? session : index.findAway(userId);
+    }
+
     /** The user's held seat on this node (its connection ended, SPEC §10), or null. */
     public Session findAway(String userId) {
         return index.findAway(userId);
