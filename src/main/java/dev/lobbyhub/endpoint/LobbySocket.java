@@ -59,7 +59,8 @@ import io.vertx.core.http.HttpClosedException;
 public class LobbySocket {
 
     private static final Logger LOG = Logger.getLogger(LobbySocket.class);
-    private static final TypedKey<Session> SESSION = new TypedKey<>("lobbyhub.session");
+    /** The connection's transport, which knows its session once admitted. */
+    private static final TypedKey<WebSocketTransport> TRANSPORT = new TypedKey<>("lobbyhub.transport");
     private static final TypedKey<InboundRateLimit> RATE_LIMIT = new TypedKey<>("lobbyhub.rate-limit");
     private static final Uni<Void> DONE = Uni.createFrom().voidItem();
 
@@ -114,6 +115,10 @@ public class LobbySocket {
         }
         WebSocketTransport transport = new WebSocketTransport(connection, Vertx.currentContext(), registry, metrics,
                 maxOutboundBytes, maxFrameSize);
+        // Before admission: in cluster mode the welcome is queued from another thread while frames
+        // sent in reply arrive on this one, before the admission below has completed.
+        connection.userData().put(TRANSPORT, transport);
+        connection.userData().put(RATE_LIMIT, new InboundRateLimit(messagesPerSecond, burst));
         String query = connection.handshakeRequest().query();
         Resume resume = Resume.fromQuery(HandshakeToken.queryParameter(query, "since"),
                 HandshakeToken.queryParameter(query, "epoch"));
@@ -122,14 +127,12 @@ public class LobbySocket {
                 return reject(connection, rejected.code(), identity.userId(), rejected.code().reason());
             }
             Session session = ((Admission.Admitted) admission).session();
-            transport.attach(session);
             if (guard != null) {
                 guard.onViolation(code -> registry.disconnect(session, code));
             }
-            connection.userData().put(RATE_LIMIT, new InboundRateLimit(messagesPerSecond, burst));
-            connection.userData().put(SESSION, session);
             if (connection.isClosed()) {
-                // Closed while its seat was being claimed (cluster mode): @OnClose found no session.
+                // Closed while its seat was being claimed (cluster mode): @OnClose may have found no
+                // session yet; a session ends once, whoever comes second.
                 registry.transportClosed(session, isNormal(connection.closeReason()));
             }
             return DONE;
@@ -138,7 +141,7 @@ public class LobbySocket {
 
     @OnTextMessage
     public Uni<Void> onText(String text, WebSocketConnection connection) {
-        Session session = connection.userData().get(SESSION);
+        Session session = session(connection);
         if (session == null || !session.isOpen()) {
             return DONE;
         }
@@ -161,7 +164,7 @@ public class LobbySocket {
 
     @OnBinaryMessage
     public Uni<Void> onBinary(Buffer data, WebSocketConnection connection) {
-        Session session = connection.userData().get(SESSION);
+        Session session = session(connection);
         if (session != null && session.isOpen()) {
             session.touch();
             answerInvalid(session, connection, ErrorCode.BINARY_NOT_SUPPORTED, "send JSON text frames", null);
@@ -191,7 +194,7 @@ public class LobbySocket {
     }
 
     private Uni<Void> touched(WebSocketConnection connection) {
-        Session session = connection.userData().get(SESSION);
+        Session session = session(connection);
         if (session != null) {
             session.touch();
         }
@@ -200,11 +203,17 @@ public class LobbySocket {
 
     @OnClose
     public Uni<Void> onClose(CloseReason reason, WebSocketConnection connection) {
-        Session session = connection.userData().get(SESSION);
+        Session session = session(connection);
         if (session != null) {
             registry.transportClosed(session, isNormal(reason));
         }
         return DONE;
+    }
+
+    /** The connection's session once its welcome is on its way, else null. */
+    private static Session session(WebSocketConnection connection) {
+        WebSocketTransport transport = connection.userData().get(TRANSPORT);
+        return transport == null ? null : transport.session();
     }
 
     /** A close frame with 1000 from the client: it left; anything else (none, 1001, another code) is a drop (SPEC §10). */
@@ -214,7 +223,7 @@ public class LobbySocket {
 
     @OnError
     public Uni<Void> onError(Throwable failure, WebSocketConnection connection) {
-        Session session = connection.userData().get(SESSION);
+        Session session = session(connection);
         if (failure instanceof HttpClosedException || failure instanceof IOException) {
             // The peer went away; @OnClose does the clean-up.
             LOG.debugf("connection lost conn=%s: %s", connection.id(), failure.toString());

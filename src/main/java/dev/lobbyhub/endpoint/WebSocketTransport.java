@@ -85,9 +85,15 @@ final class WebSocketTransport implements Transport, Handler<Void> {
         return channel == null ? null : new ChannelFrameWriter(channel, maxFrameSize);
     }
 
-    /** Binds the admitted session, so that failures can close it through the registry. */
-    void attach(Session session) {
+    /** Binds the admitted session, so that failures can close it through the registry and frames reach it. */
+    @Override
+    public void admitted(Session session) {
         this.session = session;
+    }
+
+    /** The admitted session, or null before its welcome (or when it was refused). */
+    Session session() {
+        return session;
     }
 
     @Override

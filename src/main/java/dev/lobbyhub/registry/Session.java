@@ -231,6 +231,7 @@ public final class Session {
     /** Sends the welcome, the frames it recovered, then whatever was held for after it. Called once, by admission. */
     void sendWelcome(String welcome, List<String> recovered) {
         synchronized (this) {
+            transport.admitted(this);
             transport.send(welcome);
             for (String missed : recovered) {
                 transport.send(missed);

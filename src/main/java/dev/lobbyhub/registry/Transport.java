@@ -5,6 +5,13 @@ import dev.lobbyhub.protocol.CloseCode;
 /** The socket under a session. Both calls return at once and never throw; failures are handled inside. */
 public interface Transport {
 
+    /**
+     * The session this transport carries was admitted: called just before its {@code welcome} is
+     * queued, so that a frame the client sends in reply finds it.
+     */
+    default void admitted(Session session) {
+    }
+
     /** Queues one text frame. */
     void send(String text);
 
