@@ -11,8 +11,17 @@ for _, k in ipairs(redis.call('KEYS', B .. 'conn:*')) do
   if not (f[1] and f[2] and f[3] and f[4]) then v('conn ' .. c .. ' incomplete') else
     if redis.call('GET', B .. 'user:' .. f[2]) ~= c then v('user ptr of ' .. f[2] .. ' is not ' .. c) end
     if redis.call('HGET', B .. 'lobby:' .. f[1], f[2]) ~= c then v('lobby ' .. f[1] .. ' seat of ' .. f[2] .. ' is not ' .. c) end
-    if redis.call('SISMEMBER', B .. 'nconns:' .. f[3], c) ~= 1 then v(c .. ' missing from nconns:' .. f[3]) end
-    if not redis.call('ZSCORE', B .. 'nodes', f[3]) then v(c .. ' on unregistered node ' .. f[3]) end
+    local away = redis.call('HGET', k, 'away')
+    if away then
+      -- A held seat: off its node, with a deadline, listed as away in its lobby.
+      if redis.call('SISMEMBER', B .. 'nconns:' .. f[3], c) == 1 then v('held ' .. c .. ' still in nconns:' .. f[3]) end
+      if not redis.call('ZSCORE', B .. 'holds', c) then v('held ' .. c .. ' has no deadline in holds') end
+      if redis.call('HGET', B .. 'laway:' .. f[1], f[2]) ~= c then v('held ' .. c .. ' not in laway:' .. f[1]) end
+    else
+      if redis.call('SISMEMBER', B .. 'nconns:' .. f[3], c) ~= 1 then v(c .. ' missing from nconns:' .. f[3]) end
+      if not redis.call('ZSCORE', B .. 'nodes', f[3]) then v(c .. ' on unregistered node ' .. f[3]) end
+      if redis.call('ZSCORE', B .. 'holds', c) then v(c .. ' connected but in holds') end
+    end
   end
   if redis.call('EXISTS', B .. 'gone:' .. c) == 1 then v(c .. ' both seated and tombstoned') end
 end
@@ -49,6 +58,16 @@ for _, k in ipairs(redis.call('KEYS', B .. 'log:*')) do
   local top = redis.call('XREVRANGE', k, '+', '-', 'COUNT', 1)[1]
   if top and tonumber(string.match(top[1], '^(%d+)%-')) > o then
     v('log of ' .. l .. ' holds ' .. top[1] .. ', past its offset ' .. o)
+  end
+end
+for _, c in ipairs(redis.call('ZRANGE', B .. 'holds', 0, -1)) do
+  if not redis.call('HGET', B .. 'conn:' .. c, 'away') then v('holds lists ' .. c .. ', which is not held') end
+end
+for _, k in ipairs(redis.call('KEYS', B .. 'laway:*')) do
+  local l = suffix(k, 'laway:')
+  local flat = redis.call('HGETALL', k)
+  for i = 1, #flat, 2 do
+    if redis.call('HGET', B .. 'lobby:' .. l, flat[i]) ~= flat[i + 1] then v('laway:' .. l .. ' lists ' .. flat[i] .. ', not seated there') end
   end
 end
 for _, k in ipairs(redis.call('KEYS', B .. 'nconns:*')) do

@@ -103,8 +103,9 @@ def claim(lobby, user, conn, node, mx=10, mode="replace", name="", pub="PUBLISH"
     return call("claim", pub, lobby, user, conn, node, mx, mode, name, base=base)
 
 
-def release(conn, reason="left", base=B):
-    return call("release", "PUBLISH", conn, reason, base=base)
+def release(conn, reason="left", hold=None, base=B):
+    extra = [hold] if hold is not None else []
+    return call("release", "PUBLISH", conn, reason, *extra, base=base)
 
 
 def append_args(*messages, pub="PUBLISH", sent_at="", max_age="", base=B):
@@ -441,7 +442,7 @@ def main():
     check(cli("SCARD", B + "nconns:dead") == 25, "25 seats on it")
     r = claim("arena", "d0", "c-d0-x", "n1", mode="reject")
     check(r == ["duplicate_session"], "while alive, its users count as connected")
-    check(call("reap", "PUBLISH", "dead", 100) == [[], 0], "reap of a live node does nothing")
+    check(call("reap", "PUBLISH", "dead", 100) == [[], 0, 0], "reap of a live node does nothing")
     wait_past(reg[1])
     o_dl0 = off_now("dl0")
     check(claim("dl0", "newbie", "c-newbie", "dead") == ["node_expired"], "claim from the expired node: node_expired")
@@ -475,7 +476,7 @@ def main():
         replies_off[row[0]].append((row[3], None))
     check(all(sorted(v) == list(range(off_now(k) - len(v) + 1, off_now(k) + 1)) for k, v in per_lobby.items()),
           "per lobby, the reaped seats' offsets are its last, consecutive entries")
-    check(call("reap", "PUBLISH", "dead", 1000) == [[], 0], "reap again: finds nothing")
+    check(call("reap", "PUBLISH", "dead", 1000) == [[], 0, 0], "reap again: finds nothing")
     check(cli("ZSCORE", B + "nodes", "dead") is None and cli("EXISTS", B + "nconns:dead") == 0, "node entry gone")
     rn = call("renew", "dead", 400, 100)
     check(rn[0] == "reaped", f"renew of the reaped node: 'reaped' (not re-created): {rn}")
@@ -642,6 +643,9 @@ def main():
 
     # ------------------------------------------------------------------
     lobby_log_scenario(events, replies_off)
+
+    # ------------------------------------------------------------------
+    held_seats_scenario(replies_off)
 
     # ------------------------------------------------------------------
     scenario("key layout")
@@ -847,6 +851,101 @@ def lobby_log_scenario(events, replies_off):
     check(invariants() == [], "indexes consistent")
 
 
+def held_seats_scenario(replies_off):
+    """SPEC §10 in Redis: a held seat, its return on another node, freeing, expiry, node death, drain."""
+    scenario("held seats: away, back on another node (full lobby, reject policy), freed, expired once")
+    for i in range(3):
+        r = claim("hs", f"h{i}", f"c-h{i}", "n1", mx=3)
+        replies_off["hs"].append((r[1], r[8]))
+    o = off_now("hs")
+    r = release("c-h0", "dropped", 60000)
+    check(r == [2, "hs", "h0", o + 1, "dropped"], f"a release with hold_ms holds the seat: {r}")
+    replies_off["hs"].append((r[3], None))
+    check(cli("HGET", B + "conn:c-h0", "away") == "dropped" and cli("SISMEMBER", B + "nconns:n1", "c-h0") == 0
+          and cli("HGET", B + "lobby:hs", "h0") == "c-h0", "held: away = dropped, off its node, still seated")
+    until = int(float(cli("ZSCORE", B + "holds", "c-h0")))
+    now = call("cluster_stats")[0]
+    check(59000 <= until - now <= 60000, f"its deadline is Redis time + hold_ms ({until - now} ms)")
+    check(release("c-h0", "dropped", 60000) == [0, None, None, None, "away"], "holding it again changes nothing")
+    check(claim("hs", "x", "c-hx", "n2", mx=3) == ["lobby_full"], "the held seat counts: a newcomer finds it full")
+    m = call("lobby_members", "hs")
+    row = [x for x in m[1] if x[0] == "h0"][0]
+    check(row[6] == until and row[7] == "dropped" and all(x[6] is None for x in m[1] if x[0] != "h0"),
+          "lobby_members: away_until and the reason for the held seat only")
+    check(call("user_seat", "h0")[6] == until, "user_seat: away_until")
+    check(invariants() == [], "indexes consistent")
+    r = claim("hs", "h0", "c-h0b", "n2", mx=3, mode="reject")
+    check(r[0] == "ok" and r[9] == "returned" and r[3] == "c-h0" and r[5] == "hs",
+          f"back on another node, in a full lobby, with reject: returned, naming the held seat {r[:6]} {r[9]}")
+    check(r[7] < r[1] and r[10] == [], f"... keeping its seat_at ({r[7]}), nobody away now")
+    replies_off["hs"].append((r[1], r[8]))
+    check(cli("ZSCORE", B + "holds", "c-h0") is None and cli("GET", B + "gone:c-h0") == "back",
+          "the hold is gone, the old connection id tombstoned 'back'")
+    check(invariants() == [], "indexes consistent")
+
+    release("c-h1", "stale", 60000)
+    r = claim("hs-other", "h1", "c-h1b", "n1", mx=3)
+    check(r[0] == "ok" and r[9] == "freed" and r[3] is None, f"connecting to another lobby frees the held seat: {r[9]}")
+    check(cli("HGET", B + "lobby:hs", "h1") is None and cli("GET", B + "gone:c-h1") == "left",
+          "... freed as left in the old lobby")
+    replies_off["hs-other"].append((r[1], r[8]))
+    release("c-h2", "slow_consumer", 60000)
+    r = claim("hs", "y", "c-hy", "n1", mx=3)
+    check(r[0] == "ok" and r[10] == ["h2"], f"a newcomer's claim lists the away members: {r[10]}")
+    r = release("c-h2", "kicked")
+    check(r[0] == 1 and r[4] == "kicked", "a release without hold_ms (a kick) frees a held seat")
+    check(invariants() == [], "indexes consistent")
+
+    release("c-h0b", "dropped", 300)
+    release("c-hy", "stale", 300)
+    wait_past(call("cluster_stats")[0] + 350)
+    res = parallel([call_args("reap", "PUBLISH", "", 1000) for _ in range(3)])
+    check(sum(x[2] for x in res) == 2, f"three concurrent reapers end the two expired holds once: {[x[2] for x in res]}")
+    check(cli("HLEN", B + "lobby:hs") == 0 and cli("GET", B + "gone:c-hy") == "stale",
+          "... with the reasons they were held for")
+    check(invariants() == [], "indexes consistent")
+
+    scenario("held seats: a lost node's members are away (node_lost); its reclaim brings them back")
+    reg = register("frozen", timeout=1000)
+    for i in range(4):
+        claim("hn", f"fz{i}", f"c-fz{i}", "frozen")
+    wait_past(reg[1])
+    rp = call("reap", "PUBLISH", "frozen", 100, 20000)
+    check(len(rp[0]) == 4 and all(cli("HGET", B + "conn:" + row[2], "away") == "node_lost" for row in rp[0]),
+          "reap with hold_ms: the 4 seats are held as node_lost")
+    check(cli("HLEN", B + "lobby:hn") == 4 and cli("ZSCORE", B + "nodes", "frozen") is None,
+          "... still seated, the node forgotten")
+    check(register("frozen", timeout=60000)[0] == "registered", "the node registers again")
+    r = claim("hn", "fz0", "c-fz0", "frozen", mode="reclaim")
+    check(r[0] == "ok" and r[9] == "returned" and r[3] == "c-fz0", f"its open connection reclaims the held seat: {r[:4]}")
+    check(cli("SISMEMBER", B + "nconns:frozen", "c-fz0") == 1 and cli("HGET", B + "conn:c-fz0", "away") is None,
+          "... back on the node")
+    r = claim("hn", "fz1", "c-fz1-new", "n2")
+    check(r[0] == "ok" and r[9] == "returned", "another member comes back through another node")
+    check(invariants() == [], "indexes consistent")
+    check(call("leave", "PUBLISH", "frozen", 20000) == 1, "a draining node's leave holds its seat left (shutdown)")
+    check(cli("HGET", B + "conn:c-fz0", "away") == "shutdown", "... away as shutdown")
+    check(invariants() == [], "indexes consistent")
+
+    scenario("held seats: a pause nobody saw moves the holds' deadlines")
+    release("c-fz1-new", "dropped", 5000)
+    before = int(float(cli("ZSCORE", B + "holds", "c-fz1-new")))
+    cli("SET", B + "clock", call("cluster_stats")[0] - 10000)
+    call("cluster_stats")
+    moved = int(float(cli("ZSCORE", B + "holds", "c-fz1-new"))) - before
+    check(9900 <= moved <= 10100, f"the hold's deadline moved by the unseen time ({moved} ms)")
+
+    scenario("held seats: a dead node's seat in the same lobby is taken over silently when seats are held")
+    reg = register("gone-node", timeout=1000)
+    claim("hq", "q0", "c-q0", "gone-node")
+    wait_past(reg[1])
+    o = off_now("hq")
+    r = call("claim", "PUBLISH", "hq", "q0", "c-q0b", "n1", 10, "reject", "", 20000)
+    check(r[0] == "ok" and r[3] == "c-q0" and r[9] is None, f"admitted in reject mode, taking over the seat: {r[:4]}")
+    check(off_now("hq") == o + 1, "one entry: the seat taken over, no node_lost leave")
+    check(invariants() == [], "indexes consistent")
+
+
 def stale_stream_scenario():
     """A stream that outlives its llog hash (the hash lost, the stream not), then the lobby is used
     again. A message to an emptied lobby renews both TTLs, so they go together. Separate key base."""
@@ -888,9 +987,11 @@ def replay(by_lobby):
             elif ev == "left":
                 ok = members.get(e["user"]) == e["conn"]
                 members.pop(e["user"], None)
-            elif ev == "replaced":
+            elif ev in ("replaced", "back"):
                 ok = members.get(e["user"]) == e["old_conn"]
                 members[e["user"]] = e["conn"]
+            elif ev == "away":
+                ok = members.get(e["user"]) == e["conn"] and e.get("hold_ms", 0) > 0
             else:
                 ok = False
             if not ok or e["count"] != len(members):

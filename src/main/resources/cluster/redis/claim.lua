@@ -1,5 +1,5 @@
 -- claim: admit connection `conn` of `user` into `lobby` on `node`, atomically.
--- ARGV: pub, lobby, user, conn, node, max_per_lobby, mode, name
+-- ARGV: pub, lobby, user, conn, node, max_per_lobby, mode, name[, hold_ms]
 --   pub   PUBLISH | SPUBLISH | NONE  (how presence events go out on B.."ch:lobby:"..lobby)
 --   mode  replace | reject | reclaim | restore
 --         reclaim = re-registering a live connection after the node was reaped: never displaces
@@ -8,18 +8,23 @@
 --         every node puts back members that were all admitted before (the caller reports a lobby
 --         over its limit; newcomers are refused until it is back under)
 --   name  display name, "" for none
+--   hold_ms  the grace seats are held for (SPEC §10); > 0: the user's seat in this lobby on a node
+--         that missed its lease is taken over silently (held, as the reaper would have), not freed
 -- Order of checks = SPEC §1: node lease, duplicate user (reject), lobby capacity.
 -- Replies (first element is the status):
 --   {"ok"|"exists", offset, {user ids after the claim}, displaced_conn, displaced_node, displaced_lobby, connected_at,
---    seat_at, epoch}
+--    seat_at, epoch, hold, {away user ids after the claim}}
 --       offset: the claim's entry in the lobby log (joined or replaced); seat_at: the offset at which
 --       the seat began (kept when a connection of the same user takes it over); epoch: the log's;
 --       displaced_*: the connection this claim took the seat from / closed (nil if none);
 --       "exists": this conn already holds this seat (a retried claim); nothing changed,
---       displaced_* nil (a displacement by the first call was published as a seat event)
+--       displaced_* nil (a displacement by the first call was published as a seat event);
+--       hold: "returned" when the user took back its seat held in this lobby (member_back; displaced_*
+--       name the held seat), "freed" when it freed one held in another lobby (member_left left there),
+--       else nil (SPEC §10)
 --   {"node_expired"} | {"duplicate_session"} | {"lobby_full"} | {"conn_closed", reason}
 local pub, lobby, user, cid, node = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
-local max, mode, name = tonumber(ARGV[6]), ARGV[7], ARGV[8] or ''
+local max, mode, name, hold_ms = tonumber(ARGV[6]), ARGV[7], ARGV[8] or '', tonumber(ARGV[9]) or 0
 if not check_pub(pub) then return redis.error_reply('ERR lobbyhub: pub must be PUBLISH, SPUBLISH or NONE') end
 if mode ~= 'replace' and mode ~= 'reject' and mode ~= 'reclaim' and mode ~= 'restore' then
   return redis.error_reply('ERR lobbyhub: mode must be replace, reject, reclaim or restore')
@@ -36,12 +41,25 @@ local returning = mode == 'reclaim' or mode == 'restore'
 if gone and not (returning and gone == 'node_lost') then return { 'conn_closed', gone } end
 
 local lk = B .. 'lobby:' .. lobby
-local cur = redis.call('HMGET', B .. 'conn:' .. cid, 'lobby', 'user', 'node', 'connected_at')
+local ck = B .. 'conn:' .. cid
+local cur = redis.call('HMGET', ck, 'lobby', 'user', 'node', 'connected_at', 'away')
 if cur[1] then
   if cur[1] == lobby and cur[2] == user and cur[3] == node then
+    local seat_at = tonumber(redis.call('HGET', ck, 'seat_at')) or 0
+    if cur[5] then
+      -- Held while its node was taken for dead (node_lost), and the connection is still open:
+      -- the node takes the seat back; its lobby hears member_back.
+      unhold(cid, lobby, user)
+      redis.call('HDEL', ck, 'away')
+      redis.call('SADD', B .. 'nconns:' .. node, cid)
+      local seq = seat_changed(pub, lobby, { ev = 'back', user = user, conn = cid, node = node, old_conn = cid })
+      local _, epoch = log_position(lobby)
+      return { 'ok', seq, redis.call('HKEYS', lk), cid, node, lobby, tonumber(cur[4]), seat_at, epoch, 'returned',
+               away_members(lobby) }
+    end
     local offset, epoch = log_position(lobby)
-    return { 'exists', offset, redis.call('HKEYS', lk), false, false, false, tonumber(cur[4]),
-             tonumber(redis.call('HGET', B .. 'conn:' .. cid, 'seat_at')) or 0, epoch }
+    return { 'exists', offset, redis.call('HKEYS', lk), false, false, false, tonumber(cur[4]), seat_at, epoch, false,
+             away_members(lobby) }
   end
   return redis.error_reply('ERR lobbyhub: connection id already used for another seat')
 end
@@ -49,12 +67,13 @@ end
 -- The user's current connection, if any, and whether its node is still alive.
 local uk = B .. 'user:' .. user
 local old = redis.call('GET', uk)
-local old_lobby, old_node, old_alive
+local old_lobby, old_node, old_alive, old_away
 if old then
-  local f = redis.call('HMGET', B .. 'conn:' .. old, 'lobby', 'node')
+  local f = redis.call('HMGET', B .. 'conn:' .. old, 'lobby', 'node', 'away')
   if f[1] then
-    old_lobby, old_node = f[1], f[2]
-    old_alive = node_alive(old_node, now)
+    old_lobby, old_node, old_away = f[1], f[2], f[3]
+    -- A held seat has no connection: its return is no duplicate, whatever the policy (SPEC §10).
+    old_alive = not old_away and node_alive(old_node, now)
   else
     redis.call('DEL', uk) -- dangling pointer; cannot happen while all writes go through lib.lua
     old = nil
@@ -69,9 +88,17 @@ local count = redis.call('HLEN', lk)
 if old and old_lobby == lobby then count = count - 1 end
 if count >= max and mode ~= 'restore' then return { 'lobby_full' } end
 
-local d_conn, d_node, d_lobby = false, false, false
+local d_conn, d_node, d_lobby, hold = false, false, false, false
 local seq
-if old and not old_alive then
+if old and old_away and old_lobby ~= lobby then
+  -- Away from another lobby: that held seat is freed at once.
+  remove_seat(pub, old, 'left')
+  old, hold = nil, 'freed'
+end
+if old and not old_alive and not old_away and hold_ms > 0 and old_lobby == lobby then
+  -- Its node missed its lease, and seats are held: it takes its own seat over (below).
+  mark_reaping(old_node, now)
+elseif old and not old_alive and not old_away then
   -- Its node missed its lease: free that seat now as node_lost (the reaper would find it gone).
   mark_reaping(old_node, now)
   remove_seat(pub, old, 'node_lost')
@@ -79,13 +106,19 @@ if old and not old_alive then
 end
 local seat_at
 if old and old_lobby == lobby then
-  -- Same lobby: the new connection takes the seat over; members see no leave/join (SPEC §3).
+  -- Same lobby: the new connection takes the seat over; members see no leave/join (SPEC §3), or,
+  -- when the seat was held, member_back (SPEC §10).
   seat_at = redis.call('HGET', B .. 'conn:' .. old, 'seat_at')
   redis.call('DEL', B .. 'conn:' .. old)
   redis.call('SREM', B .. 'nconns:' .. old_node, old)
-  redis.call('SET', B .. 'gone:' .. old, 'replaced', 'PX', TOMBSTONE_MS)
+  local ev = 'replaced'
+  if old_away then
+    unhold(old, lobby, user)
+    ev, hold = 'back', 'returned'
+  end
+  redis.call('SET', B .. 'gone:' .. old, ev, 'PX', TOMBSTONE_MS)
   write_seat(lobby, user, cid, node, name, now)
-  seq = seat_changed(pub, lobby, { ev = 'replaced', user = user, conn = cid, node = node,
+  seq = seat_changed(pub, lobby, { ev = ev, user = user, conn = cid, node = node,
                                    old_conn = old, old_node = old_node })
   d_conn, d_node, d_lobby = old, old_node, lobby
 else
@@ -100,4 +133,4 @@ end
 seat_at = tonumber(seat_at) or seq
 redis.call('HSET', B .. 'conn:' .. cid, 'seat_at', seat_at)
 local _, epoch = log_position(lobby)
-return { 'ok', seq, redis.call('HKEYS', lk), d_conn, d_node, d_lobby, now, seat_at, epoch }
+return { 'ok', seq, redis.call('HKEYS', lk), d_conn, d_node, d_lobby, now, seat_at, epoch, hold, away_members(lobby) }

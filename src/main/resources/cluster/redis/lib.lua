@@ -42,6 +42,12 @@ local function now_ms()
     for i = 1, #flat, 2 do
       redis.call('ZADD', nk, tonumber(flat[i + 1]) + unseen, flat[i])
     end
+    -- Held seats likewise: nobody saw their grace pass either.
+    local hk = B .. 'holds'
+    flat = redis.call('ZRANGE', hk, 0, -1, 'WITHSCORES')
+    for i = 1, #flat, 2 do
+      redis.call('ZADD', hk, tonumber(flat[i + 1]) + unseen, flat[i])
+    end
   end
   if not last or now > last then redis.call('SET', ck, now) end
   return now
@@ -149,14 +155,47 @@ local function write_seat(lobby, user, cid, node, name, now)
   redis.call('DEL', B .. 'gone:' .. cid)
 end
 
+-- Held seats (SPEC §10). A seat whose connection ended for a reason that holds it stays in its
+-- lobby (conn hash, user pointer and lobby field kept) with conn field `away` = that reason; it
+-- leaves its node's set, B.."holds" (a sorted set) has its deadline (Redis time, ms) and
+-- B.."laway:"..lobby lists the lobby's away members (user -> conn). The user's return takes it over
+-- (claim: back), another lobby or a kick frees it (member_left), and reap ends it at its deadline
+-- with member_left <the reason it was held for>.
+local function hold_seat(pub, cid, reason, hold_ms, now)
+  local ck = B .. 'conn:' .. cid
+  local f = redis.call('HMGET', ck, 'lobby', 'user', 'node', 'away')
+  local lobby, user, node = f[1], f[2], f[3]
+  if not lobby or f[4] then return nil end
+  redis.call('HSET', ck, 'away', reason)
+  redis.call('SREM', B .. 'nconns:' .. node, cid)
+  redis.call('ZADD', B .. 'holds', now + hold_ms, cid)
+  redis.call('HSET', B .. 'laway:' .. lobby, user, cid)
+  local seq = seat_changed(pub, lobby, { ev = 'away', user = user, conn = cid, node = node, reason = reason,
+                                         hold_ms = hold_ms })
+  return { lobby, user, node, seq }
+end
+
+-- Forgets that cid's seat is held (the seat itself is the caller's to free or take over).
+local function unhold(cid, lobby, user)
+  redis.call('ZREM', B .. 'holds', cid)
+  local ak = B .. 'laway:' .. lobby
+  if redis.call('HGET', ak, user) == cid then redis.call('HDEL', ak, user) end
+end
+
+-- The lobby's away members' user ids.
+local function away_members(lobby)
+  return redis.call('HKEYS', B .. 'laway:' .. lobby)
+end
+
 -- Frees the seat of connection cid, if it still has one. Touches only cid's own entries: the
 -- user pointer and the lobby field are removed only while they still name cid, so a newer
 -- connection of the same user is never removed. Returns {lobby, user, node, offset} (the offset of its entry in the lobby log) or nil.
 local function remove_seat(pub, cid, reason)
   local ck = B .. 'conn:' .. cid
-  local f = redis.call('HMGET', ck, 'lobby', 'user', 'node')
+  local f = redis.call('HMGET', ck, 'lobby', 'user', 'node', 'away')
   local lobby, user, node = f[1], f[2], f[3]
   if not lobby then return nil end
+  if f[4] then unhold(cid, lobby, user) end
   redis.call('DEL', ck)
   redis.call('SREM', B .. 'nconns:' .. node, cid)
   local uk = B .. 'user:' .. user
