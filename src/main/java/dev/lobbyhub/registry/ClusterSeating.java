@@ -13,6 +13,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.jboss.logging.Logger;
 
 import dev.lobbyhub.auth.Identity;
+import dev.lobbyhub.metrics.LobbyhubMetrics;
 import dev.lobbyhub.protocol.CloseCode;
 import dev.lobbyhub.protocol.LeaveReason;
 import dev.lobbyhub.protocol.ServerMessages;
@@ -123,7 +124,7 @@ public final class ClusterSeating implements Seating {
 
     /** The seated session gets {@code welcome} with the lobby's members as of its seat change. */
     public void welcome(Session session, List<String> memberIds) {
-        ledger.admitted(session, memberIds, null, List.of());
+        ledger.admitted(session, memberIds, List.of(), null, List.of());
     }
 
     /**
@@ -132,21 +133,25 @@ public final class ClusterSeating implements Seating {
      * {@code epoch} also gets what it missed, read back from the log (SPEC §11).
      */
     public CompletionStage<Void> welcome(Session session, SeatStore.Seated seated) {
+        if (seated.holdEnded() != null) {
+            registry.metrics().seatHold(seated.holdEnded() == SeatStore.HoldEnded.RETURNED
+                    ? LobbyhubMetrics.HoldOutcome.RETURNED : LobbyhubMetrics.HoldOutcome.FREED);
+        }
         if (!registry.logOn() || seated.epoch() == null) {
-            welcome(session, seated.members());
+            ledger.admitted(session, seated.members(), seated.away(), null, List.of());
             return CompletableFuture.completedFuture(null);
         }
         long at = session.liveAfter();
         Resume resume = session.resume();
         if (resume == null || !mayRecover(session, seated, resume, at)) {
-            ledger.admitted(session, seated.members(),
+            ledger.admitted(session, seated.members(), seated.away(),
                     new ServerMessages.LogPosition(seated.epoch(), at, resume == null ? null : false), List.of());
             return CompletableFuture.completedFuture(null);
         }
         return log.read(session.lobby(), resume.since(), at)
                 .map(entries -> missed(entries, resume.since(), at, session.userId()))
                 .onFailure().recoverWithItem(unreadable -> null)
-                .invoke(missed -> ledger.admitted(session, seated.members(),
+                .invoke(missed -> ledger.admitted(session, seated.members(), seated.away(),
                         new ServerMessages.LogPosition(seated.epoch(), at, missed != null),
                         missed == null ? List.of() : missed))
                 .replaceWithVoid().subscribeAsCompletionStage();
@@ -196,13 +201,20 @@ public final class ClusterSeating implements Seating {
         }
     }
 
+    /** How long a seat is held for its user's return (SPEC §10); 0: seats are not held. */
+    long holdMillis() {
+        return registry.settings().reconnectGraceMs();
+    }
+
     /**
-     * Frees the seat in the shared store; its {@code left} event then removes the session here.
+     * Frees the seat in the shared store, or holds it for the user's return when the reason holds
+     * seats (SPEC §10); its {@code left} (or {@code away}) event then removes the session here.
      * When the store cannot be reached, the session is removed here at once and only this node's
      * members are told (the release is tried again, {@link #takeUnreleased}).
      */
     private void releaseInStore(Session session, LeaveReason reason) {
-        store.release(session.connectionId(), reason).subscribe().with(freed -> {
+        long hold = reason.holdsSeat() ? holdMillis() : 0;
+        store.release(session.connectionId(), reason, hold).subscribe().with(freed -> {
         }, unreachable -> {
             LOG.debugf("release conn=%s failed, removed on this node only: %s", session.connectionId(), unreachable);
             unreleased.put(session.connectionId(), reason);
@@ -229,12 +241,12 @@ public final class ClusterSeating implements Seating {
      * A member of another node that left while the seat events were lost: its leave is told to
      * those of this node's members (by connection id) who knew it, in the lobby's order.
      */
-    public void tellMissedLeave(String lobby, String userId, Set<String> knewIt) {
+    public void tellMissedLeave(String lobby, String userId, LeaveReason reason, Set<String> knewIt) {
         Lobby told;
         synchronized (index.lock()) {
             told = index.lobby(lobby);
             if (told != null) {
-                fanOut.leftToSomeLocked(told, knewIt, userId, LeaveReason.LEFT);
+                fanOut.leftToSomeLocked(told, knewIt, userId, reason);
             }
         }
         fanOut.deliver(told);

@@ -56,7 +56,17 @@ final class LobbyFanOut {
 
     /** Under the node's lock: {@code userId}'s connection ended and its seat is held for {@code holdMs} (SPEC §10). */
     void awayLocked(Lobby lobby, String userId, LeaveReason reason, long holdMs) {
-        lobby.append(lobby.members(), ServerMessages.memberAway(userId, reason.wire(), holdMs), null, userId, 0);
+        awayLocked(lobby, userId, reason, holdMs, 0);
+    }
+
+    /** As {@link #awayLocked(Lobby, String, LeaveReason, long)}, for the change at {@code offset} of the cluster's log. */
+    void awayLocked(Lobby lobby, String userId, LeaveReason reason, long holdMs, long offset) {
+        lobby.append(lobby.members(), ServerMessages.memberAway(userId, reason.wire(), holdMs), null, userId, offset);
+    }
+
+    /** Under the node's lock: {@code userId} took back its held seat on another node; the lobby's members here hear it. */
+    void backLocked(Lobby lobby, String userId, long offset) {
+        lobby.append(lobby.members(), ServerMessages.memberBack(userId), null, userId, offset);
     }
 
     /** Under the node's lock: as {@link #leftLocked}, heard only by the members whose connection ids are given. */

@@ -106,6 +106,64 @@ final class SeatEventApplier implements SeatEvents {
         }
     }
 
+    /**
+     * The connection ended and its seat is held (SPEC §10): a session of this node leaves the index
+     * (it is no longer one of this node's connections), and this node's members hear
+     * {@code member_away}. A session still open here was taken for dead while this node paused: it
+     * stays, and takes its seat back when the node registers again ({@code back} follows).
+     */
+    @Override
+    public void away(String lobby, String userId, String connectionId, LeaveReason reason, long sequence) {
+        long holdMs = seating.holdMillis();
+        Session session;
+        Lobby told;
+        synchronized (index.lock()) {
+            session = index.findConnection(connectionId);
+            if (session != null && !session.isOpen()) {
+                told = index.removeLocked(session);
+                if (told == null) {
+                    session = null;
+                }
+            } else {
+                session = null;
+                told = !seating.forgetToldLeave(connectionId) ? index.lobby(lobby) : null;
+            }
+            if (told != null) {
+                fanOut.awayLocked(told, userId, reason, holdMs, sequence);
+            }
+        }
+        fanOut.deliver(told);
+        if (session != null) {
+            ledger.departed(session, reason);
+        }
+    }
+
+    /**
+     * The user took back its held seat: a connection of this node waiting for it is admitted, and
+     * this node's members hear {@code member_back} (no {@code member_joined}).
+     */
+    @Override
+    public void back(String lobby, String userId, String oldConnectionId, String newConnectionId, long sequence) {
+        ClusterSeating.Reserved place;
+        Lobby told;
+        synchronized (index.lock()) {
+            place = seating.takeReservedLocked(newConnectionId);
+            if (place != null) {
+                told = index.addLocked(place.session(), ServerMessages.memberBack(userId), sequence);
+            } else {
+                // Another node's member, or one of ours reclaiming its seat after this node paused.
+                told = index.lobby(lobby);
+                if (told != null) {
+                    fanOut.backLocked(told, userId, sequence);
+                }
+            }
+        }
+        fanOut.deliver(told);
+        if (place != null) {
+            place.seated().complete(null);
+        }
+    }
+
     /** A session whose seat was taken from it (a newer connection, or its node's lease lost) is closed. */
     private void closeFreed(Session session, LeaveReason reason) {
         CloseCode code = reason == LeaveReason.REPLACED ? CloseCode.REPLACED : CloseCode.BACKPLANE_UNAVAILABLE;

@@ -34,18 +34,28 @@ public interface SeatStore {
     sealed interface Claim {
     }
 
+    /** What a claim did to a seat held for its user (SPEC §10). */
+    enum HoldEnded {
+        /** The user took back the seat held for it in this lobby ({@code member_back}). */
+        RETURNED,
+        /** The user's seat held in another lobby was freed ({@code member_left left} there). */
+        FREED
+    }
+
     /**
      * Seated, as seat change number {@code sequence}; {@code members} are the lobby's user ids right
-     * after it (the claimant included); {@code displaced} is null unless the user was connected.
-     * With a shared lobby log, {@code sequence} is the claim's offset in it, {@code seatAt} the
-     * offset at which the seat began (kept when the user's newer connection takes it over) and
-     * {@code epoch} the log's; without, 0 and null.
+     * after it (the claimant included); {@code displaced} is null unless the user was connected (or
+     * away: then it names the held seat taken back). With a shared lobby log, {@code sequence} is the
+     * claim's offset in it, {@code seatAt} the offset at which the seat began (kept when the user's
+     * newer connection takes it over) and {@code epoch} the log's; without, 0 and null.
+     * {@code holdEnded} says what the claim did to a held seat of the user (null: none), and
+     * {@code away} lists the lobby's away members.
      */
     record Seated(long sequence, List<String> members, Displaced displaced, long connectedAtMillis, long seatAt,
-            String epoch) implements Claim {
+            String epoch, HoldEnded holdEnded, List<String> away) implements Claim {
 
         public Seated(long sequence, List<String> members, Displaced displaced, long connectedAtMillis) {
-            this(sequence, members, displaced, connectedAtMillis, 0, null);
+            this(sequence, members, displaced, connectedAtMillis, 0, null, null, List.of());
         }
 
         /** Whether it took over the user's own seat in the same lobby (a member coming back, SPEC §11). */
@@ -62,4 +72,12 @@ public interface SeatStore {
 
     /** Frees the connection's seat; false when it held none (freed before, displaced, or never seated). */
     Uni<Boolean> release(String connectionId, LeaveReason reason);
+
+    /**
+     * As {@link #release(String, LeaveReason)}, but with {@code holdMillis} above 0 the seat is held
+     * for its user's return for that long ({@code member_away}, SPEC §10) instead of freed.
+     */
+    default Uni<Boolean> release(String connectionId, LeaveReason reason, long holdMillis) {
+        return release(connectionId, reason);
+    }
 }

@@ -63,11 +63,11 @@ final class SessionLedger {
     }
 
     /**
-     * As {@link #admitted(Session, List)}, where the cluster's log said where it stands
-     * ({@code position}; null with the log off) and what it missed. Seats are not held in cluster
-     * mode yet: nobody is away and the grace is 0.
+     * As {@link #admitted(Session, List)}, where the cluster's seats said who is away and its log
+     * where it stands ({@code position}; null with the log off) and what it missed.
      */
-    void admitted(Session session, List<String> memberIds, ServerMessages.LogPosition position, List<String> missed) {
+    void admitted(Session session, List<String> memberIds, List<String> away, ServerMessages.LogPosition position,
+            List<String> missed) {
         metrics.accepted();
         LOG.infof("connect user=%s lobby=%s conn=%s", LogText.escape(session.userId()), session.lobby(),
                 session.connectionId());
@@ -76,7 +76,8 @@ final class SessionLedger {
             metrics.recovery(position.recovered());
         }
         session.sendWelcome(ServerMessages.welcome(session.connectionId(), session.userId(), session.lobby(), memberIds,
-                settings.pingIntervalMs(), settings.staleAfterMs(), settings.maxMessageBytes(), List.of(), 0, position),
+                settings.pingIntervalMs(), settings.staleAfterMs(), settings.maxMessageBytes(), away,
+                settings.reconnectGraceMs(), position),
                 missed);
     }
 

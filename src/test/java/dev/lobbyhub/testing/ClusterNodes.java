@@ -141,6 +141,8 @@ public final class ClusterNodes implements AutoCloseable {
                     env.put("LOBBYHUB_AUTH_JWT_SECRET", Tokens.TEST_SECRET);
                     env.put("LOBBYHUB_API_KEY", API_KEY);
                     env.put("HOSTNAME", hostname);
+                    // Seats are freed, not held, unless a test asks (SPEC §9's rules are about freed seats).
+                    env.put("LOBBYHUB_USERS_RECONNECT_GRACE", "0s");
                     env.putAll(environment);
                     env.putAll(nodeEnvironment.getOrDefault(i, Map.of()));
                     cluster.hostnames.add(hostname);

@@ -39,13 +39,11 @@ public class ClusterMode {
 
     private final boolean enabled;
     private final Duration redisTimeout;
-    private final Duration reconnectGrace;
     private RedisAuthWatch authWatch;
 
     ClusterMode(LobbyhubConfig config) {
         this.enabled = config.cluster().enabled();
         this.redisTimeout = config.cluster().redisTimeout();
-        this.reconnectGrace = config.users().reconnectGrace();
     }
 
     /**
@@ -56,10 +54,6 @@ public class ClusterMode {
     void onStart(@Observes @Priority(Interceptor.Priority.APPLICATION + 900) StartupEvent event,
             Instance<RedisCluster> cluster, Instance<Redis> redis, Vertx vertx) {
         if (enabled) {
-            if (!reconnectGrace.isZero()) {
-                LOG.warnf("cluster: seats are not held in cluster mode yet: lobbyhub.users.reconnect-grace (%s) applies"
-                        + " to a single node; here a member whose connection drops leaves at once", reconnectGrace);
-            }
             RedisCluster started = cluster.get();
             authWatch = new RedisAuthWatch(redis.get(), vertx, redisTimeout, started::start, started::isUp);
             authWatch.start();

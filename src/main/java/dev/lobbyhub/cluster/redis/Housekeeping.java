@@ -11,6 +11,7 @@ import java.util.TreeMap;
 import org.jboss.logging.Logger;
 
 import dev.lobbyhub.cluster.Presence;
+import dev.lobbyhub.metrics.LobbyhubMetrics;
 import dev.lobbyhub.registry.ConnectionRegistry;
 import dev.lobbyhub.registry.Session;
 import io.vertx.core.Vertx;
@@ -36,6 +37,7 @@ final class Housekeeping {
 
     private final Vertx vertx;
     private final ConnectionRegistry registry;
+    private final LobbyhubMetrics metrics;
     private final NodeStatus status;
     private final Reconciler reconciler;
     private final SeatJanitor janitor;
@@ -52,12 +54,13 @@ final class Housekeeping {
     private long ticks;
     private long timer = -1;
 
-    Housekeeping(Vertx vertx, ConnectionRegistry registry, NodeStatus status, Reconciler reconciler,
+    Housekeeping(Vertx vertx, ConnectionRegistry registry, LobbyhubMetrics metrics, NodeStatus status, Reconciler reconciler,
             SeatJanitor janitor, RedisChannels channels, RedisScripts reads, RedisNodeMembership membership,
             RedisPresence presence, LobbyFeeds feeds, String nodeId, String nodeChannel, Duration timeout,
             Duration nodeTimeout, Duration pingInterval) {
         this.vertx = vertx;
         this.registry = registry;
+        this.metrics = metrics;
         this.status = status;
         this.reconciler = reconciler;
         this.janitor = janitor;
@@ -100,13 +103,18 @@ final class Housekeeping {
         if (ticks % renewEveryTicks == 0) {
             renew();
         }
-        membership.reap(REAP_BATCH).subscribe().with(lost -> {
+        membership.reap(REAP_BATCH).subscribe().with(reaped -> {
             Map<String, Long> perNode = new TreeMap<>();
-            for (RedisNodeMembership.LostSeat seat : lost) {
+            for (RedisNodeMembership.LostSeat seat : reaped.lost()) {
                 perNode.merge(seat.nodeId(), 1L, Long::sum);
             }
+            String what = membership.holdsSeats() ? "held, its members away as node_lost"
+                    : "freed, its members left as node_lost";
             perNode.forEach((node, seats) -> LOG.warnf(
-                    "cluster: node %s lost (its lease ran out): %d seats freed, its members left as node_lost", node, seats));
+                    "cluster: node %s lost (its lease ran out): %d seats %s", node, seats, what));
+            for (int i = 0; i < reaped.holdsEnded(); i++) {
+                metrics.seatHold(LobbyhubMetrics.HoldOutcome.EXPIRED);
+            }
         }, failure -> LOG.debugf("cluster: reap failed: %s", failure));
         feeds.leaveIdle();
         presence.totals().subscribe().with(totals -> {

@@ -10,7 +10,7 @@ import dev.lobbyhub.registry.LogEntry;
 
 /**
  * An entry of a lobby's log as the scripts write it ({@code lib.lua}): the entry's fields as JSON
- * ({@code ev} = {@code msg}, {@code joined}, {@code left} or {@code replaced}; {@code o} its offset,
+ * ({@code ev} = {@code msg}, {@code joined}, {@code left}, {@code replaced}, {@code away} or {@code back}; {@code o} its offset,
  * {@code e} the log's epoch) and, for a message, its frame without the offset. Published on the
  * lobby's channel as {@code "L" + fields + "\n" + frame}, kept in the lobby's stream as fields
  * {@code m} and {@code f}.
@@ -46,8 +46,13 @@ record LoggedEntry(JsonNode fields, String frame) {
     }
 
     LeaveReason reason() {
+        return leaveReason(fields.path("reason").asText());
+    }
+
+    /** A leave reason as the scripts write it; {@code left} when unknown. */
+    static LeaveReason leaveReason(String wire) {
         try {
-            return LeaveReason.valueOf(fields.path("reason").asText().toUpperCase(Locale.ROOT));
+            return LeaveReason.valueOf(wire.toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException unknown) {
             return LeaveReason.LEFT;
         }
@@ -59,6 +64,8 @@ record LoggedEntry(JsonNode fields, String frame) {
             case "msg" -> frame;
             case "joined" -> ServerMessages.memberJoined(text("user"));
             case "left" -> ServerMessages.memberLeft(text("user"), reason().wire());
+            case "away" -> ServerMessages.memberAway(text("user"), reason().wire(), fields.path("hold_ms").asLong());
+            case "back" -> ServerMessages.memberBack(text("user"));
             default -> null;
         };
     }

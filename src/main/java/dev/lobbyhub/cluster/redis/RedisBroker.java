@@ -14,6 +14,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.lobbyhub.cluster.BackplaneUnavailableException;
 import dev.lobbyhub.cluster.Broker;
 import dev.lobbyhub.cluster.Presence;
+import dev.lobbyhub.metrics.LobbyhubMetrics;
+import dev.lobbyhub.protocol.LeaveReason;
+import dev.lobbyhub.registry.SeatStore;
 import dev.lobbyhub.cluster.ThisNode;
 import dev.lobbyhub.delivery.Relay;
 import io.smallrye.mutiny.Uni;
@@ -37,11 +40,17 @@ final class RedisBroker implements Broker {
     private final Presence presence;
     private final Duration timeout;
     private final BooleanSupplier up;
+    private final RedisPresence seatsRead;
+    private final SeatStore seats;
+    private final LobbyhubMetrics metrics;
 
     /** {@code lobbyLog}: the lobby log, when it is on (null: off; lobby messages then go node to node). */
-    RedisBroker(Wire wire, LobbyFeeds feeds, ThisNode here, Presence presence, Duration timeout, BooleanSupplier up,
-            RedisLobbyLog lobbyLog) {
+    RedisBroker(Wire wire, LobbyFeeds feeds, ThisNode here, RedisPresence presence, Duration timeout,
+            BooleanSupplier up, RedisLobbyLog lobbyLog, SeatStore seats, LobbyhubMetrics metrics) {
         this.lobbyLog = lobbyLog;
+        this.seatsRead = presence;
+        this.seats = seats;
+        this.metrics = metrics;
         this.wire = wire;
         this.feeds = feeds;
         this.here = here;
@@ -66,7 +75,7 @@ final class RedisBroker implements Broker {
         return presence.lobbyMembers(lobby).chain(members -> {
             Set<String> others = new HashSet<>();
             for (Presence.Member member : members) {
-                if (!member.nodeId().equals(wire.nodeId())) {
+                if (!member.away() && !member.nodeId().equals(wire.nodeId())) {
                     others.add(member.nodeId());
                 }
             }
@@ -97,7 +106,9 @@ final class RedisBroker implements Broker {
         return presence.lobbyMembers(lobby).chain(members -> {
             Set<String> nodes = new HashSet<>();
             for (Presence.Member member : members) {
-                nodes.add(member.nodeId());
+                if (!member.away()) {
+                    nodes.add(member.nodeId());
+                }
             }
             if (nodes.isEmpty()) {
                 return Uni.createFrom().item(0);
@@ -110,20 +121,55 @@ final class RedisBroker implements Broker {
         });
     }
 
+    /**
+     * A user away (its seat held, SPEC §10) gets it through the lobby log when it comes back (with
+     * the log off: nobody gets it); answered false either way, as for a user not connected.
+     */
     @Override
     public Uni<Boolean> toUser(String userId, JsonNode data) {
         if (here.holds(userId)) {
             return here.toUser(userId, data);
         }
-        return ask(userId, "dm", data.toString(), timeout).map(answer -> answer != null && answer.asBoolean());
+        return seated(userId).chain(found -> {
+            if (found != null && found.away()) {
+                if (lobbyLog == null) {
+                    return Uni.createFrom().item(false);
+                }
+                return lobbyLog.append(found.lobby(), Relay.frame("direct_message", null, data), userId, null, null, null)
+                        .onFailure().transform(RedisScripts::unavailable).replaceWith(false);
+            }
+            return ask(found, "dm", data.toString(), timeout).map(answer -> answer != null && answer.asBoolean());
+        });
     }
 
+    /** A user away has its held seat freed ({@code member_left kicked}); a connected one is closed by its node. */
     @Override
     public Uni<Boolean> kick(String userId) {
         if (here.holds(userId)) {
             return here.kick(userId);
         }
-        return ask(userId, "kick", "", timeout).map(answer -> answer != null && answer.asBoolean());
+        return seatsRead.awayConnection(userId).chain(held -> {
+            if (held == null) {
+                return ask(userId, "kick", "", timeout).map(answer -> answer != null && answer.asBoolean());
+            }
+            return seats.release(held, LeaveReason.KICKED).onFailure().transform(RedisScripts::unavailable)
+                    .chain(freed -> {
+                        if (freed) {
+                            metrics.seatHold(LobbyhubMetrics.HoldOutcome.FREED);
+                            return Uni.createFrom().item(true);
+                        }
+                        // Back meanwhile (or gone): a connection of it, if any, is kicked instead.
+                        return ask(userId, "kick", "", timeout).map(answer -> answer != null && answer.asBoolean());
+                    });
+        });
+    }
+
+    /** Where the user is seated (connected or away), or null; fails while Redis is unreachable. */
+    private Uni<Presence.Member> seated(String userId) {
+        if (!up.getAsBoolean()) {
+            return unavailable();
+        }
+        return presence.user(userId).map(found -> found.orElse(null));
     }
 
     @Override
@@ -145,23 +191,26 @@ final class RedisBroker implements Broker {
      * when the user is not connected anywhere, or the node did not answer.
      */
     private Uni<JsonNode> ask(String userId, String command, String body, Duration wait) {
+        return seated(userId).chain(found -> ask(found, command, body, wait));
+    }
+
+    /** As {@link #ask(String, String, String, Duration)}, for the user found seated (null: nowhere; away: no node). */
+    private Uni<JsonNode> ask(Presence.Member found, String command, String body, Duration wait) {
         if (!up.getAsBoolean()) {
             return unavailable();
         }
-        return presence.user(userId).chain(found -> {
-            if (found.isEmpty()) {
-                return Uni.createFrom().nullItem();
-            }
-            String node = found.get().nodeId();
-            String request = requests.open();
-            ObjectNode header = wire.header().put("c", command).put("u", userId).put("r", request)
-                    .put("rn", wire.nodeId());
-            return wire.publish(wire.nodeChannel(node), Envelope.encode(header, body))
-                    .onFailure().invoke(() -> requests.cancel(request))
-                    .onFailure().transform(RedisScripts::unavailable)
-                    .chain(receivers -> requests.await(request, Set.of(node), wait))
-                    .map(answers -> answers.isEmpty() ? null : answers.get(0));
-        });
+        if (found == null || found.away()) {
+            return Uni.createFrom().nullItem();
+        }
+        String node = found.nodeId();
+        String request = requests.open();
+        ObjectNode header = wire.header().put("c", command).put("u", found.userId()).put("r", request)
+                .put("rn", wire.nodeId());
+        return wire.publish(wire.nodeChannel(node), Envelope.encode(header, body))
+                .onFailure().invoke(() -> requests.cancel(request))
+                .onFailure().transform(RedisScripts::unavailable)
+                .chain(receivers -> requests.await(request, Set.of(node), wait))
+                .map(answers -> answers.isEmpty() ? null : answers.get(0));
     }
 
     private <T> Uni<T> unavailable() {

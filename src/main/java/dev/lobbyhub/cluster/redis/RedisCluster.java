@@ -60,6 +60,8 @@ public class RedisCluster implements BackplaneHealth {
         this.nodeId = nodeId.value();
         this.timeout = cluster.redisTimeout();
         String keyBase = RedisScripts.keyBase(cluster.keyPrefix());
+        // Seats are held for a returning user's reconnect (SPEC §10): in Redis, by every script that frees one.
+        long holdMillis = config.users().reconnectGrace().toMillis();
         this.pinned = new PinnedConnection(redis, redisContext, timeout);
         this.channels = new RedisChannels(redis, redisContext, timeout, pinned::send);
         this.status = new NodeStatus(channels);
@@ -68,9 +70,9 @@ public class RedisCluster implements BackplaneHealth {
         this.olderLayouts = new OlderLayouts(pinned, cluster.keyPrefix(), timeout);
         this.membership = new RedisNodeMembership(reads, this.nodeId, cluster.nodeTimeout(),
                 config.limits().maxConnections(), config.recovery().historySize(),
-                config.recovery().historyTtl().toMillis());
+                config.recovery().historyTtl().toMillis(), holdMillis);
         this.presence = new RedisPresence(reads);
-        RedisSeatStore seats = new RedisSeatStore(pinned, cluster.keyPrefix(), timeout);
+        RedisSeatStore seats = new RedisSeatStore(pinned, cluster.keyPrefix(), timeout, holdMillis);
         RedisLobbyLog lobbyLog = new RedisLobbyLog(reads, pinned, keyBase, timeout,
                 config.recovery().historySize(), config.recovery().historyTtl());
         ClusterSeating seating = new ClusterSeating(registry, seats, lobbyLog);
@@ -82,13 +84,13 @@ public class RedisCluster implements BackplaneHealth {
         Wire wire = new Wire(this.nodeId, keyBase, pinned, metrics, meters, timeout);
         this.traffic = new LobbyTraffic(wire, feeds, here, metrics, status::isUp, lobbyLog, registry.logOn());
         this.broker = new RedisBroker(wire, feeds, here, presence, timeout, status::isUp,
-                registry.logOn() ? lobbyLog : null);
+                registry.logOn() ? lobbyLog : null, seats, metrics);
         this.admitter = new RedisAdmitter(registry, seating, feeds, seats, status, meters, this.nodeId, timeout);
         String nodeChannel = wire.nodeChannel(this.nodeId);
         SeatJanitor janitor = new SeatJanitor(seating, seats, reads, this.nodeId);
         this.reconciler = new Reconciler(vertx, registry, seating, status, pinned, channels, reads, membership, seats, janitor,
                 feeds, meters, this.nodeId, nodeChannel, keyBase, timeout, cluster.nodeTimeout());
-        this.housekeeping = new Housekeeping(vertx, registry, status, reconciler, janitor, channels, reads, membership,
+        this.housekeeping = new Housekeeping(vertx, registry, metrics, status, reconciler, janitor, channels, reads, membership,
                 presence, feeds, this.nodeId, nodeChannel, timeout, cluster.nodeTimeout(), config.health().pingInterval());
         // A lobby's channel carries its log's entries and the other nodes' envelopes.
         channels.onOtherChannels((channel, payload) -> {

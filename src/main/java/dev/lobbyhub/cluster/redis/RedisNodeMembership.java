@@ -31,8 +31,15 @@ public final class RedisNodeMembership {
         UNKNOWN
     }
 
-    /** A seat freed because its node's lease ran out; its lobby hears {@code member_left} {@code node_lost} once. */
+    /**
+     * A seat of a node whose lease ran out: freed (its lobby hears {@code member_left node_lost} once)
+     * or, with seats held, held for its user's return ({@code member_away node_lost}).
+     */
     public record LostSeat(String lobby, String userId, String connectionId, String nodeId, long sequence) {
+    }
+
+    /** What one reap call did: the lost nodes' seats it changed, and how many held seats it ended (their grace ran out). */
+    public record Reaped(List<LostSeat> lost, int holdsEnded) {
     }
 
 
@@ -51,19 +58,23 @@ public final class RedisNodeMembership {
     /** The lobby log's size and TTL, written at registration for the scripts (SPEC §11). */
     private final int logSize;
     private final long logTtlMillis;
+    /** How long a seat is held for its user's return (SPEC §10); 0: never. */
+    private final long holdMillis;
 
     public RedisNodeMembership(Redis redis, String keyPrefix, Duration redisTimeout, String nodeId, Duration nodeTimeout,
             int maxConnections) {
-        this(new RedisScripts(redis, keyPrefix, redisTimeout), nodeId, nodeTimeout, maxConnections, 200, 300_000);
+        this(new RedisScripts(redis, keyPrefix, redisTimeout), nodeId, nodeTimeout, maxConnections, 200, 300_000, 0);
     }
 
     /**
      * Over {@code scripts}: a node sends them on its one command connection, in order with its seat
-     * changes. {@code logSize} and {@code logTtlMillis}: the lobby log's settings.
+     * changes. {@code logSize} and {@code logTtlMillis}: the lobby log's settings; {@code holdMillis}:
+     * how long the seats of a lost or leaving node are held (0: freed).
      */
     RedisNodeMembership(RedisScripts scripts, String nodeId, Duration nodeTimeout, int maxConnections, int logSize,
-            long logTtlMillis) {
+            long logTtlMillis, long holdMillis) {
         this.scripts = scripts;
+        this.holdMillis = holdMillis;
         this.logSize = logSize;
         this.logTtlMillis = logTtlMillis;
         this.nodeId = nodeId;
@@ -99,24 +110,30 @@ public final class RedisNodeMembership {
         });
     }
 
-    /** A draining node's goodbye: frees whatever seat it still holds and removes its lease. */
+    /** A draining node's goodbye: frees (or holds, as {@code shutdown}) whatever seat it still has and removes its lease. */
     public Uni<Void> leave() {
-        return scripts.call(LEAVE, PUBLISH, nodeId).replaceWithVoid();
+        return scripts.call(LEAVE, PUBLISH, nodeId, holdMillis).replaceWithVoid();
     }
 
     /**
-     * Frees up to {@code limit} seats of nodes whose lease ran out. Safe to run on every node at
-     * once and more than once: each seat is freed, and answered, by exactly one call.
+     * Frees (or holds) up to {@code limit} seats of nodes whose lease ran out, and ends held seats
+     * whose grace ran out. Safe to run on every node at once and more than once: each seat is
+     * changed, and answered, by exactly one call.
      */
-    public Uni<List<LostSeat>> reap(int limit) {
-        return scripts.call(REAP, PUBLISH, ANY_NODE, limit).map(reply -> {
+    public Uni<Reaped> reap(int limit) {
+        return scripts.call(REAP, PUBLISH, ANY_NODE, limit, holdMillis).map(reply -> {
             Response rows = reply.get(0);
             List<LostSeat> lost = new ArrayList<>(rows.size());
             for (Response row : rows) {
                 lost.add(new LostSeat(row.get(0).toString(), row.get(1).toString(), row.get(2).toString(),
                         row.get(4).toString(), row.get(3).toLong()));
             }
-            return lost;
+            return new Reaped(lost, reply.size() > 2 ? reply.get(2).toInteger() : 0);
         });
+    }
+
+    /** Whether the seats of a lost node are held rather than freed. */
+    boolean holdsSeats() {
+        return holdMillis > 0;
     }
 }

@@ -37,8 +37,14 @@ public final class RedisPresence implements Presence {
     @Override
     public Uni<Optional<Member>> user(String userId) {
         return scripts.call(USER_SEAT, userId).map(seat -> seat.size() == 0 ? Optional.empty()
-                : Optional.of(new Member(userId, text(seat.get(4)), seat.get(1).toString(), seat.get(3).toLong(),
-                        number(seat.get(5)), seat.get(2).toString())));
+                : Optional.of(member(userId, text(seat.get(4)), seat.get(1).toString(), seat.get(3).toLong(),
+                        number(seat.get(5)), seat.get(2).toString(), number(seat.size() > 6 ? seat.get(6) : null))));
+    }
+
+    /** The connection id of the user's held seat (SPEC §10), or null when it is connected or not seated. */
+    Uni<String> awayConnection(String userId) {
+        return scripts.call(USER_SEAT, userId).map(seat -> seat.size() > 6 && seat.get(6) != null
+                ? seat.get(0).toString() : null);
     }
 
     @Override
@@ -46,8 +52,8 @@ public final class RedisPresence implements Presence {
         return scripts.call(LOBBY_MEMBERS, code).map(reply -> {
             List<Member> members = new ArrayList<>();
             for (Response row : reply.get(1)) {
-                members.add(new Member(row.get(0).toString(), text(row.get(4)), code, row.get(3).toLong(),
-                        number(row.get(5)), row.get(2).toString()));
+                members.add(member(row.get(0).toString(), text(row.get(4)), code, row.get(3).toLong(),
+                        number(row.get(5)), row.get(2).toString(), number(row.size() > 6 ? row.get(6) : null)));
             }
             members.sort(Comparator.comparingLong(Member::connectedAtMillis));
             return members;
@@ -82,6 +88,13 @@ public final class RedisPresence implements Presence {
             }
             return new Totals(connections, maxConnections, reply.get(1).toInteger(), nodes);
         });
+    }
+
+    /** An away member (its seat held until {@code awayUntil}, SPEC §10) has no node and no round-trip time. */
+    private static Member member(String userId, String name, String lobby, long connectedAt, Long rtt, String node,
+            Long awayUntil) {
+        return awayUntil == null ? new Member(userId, name, lobby, connectedAt, rtt, node)
+                : new Member(userId, name, lobby, connectedAt, null, null, awayUntil);
     }
 
     private static String text(Response value) {

@@ -26,21 +26,25 @@ public final class RedisSeatStore implements SeatStore {
     private static final String PUBLISH = "PUBLISH";
 
     private final RedisScripts scripts;
+    /** How long a seat is held for its user's return (SPEC §10); 0: never. */
+    private final long holdMillis;
 
     public RedisSeatStore(Redis redis, String keyPrefix, Duration timeout) {
         this.scripts = new RedisScripts(redis, keyPrefix, timeout);
+        this.holdMillis = 0;
     }
 
     /** Claims and releases sent on one connection, so Redis runs them in the order they were given. */
-    RedisSeatStore(PinnedConnection connection, String keyPrefix, Duration timeout) {
+    RedisSeatStore(PinnedConnection connection, String keyPrefix, Duration timeout, long holdMillis) {
         this.scripts = new RedisScripts(connection::send, keyPrefix, timeout);
+        this.holdMillis = holdMillis;
     }
 
     @Override
     public Uni<Claim> claim(Seat seat, int maxPerLobby, OnDuplicate onDuplicate) {
         String mode = onDuplicate == OnDuplicate.REJECT ? "reject" : "replace";
         return scripts.call(CLAIM, PUBLISH, seat.lobby(), seat.userId(), seat.connectionId(), seat.nodeId(),
-                maxPerLobby, mode, seat.name() == null ? "" : seat.name()).map(RedisSeatStore::claimed);
+                maxPerLobby, mode, seat.name() == null ? "" : seat.name(), holdMillis).map(RedisSeatStore::claimed);
     }
 
     /**
@@ -50,7 +54,7 @@ public final class RedisSeatStore implements SeatStore {
      */
     Uni<Claim> reclaim(Seat seat, int maxPerLobby, boolean restore) {
         return scripts.call(CLAIM, PUBLISH, seat.lobby(), seat.userId(), seat.connectionId(), seat.nodeId(),
-                maxPerLobby, restore ? "restore" : "reclaim", seat.name() == null ? "" : seat.name())
+                maxPerLobby, restore ? "restore" : "reclaim", seat.name() == null ? "" : seat.name(), holdMillis)
                 .map(RedisSeatStore::claimed);
     }
 
@@ -59,19 +63,27 @@ public final class RedisSeatStore implements SeatStore {
         return scripts.call(RELEASE, PUBLISH, connectionId, reason.wire()).map(reply -> reply.get(0).toLong() == 1L);
     }
 
+    /** Held (answered true) or freed as asked; false when it had no seat or was held already. */
+    @Override
+    public Uni<Boolean> release(String connectionId, LeaveReason reason, long holdMillis) {
+        if (holdMillis <= 0) {
+            return release(connectionId, reason);
+        }
+        return scripts.call(RELEASE, PUBLISH, connectionId, reason.wire(), holdMillis)
+                .map(reply -> reply.get(0).toLong() != 0L);
+    }
+
     private static Claim claimed(Response reply) {
         String status = reply.get(0).toString();
         switch (status) {
             case "ok":
             case "exists":
-                List<String> members = new ArrayList<>(reply.get(2).size());
-                for (Response member : reply.get(2)) {
-                    members.add(member.toString());
-                }
+                List<String> members = userIds(reply.get(2));
                 Displaced displaced = reply.get(3) == null ? null
                         : new Displaced(reply.get(3).toString(), reply.get(4).toString(), reply.get(5).toString());
                 return new Seated(reply.get(1).toLong(), members, displaced, reply.get(6).toLong(),
-                        reply.get(7).toLong(), reply.get(8) == null ? null : reply.get(8).toString());
+                        reply.get(7).toLong(), reply.get(8) == null ? null : reply.get(8).toString(),
+                        holdEnded(reply.get(9)), userIds(reply.get(10)));
             case "lobby_full":
                 return new Refused(CloseCode.LOBBY_FULL);
             case "duplicate_session":
@@ -85,5 +97,27 @@ public final class RedisSeatStore implements SeatStore {
             default:
                 throw new IllegalStateException("unexpected claim reply " + status);
         }
+    }
+
+    private static List<String> userIds(Response list) {
+        if (list == null) {
+            return List.of();
+        }
+        List<String> ids = new ArrayList<>(list.size());
+        for (Response id : list) {
+            ids.add(id.toString());
+        }
+        return ids;
+    }
+
+    private static HoldEnded holdEnded(Response hold) {
+        if (hold == null) {
+            return null;
+        }
+        return switch (hold.toString()) {
+            case "returned" -> HoldEnded.RETURNED;
+            case "freed" -> HoldEnded.FREED;
+            default -> null;
+        };
     }
 }

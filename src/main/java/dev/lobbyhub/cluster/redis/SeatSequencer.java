@@ -73,6 +73,8 @@ final class SeatSequencer {
         final String lobby;
         /** User id to connection id, cluster-wide, as of {@link #offset}. */
         private final Map<String, String> members = new ConcurrentHashMap<>();
+        /** The away members (their seats held, SPEC §10), with the reason their lobby is told when the hold ends. */
+        private final Map<String, LeaveReason> away = new ConcurrentHashMap<>();
         /** The last entry applied. */
         private long offset;
         /** The log's epoch as last heard; null before the lobby's first entry. */
@@ -121,6 +123,7 @@ final class SeatSequencer {
             epoch = epochOf(snapshot);
             for (Response row : snapshot.get(1)) {
                 members.put(row.get(0).toString(), row.get(1).toString());
+                noteAway(row);
             }
             replayEarly();
         }
@@ -229,13 +232,19 @@ final class SeatSequencer {
                         continue;
                     }
                     members.remove(user);
+                    // A held seat nobody could put back (Redis lost it) ends with the reason it was held for.
+                    LeaveReason reason = away.remove(user);
                     if (!seating.leaveToldHere(known.getValue())) {
-                        seating.tellMissedLeave(lobby, user, audience); // a member of this node that left was told here as it closed
+                        // A member of this node that left was told here as it closed.
+                        seating.tellMissedLeave(lobby, user, reason == null ? LeaveReason.LEFT : reason, audience);
                     }
                 } else if (!current.equals(known.getValue())) {
                     members.put(user, current);
                     sessions.replaced(lobby, user, known.getValue(), current, 0);
                 }
+            }
+            for (Response row : snapshot.get(1)) {
+                noteAway(row);
             }
             for (Map.Entry<String, String> member : now.entrySet()) {
                 if (members.putIfAbsent(member.getKey(), member.getValue()) == null) {
@@ -250,6 +259,16 @@ final class SeatSequencer {
             waiting = null;
             if (early != null) {
                 replayEarly();
+            }
+        }
+
+        /** A member row as read ({@code lobby_members}): away, with its reason, or connected. */
+        private void noteAway(Response row) {
+            Response reason = row.size() > 7 ? row.get(7) : null;
+            if (reason == null) {
+                away.remove(row.get(0).toString());
+            } else {
+                away.put(row.get(0).toString(), LoggedEntry.leaveReason(reason.toString()));
             }
         }
 
@@ -359,12 +378,16 @@ final class SeatSequencer {
                     }
                 }
                 case "joined" -> {
+                    away.remove(user);
                     if (!connection.equals(members.put(user, connection))) {
                         sessions.joined(lobby, user, connection, number);
                     }
                 }
                 case "left" -> {
                     LeaveReason reason = entry.reason();
+                    if (connection.equals(members.get(user))) {
+                        away.remove(user);
+                    }
                     if (members.remove(user, connection)) {
                         sessions.left(lobby, user, connection, reason, number);
                     }
@@ -375,6 +398,20 @@ final class SeatSequencer {
                 case "replaced" -> {
                     members.put(user, connection);
                     sessions.replaced(lobby, user, entry.text("old_conn"), connection, number);
+                }
+                case "away" -> {
+                    // Still a member: its seat is held (SPEC §10).
+                    LeaveReason reason = entry.reason();
+                    away.put(user, reason);
+                    sessions.away(lobby, user, connection, reason, number);
+                    if (reason == LeaveReason.NODE_LOST && nodeId.equals(entry.text("node"))) {
+                        ownSeatLost.run();
+                    }
+                }
+                case "back" -> {
+                    away.remove(user);
+                    members.put(user, connection);
+                    sessions.back(lobby, user, entry.text("old_conn"), connection, number);
                 }
                 default -> LOG.debugf("lobby %s: unknown log entry %s", lobby, entry.fields());
             }

@@ -82,13 +82,13 @@ class RedisNodeMembershipTest {
 
         List<LostSeat> reaped = new ArrayList<>();
         Awaitility.await().atMost(WAIT).until(() -> {
-            reaped.addAll(await(keeper.reap(100)));
+            reaped.addAll(await(keeper.reap(100)).lost());
             return reaped.size() >= 3;
         });
 
         assertEquals(conns, reaped.stream().map(LostSeat::connectionId).collect(java.util.stream.Collectors.toSet()));
         assertTrue(reaped.stream().allMatch(seat -> seat.nodeId().equals(dead) && seat.lobby().equals(lobby)));
-        assertTrue(await(keeper.reap(100)).stream().noneMatch(seat -> conns.contains(seat.connectionId())),
+        assertTrue(await(keeper.reap(100)).lost().stream().noneMatch(seat -> conns.contains(seat.connectionId())),
                 "a second reap frees nothing of it again");
         SeatStore.Seated newcomer = (SeatStore.Seated) claim(lobby, Tokens.unique("new"), "keeper");
         assertEquals(1, newcomer.members().size(), "the dead node's seats are free");
@@ -127,15 +127,16 @@ class RedisNodeMembershipTest {
 
         List<String> freed = new ArrayList<>();
         Awaitility.await().atMost(WAIT).until(() -> {
-            List<List<LostSeat>> both = Uni.join().all(keeper.reap(2), other.reap(2)).andFailFast().await().atMost(WAIT);
-            both.forEach(batch -> batch.stream().filter(seat -> seat.nodeId().equals(dead))
+            List<RedisNodeMembership.Reaped> both = Uni.join().all(keeper.reap(2), other.reap(2)).andFailFast().await()
+                    .atMost(WAIT);
+            both.forEach(batch -> batch.lost().stream().filter(seat -> seat.nodeId().equals(dead))
                     .forEach(seat -> freed.add(seat.connectionId())));
             return freed.size() >= 12;
         });
 
         assertEquals(12, freed.size());
         assertEquals(12, new HashSet<>(freed).size(), "no seat was freed twice");
-        assertFalse(await(keeper.reap(100)).stream().anyMatch(seat -> seat.nodeId().equals(dead)));
+        assertFalse(await(keeper.reap(100)).lost().stream().anyMatch(seat -> seat.nodeId().equals(dead)));
     }
 
     /** Whether the node's lease deadline is still ahead of Redis's clock, as the stats read it. */

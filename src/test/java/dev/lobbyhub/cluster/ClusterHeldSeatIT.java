@@ -1,0 +1,298 @@
+package dev.lobbyhub.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import dev.lobbyhub.testing.AdminHttp;
+import dev.lobbyhub.testing.ClusterNodes;
+import dev.lobbyhub.testing.TestSocket;
+import dev.lobbyhub.testing.Tokens;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+/**
+ * SPEC §10 on three packaged nodes and one Redis: a member whose connection drops is away on every
+ * node and takes its seat back on any node (also in a full lobby, recovering what it missed); a hold
+ * that runs out ends once in the cluster; a killed node's members are away ({@code node_lost}) and
+ * come back elsewhere; a drained node's members move to another node without leaving the lobby; the
+ * admin API of any node shows, messages and frees an away member.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ClusterHeldSeatIT {
+
+    private static final long GRACE_MS = 8000;
+    private static final String HOLDS = "lobbyhub_seat_holds_total";
+
+    private static ClusterNodes cluster;
+
+    @RegisterExtension
+    static final ClusterNodes.OutputOnFailure LOGS = new ClusterNodes.OutputOnFailure(() -> cluster);
+
+    private final List<TestSocket> sockets = new ArrayList<>();
+
+    @BeforeAll
+    static void startCluster() throws Exception {
+        cluster = ClusterNodes.builder().nodes(3).keyPrefix("heldit").faultTimeouts()
+                .env("LOBBYHUB_USERS_RECONNECT_GRACE", GRACE_MS + "ms")
+                .env("LOBBYHUB_LIMITS_MAX_PER_LOBBY", "3")
+                .env("LOBBYHUB_SHUTDOWN_DRAIN_PERIOD", "1s")
+                .env("QUARKUS_SHUTDOWN_DELAY", "2s")
+                .start();
+    }
+
+    @AfterAll
+    static void stopCluster() {
+        if (cluster != null) {
+            cluster.close();
+        }
+    }
+
+    @BeforeEach
+    void everyNodeReady() {
+        cluster.awaitAllReady();
+    }
+
+    @AfterEach
+    void closeSockets() {
+        sockets.forEach(TestSocket::close);
+    }
+
+    private TestSocket join(int node, String lobby, String user) {
+        TestSocket socket = TestSocket.join(cluster.base(node), lobby, Tokens.valid(user));
+        sockets.add(socket);
+        return socket;
+    }
+
+    private TestSocket resume(int node, String lobby, String user, long since, String epoch) {
+        TestSocket socket = TestSocket.connect(cluster.base(node), "/ws/" + lobby + "?token=" + Tokens.valid(user)
+                + "&since=" + since + "&epoch=" + URLEncoder.encode(epoch, StandardCharsets.UTF_8));
+        sockets.add(socket);
+        return socket;
+    }
+
+    /** A watcher on node 0 and a member on node {@code node}, who has read the watcher's first line (at {@code seen}). */
+    private record Watched(TestSocket watcher, TestSocket member, String epoch, long seen) {
+    }
+
+    private Watched watched(String lobby, String watcher, int node, String user) {
+        TestSocket w = join(0, lobby, watcher);
+        w.expect("welcome");
+        TestSocket member = join(node, lobby, user);
+        String epoch = member.expect("welcome").getString("epoch");
+        next(w, "member_joined");
+        w.send(chat("before"));
+        return new Watched(w, member, epoch, member.expect("lobby_message").getLong("offset"));
+    }
+
+    private static JsonObject chat(Object data) {
+        return new JsonObject().put("type", "lobby_message").put("data", data);
+    }
+
+    /** The next frame of this type; health pings on the way are skipped (a hold takes several seconds). */
+    private static JsonObject next(TestSocket socket, String type) {
+        return socket.expectSkipping(type, frame -> "health_ping".equals(frame.getString("type")));
+    }
+
+    /** The lobby's frame after a wait: a hold ends only after the grace, longer than a socket waits for a frame. */
+    private static JsonObject nextAfterGrace(TestSocket socket, String type) {
+        long deadline = System.nanoTime() + (GRACE_MS + 15_000) * 1_000_000;
+        while (true) {
+            try {
+                return next(socket, type);
+            } catch (AssertionError noFrameYet) {
+                if (System.nanoTime() > deadline || !noFrameYet.getMessage().startsWith("no frame within")) {
+                    throw noFrameYet;
+                }
+            }
+        }
+    }
+
+    private static JsonObject withoutOffset(JsonObject frame) {
+        JsonObject copy = frame.copy();
+        copy.remove("offset");
+        return copy;
+    }
+
+    private static double holds(String outcome) {
+        double sum = 0;
+        for (int i = 0; i < cluster.size(); i++) {
+            sum += cluster.metric(i, HOLDS, "outcome=\"" + outcome + "\"");
+        }
+        return sum;
+    }
+
+    @Test
+    @Order(1)
+    void aDroppedMemberComesBackOnAnotherNodeToItsSeatInAFullLobby() {
+        String lobby = Tokens.unique("hold");
+        String watcher = Tokens.unique("watcher");
+        String phone = Tokens.unique("phone");
+        String third = Tokens.unique("third");
+        double returnedBefore = holds("returned");
+        Watched setup = watched(lobby, watcher, 1, phone);
+        TestSocket w = setup.watcher();
+        setup.member().abort();
+        assertEquals(new JsonObject().put("type", "member_away").put("user_id", phone).put("reason", "dropped")
+                .put("hold_ms", GRACE_MS), withoutOffset(next(w, "member_away")));
+        TestSocket t = join(2, lobby, third);
+        JsonObject thirdWelcome = t.expect("welcome");
+        assertEquals(new JsonArray(List.of(phone)), thirdWelcome.getJsonArray("away"), thirdWelcome::encode);
+        assertEquals(GRACE_MS, thirdWelcome.getLong("reconnect_grace_ms"));
+        next(w, "member_joined");
+        TestSocket.join(cluster.base(0), lobby, Tokens.valid(Tokens.unique("late"))).expectRejected(4002, "lobby_full");
+        w.send(chat("while away"));
+        next(t, "lobby_message");
+
+        TestSocket back = resume(2, lobby, phone, setup.seen(), setup.epoch());
+        JsonObject welcome = back.expect("welcome");
+        assertEquals(true, welcome.getBoolean("recovered"), welcome::encode);
+        assertEquals(Set.of(watcher, phone, third), Set.copyOf(welcome.getJsonArray("members").getList()));
+        assertEquals(new JsonArray(), welcome.getJsonArray("away"));
+        // What it missed: the third member's join and the line sent while it was away.
+        assertEquals("member_joined", back.next().getString("type"));
+        assertEquals("while away", back.expect("lobby_message").getValue("data"));
+        // Every other member hears it is back, never that it joined or left.
+        assertEquals(new JsonObject().put("type", "member_back").put("user_id", phone),
+                withoutOffset(next(w, "member_back")));
+        assertEquals(new JsonObject().put("type", "member_back").put("user_id", phone),
+                withoutOffset(next(t, "member_back")));
+        back.send(chat("fence"));
+        assertEquals("fence", next(w, "lobby_message").getValue("data"));
+        assertEquals(returnedBefore + 1, holds("returned"), "one return, counted by the node that admitted it");
+    }
+
+    @Test
+    @Order(2)
+    void aHoldThatRunsOutEndsOnceInTheCluster() {
+        String lobby = Tokens.unique("expire");
+        String gone = Tokens.unique("gone");
+        double expiredBefore = holds("expired");
+        TestSocket w0 = join(0, lobby, Tokens.unique("w0"));
+        w0.expect("welcome");
+        TestSocket w1 = join(1, lobby, Tokens.unique("w1"));
+        w1.expect("welcome");
+        next(w0, "member_joined");
+        TestSocket leaving = join(2, lobby, gone);
+        leaving.expect("welcome");
+        next(w0, "member_joined");
+        next(w1, "member_joined");
+
+        leaving.abort();
+        next(w0, "member_away");
+        next(w1, "member_away");
+        JsonObject left = new JsonObject().put("type", "member_left").put("user_id", gone).put("reason", "dropped");
+        assertEquals(left, withoutOffset(nextAfterGrace(w0, "member_left")));
+        assertEquals(left, withoutOffset(nextAfterGrace(w1, "member_left")));
+        // Nothing else came before a later frame of the lobby (the fence): the hold ended once.
+        w1.send(chat("fence"));
+        assertEquals("fence", next(w0, "lobby_message").getValue("data"));
+        assertEquals(expiredBefore + 1, holds("expired"), "ended by exactly one node's reaper");
+    }
+
+    @Test
+    @Order(3)
+    void theAdminApiOfAnyNodeShowsMessagesAndFreesAnAwayMember() {
+        String lobby = Tokens.unique("admin");
+        String watcher = Tokens.unique("watcher");
+        String phone = Tokens.unique("phone");
+        AdminHttp admin = cluster.admin();
+        Watched setup = watched(lobby, watcher, 1, phone);
+        TestSocket w = setup.watcher();
+        setup.member().abort();
+        next(w, "member_away");
+
+        JsonObject detail = admin.get(cluster.base(2), "/api/v1/lobbies/" + lobby).ok();
+        JsonObject member = detail.getJsonArray("members").stream().map(JsonObject.class::cast)
+                .filter(m -> phone.equals(m.getString("user_id"))).findFirst().orElseThrow();
+        assertEquals("away", member.getString("state"), detail::encode);
+        assertNull(member.getValue("node_id"));
+        assertNull(member.getValue("rtt_ms"));
+        assertTrue(member.getLong("away_until") > System.currentTimeMillis(), member::encode);
+        JsonObject status = admin.get(cluster.base(2), "/api/v1/users/" + phone).ok();
+        assertEquals(false, status.getBoolean("connected"));
+        assertEquals(true, status.getBoolean("away"), status::encode);
+        assertEquals(lobby, status.getString("lobby"));
+
+        JsonObject sent = admin.post(cluster.base(2), "/api/v1/users/" + phone + "/messages",
+                new JsonObject().put("data", "while away")).ok();
+        assertEquals(new JsonObject().put("delivered", false).put("away", true), sent);
+        TestSocket back = resume(0, lobby, phone, setup.seen(), setup.epoch());
+        assertEquals(true, back.expect("welcome").getBoolean("recovered"));
+        assertEquals("while away", back.expect("direct_message").getValue("data"));
+        next(w, "member_back");
+
+        back.abort();
+        next(w, "member_away");
+        double freedBefore = holds("freed");
+        assertEquals(204, admin.delete(cluster.base(2), "/api/v1/users/" + phone + "/connection").status());
+        assertEquals(new JsonObject().put("type", "member_left").put("user_id", phone).put("reason", "kicked"),
+                withoutOffset(next(w, "member_left")));
+        assertEquals(freedBefore + 1, holds("freed"));
+        JsonObject after = admin.get(cluster.base(1), "/api/v1/users/" + phone).ok();
+        assertEquals(new JsonObject().put("user_id", phone).put("connected", false), after,
+                "the user is neither connected nor away any more");
+    }
+
+    @Test
+    @Order(4)
+    void aDrainedNodesMembersMoveToAnotherNodeWithoutLeavingTheLobby() throws Exception {
+        String lobby = Tokens.unique("drain");
+        String watcher = Tokens.unique("watcher");
+        String mover = Tokens.unique("mover");
+        Watched setup = watched(lobby, watcher, 2, mover);
+        TestSocket w = setup.watcher();
+
+        cluster.terminate(2);
+        TestSocket.Close close = setup.member().awaitClose();
+        assertEquals(1012, close.code(), close::toString);
+        assertEquals(new JsonObject().put("type", "member_away").put("user_id", mover).put("reason", "shutdown")
+                .put("hold_ms", GRACE_MS), withoutOffset(next(w, "member_away")));
+        TestSocket moved = resume(1, lobby, mover, setup.seen(), setup.epoch());
+        assertEquals(true, moved.expect("welcome").getBoolean("recovered"));
+        assertEquals("member_back", next(w, "member_back").getString("type"));
+        moved.send(chat("fence"));
+        assertEquals("fence", next(w, "lobby_message").getValue("data"), "no leave or join came before it");
+        cluster.restart(2);
+    }
+
+    @Test
+    @Order(5)
+    void aKilledNodesMembersAreAwayAndComeBackOnAnotherNode() throws Exception {
+        String lobby = Tokens.unique("lost");
+        String watcher = Tokens.unique("watcher");
+        String victim = Tokens.unique("victim");
+        Watched setup = watched(lobby, watcher, 2, victim);
+        TestSocket w = setup.watcher();
+
+        cluster.kill(2);
+        JsonObject away = nextAfterGrace(w, "member_away");
+        assertEquals(new JsonObject().put("type", "member_away").put("user_id", victim).put("reason", "node_lost")
+                .put("hold_ms", GRACE_MS), withoutOffset(away));
+        w.send(chat("while lost"));
+        TestSocket back = resume(1, lobby, victim, setup.seen(), setup.epoch());
+        JsonObject welcome = back.expect("welcome");
+        assertEquals(true, welcome.getBoolean("recovered"), welcome::encode);
+        assertEquals("while lost", back.expect("lobby_message").getValue("data"));
+        assertEquals("member_back", next(w, "member_back").getString("type"));
+        back.send(chat("fence"));
+        assertEquals("fence", next(w, "lobby_message").getValue("data"), "no node_lost leave came before it");
+        cluster.restart(2);
+    }
+}
