@@ -301,7 +301,15 @@ public final class ClusterSeating implements Seating {
             LeaveReason reason = code == null ? LeaveReason.LEFT : code.leaveReason();
             Lobby left;
             synchronized (index.lock()) {
-                left = removeAndTellLocked(session, reason);
+                if (reason.holdsSeat() && holdMillis() > 0) {
+                    // Its release held the seat: this node's members hear it is away, as the event would say.
+                    left = index.removeLocked(session);
+                    if (left != null) {
+                        fanOut.awayLocked(left, session.userId(), reason, holdMillis());
+                    }
+                } else {
+                    left = removeAndTellLocked(session, reason);
+                }
             }
             if (left != null) {
                 announcedHere.put(session.connectionId(), now);

@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Predicate;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -294,5 +295,133 @@ class ClusterHeldSeatIT {
         back.send(chat("fence"));
         assertEquals("fence", next(w, "lobby_message").getValue("data"), "no node_lost leave came before it");
         cluster.restart(2);
+    }
+
+    @Test
+    @Order(6)
+    void aRollingRestartMovesEveryPlayerWithoutALeaveOrAJoin() throws Exception {
+        String lobby = Tokens.unique("rolling");
+        int players = 3; // max-per-lobby here; one per node
+        List<String> users = new ArrayList<>();
+        List<TestSocket> current = new ArrayList<>();
+        List<Integer> nodeOf = new ArrayList<>();
+        List<String> epochs = new ArrayList<>();
+        long[] lastOffset = new long[players];
+        for (int i = 0; i < players; i++) {
+            users.add(Tokens.unique("p" + i));
+            TestSocket socket = join(i % cluster.size(), lobby, users.get(i));
+            JsonObject welcome = socket.expect("welcome");
+            epochs.add(welcome.getString("epoch"));
+            lastOffset[i] = welcome.getLong("offset");
+            current.add(socket);
+            nodeOf.add(i % cluster.size());
+        }
+        // Every player has heard every later player join: from here on nobody may join or leave.
+        for (int i = 0; i < players; i++) {
+            for (int j = i + 1; j < players; j++) {
+                JsonObject joined = next(current.get(i), "member_joined");
+                assertEquals(users.get(j), joined.getString("user_id"));
+                lastOffset[i] = joined.getLong("offset");
+            }
+        }
+        List<List<JsonObject>> heard = new ArrayList<>();
+        for (int i = 0; i < players; i++) {
+            heard.add(new ArrayList<>());
+        }
+        for (int restarted = 0; restarted < cluster.size(); restarted++) {
+            cluster.terminate(restarted);
+            int target = (restarted + 1) % cluster.size();
+            for (int i = 0; i < players; i++) {
+                if (nodeOf.get(i) != restarted) {
+                    continue;
+                }
+                TestSocket drained = current.get(i);
+                while (true) {
+                    JsonObject frame = drained.nextOrClose();
+                    if (frame == null) {
+                        break;
+                    }
+                    heard.get(i).add(frame);
+                    if (frame.containsKey("offset")) {
+                        lastOffset[i] = frame.getLong("offset");
+                    }
+                }
+                assertEquals(1012, drained.awaitClose().code());
+                // As the browser client does: back with where it was in the lobby's log.
+                TestSocket moved = resume(target, lobby, users.get(i), lastOffset[i], epochs.get(i));
+                JsonObject welcome = moved.expect("welcome");
+                assertEquals(true, welcome.getBoolean("recovered"), welcome::encode);
+                current.set(i, moved);
+                nodeOf.set(i, target);
+            }
+            cluster.restart(restarted);
+        }
+        // A fence from one player: every other one reads what it heard up to it; the first reads up to a
+        // fence of the second (a lobby's frames come in one order for all).
+        current.get(0).send(chat("fence"));
+        current.get(1).send(chat("fence"));
+        for (int i = 0; i < players; i++) {
+            String from = users.get(i == 0 ? 1 : 0);
+            while (true) {
+                JsonObject frame = current.get(i).next();
+                if ("fence".equals(frame.getValue("data")) && from.equals(frame.getString("from"))) {
+                    break;
+                }
+                heard.get(i).add(frame);
+            }
+        }
+        for (int i = 0; i < players; i++) {
+            List<String> presence = heard.get(i).stream().map(frame -> frame.getString("type"))
+                    .filter(type -> type.startsWith("member_")).toList();
+            assertTrue(presence.stream().allMatch(type -> type.equals("member_away") || type.equals("member_back")),
+                    users.get(i) + " heard " + heard.get(i));
+        }
+        for (int i = 0; i < players; i++) {
+            // Whoever was heard going away was heard coming back (a move may also be a silent take-over).
+            java.util.Map<String, Integer> balance = new java.util.HashMap<>();
+            for (JsonObject frame : heard.get(i)) {
+                int step = "member_away".equals(frame.getString("type")) ? 1
+                        : "member_back".equals(frame.getString("type")) ? -1 : 0;
+                balance.merge(String.valueOf(frame.getString("user_id")), step, Integer::sum);
+            }
+            assertTrue(balance.values().stream().allMatch(open -> open == 0), users.get(i) + " heard " + heard.get(i));
+        }
+        JsonObject detail = cluster.admin().get(cluster.base(0), "/api/v1/lobbies/" + lobby).ok();
+        assertEquals(Set.copyOf(users), detail.getJsonArray("members").stream().map(JsonObject.class::cast)
+                .filter(m -> "connected".equals(m.getString("state"))).map(m -> m.getString("user_id"))
+                .collect(java.util.stream.Collectors.toSet()), detail::encode);
+    }
+
+    @Test
+    @Order(7)
+    void aRedisThatLostItsDataEndsTheHoldsItKeptOnce() throws Exception {
+        String lobby = Tokens.unique("amnesia");
+        String phone = Tokens.unique("phone");
+        Watched setup = watched(lobby, Tokens.unique("watcher"), 1, phone);
+        TestSocket w = setup.watcher();
+        setup.member().abort();
+        next(w, "member_away");
+
+        cluster.killRedis();
+        cluster.startRedis();
+        cluster.awaitAllReady();
+        Predicate<JsonObject> outage = frame -> Set.of("health_ping", "log_reset").contains(frame.getString("type"));
+        long deadline = System.nanoTime() + (GRACE_MS + 15_000) * 1_000_000;
+        JsonObject left = null;
+        while (left == null) {
+            try {
+                left = w.expectSkipping("member_left", outage);
+            } catch (AssertionError noFrameYet) {
+                if (System.nanoTime() > deadline || !noFrameYet.getMessage().startsWith("no frame within")) {
+                    throw noFrameYet;
+                }
+            }
+        }
+        assertEquals(new JsonObject().put("type", "member_left").put("user_id", phone).put("reason", "dropped"),
+                withoutOffset(left));
+        // Told once: the next frame is the next member's join.
+        TestSocket later = join(2, lobby, Tokens.unique("later"));
+        later.expect("welcome");
+        assertEquals("member_joined", w.expectSkipping("member_joined", outage).getString("type"));
     }
 }

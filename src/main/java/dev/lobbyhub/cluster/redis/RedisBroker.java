@@ -37,10 +37,9 @@ final class RedisBroker implements Broker {
     private final LobbyFeeds feeds;
     private final Requests requests = new Requests();
     private final ThisNode here;
-    private final Presence presence;
+    private final RedisPresence presence;
     private final Duration timeout;
     private final BooleanSupplier up;
-    private final RedisPresence seatsRead;
     private final SeatStore seats;
     private final LobbyhubMetrics metrics;
 
@@ -48,7 +47,6 @@ final class RedisBroker implements Broker {
     RedisBroker(Wire wire, LobbyFeeds feeds, ThisNode here, RedisPresence presence, Duration timeout,
             BooleanSupplier up, RedisLobbyLog lobbyLog, SeatStore seats, LobbyhubMetrics metrics) {
         this.lobbyLog = lobbyLog;
-        this.seatsRead = presence;
         this.seats = seats;
         this.metrics = metrics;
         this.wire = wire;
@@ -148,7 +146,7 @@ final class RedisBroker implements Broker {
         if (here.holds(userId)) {
             return here.kick(userId);
         }
-        return seatsRead.awayConnection(userId).chain(held -> {
+        return presence.awayConnection(userId).chain(held -> {
             if (held == null) {
                 return ask(userId, "kick", "", timeout).map(answer -> answer != null && answer.asBoolean());
             }
