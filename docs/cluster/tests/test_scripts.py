@@ -927,6 +927,18 @@ def held_seats_scenario(replies_off):
     check(cli("HGET", B + "conn:c-fz0", "away") == "shutdown", "... away as shutdown")
     check(invariants() == [], "indexes consistent")
 
+    scenario("held seats: a node registering again mid-reap holds the seats left of its old life")
+    reg = register("half", timeout=1000)
+    for i in range(3):
+        claim("hh", f"hh{i}", f"c-hh{i}", "half")
+    wait_past(reg[1])
+    check(len(call("reap", "PUBLISH", "half", 1, 20000)[0]) == 1, "a reap of one seat begins")
+    r = call("register", "PUBLISH", "half", 60000, 100, "", "", "", 20000)
+    check(r[0] == "registered" and r[3] == 2, f"register again: the two seats left are taken care of {r}")
+    check(all(cli("HGET", B + f"conn:c-hh{i}", "away") == "node_lost" for i in range(3)),
+          "... held as node_lost like the reaped one, not freed")
+    check(invariants() == [], "indexes consistent")
+
     scenario("held seats: a pause nobody saw moves the holds' deadlines")
     release("c-fz1-new", "dropped", 5000)
     before = int(float(cli("ZSCORE", B + "holds", "c-fz1-new")))

@@ -88,8 +88,8 @@ public final class RedisNodeMembership {
 
     /** Takes a lease for this node (at start, and after {@link Lease#LOST}). */
     public Uni<Void> register() {
-        return scripts.call(REGISTER, PUBLISH, nodeId, leaseMillis, maxConnections, 0, logSize, logTtlMillis)
-                .replaceWithVoid();
+        return scripts.call(REGISTER, PUBLISH, nodeId, leaseMillis, maxConnections, 0, logSize, logTtlMillis,
+                holdMillis).replaceWithVoid();
     }
 
     /**
@@ -97,8 +97,8 @@ public final class RedisNodeMembership {
      * nodes wait for it before they admit anyone, so its members' seats are not given away meanwhile.
      */
     Uni<Void> registerRestoring() {
-        return scripts.call(REGISTER, PUBLISH, nodeId, leaseMillis, maxConnections, 1, logSize, logTtlMillis)
-                .replaceWithVoid();
+        return scripts.call(REGISTER, PUBLISH, nodeId, leaseMillis, maxConnections, 1, logSize, logTtlMillis,
+                holdMillis).replaceWithVoid();
     }
 
     public Uni<Lease> renew() {
