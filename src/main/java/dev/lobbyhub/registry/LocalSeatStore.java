@@ -32,6 +32,8 @@ public final class LocalSeatStore implements SeatStore {
     /** Per lobby: user id to connection id, in joining order. */
     private final Map<String, LinkedHashMap<String, String>> lobbies = new HashMap<>();
     private long sequence;
+    /** How many seats are held now: with none, no lobby has away members to list. */
+    private int heldSeats;
 
     /** {@code events} hears the changes made through {@link #claim} and {@link #release}. */
     public LocalSeatStore(SeatEvents events) {
@@ -53,6 +55,13 @@ public final class LocalSeatStore implements SeatStore {
         return Uni.createFrom().item(() -> releaseNow(connectionId, reason, events));
     }
 
+    /** Holds the seat (the grace itself is kept by {@link LocalSeating}), or frees it with {@code holdMillis} 0. */
+    @Override
+    public Uni<Boolean> release(String connectionId, LeaveReason reason, long holdMillis) {
+        return Uni.createFrom().item(() -> holdMillis > 0 ? holdNow(connectionId, reason, events)
+                : releaseNow(connectionId, reason, events));
+    }
+
     /** {@link #claim}, decided on the calling thread; its seat events go to {@code events}. */
     public synchronized Claim claimNow(Seat seat, int maxPerLobby, OnDuplicate onDuplicate, SeatEvents events) {
         String oldConnection = connectionOfUser.get(seat.userId());
@@ -69,18 +78,23 @@ public final class LocalSeatStore implements SeatStore {
         Displaced displaced = null;
         if (held && sameLobby) {
             // Back within the grace: the held seat is taken again, in its place among the members.
+            heldSeats--;
             byConnection.remove(oldConnection);
             byConnection.put(seat.connectionId(), new Holder(seat.lobby(), seat.userId(), seat.nodeId(), null));
             connectionOfUser.put(seat.userId(), seat.connectionId());
             members.put(seat.userId(), seat.connectionId());
             events.back(seat.lobby(), seat.userId(), oldConnection, seat.connectionId(), ++sequence);
-            return new Seated(sequence, new ArrayList<>(members.keySet()), null, System.currentTimeMillis());
+            return new Seated(sequence, new ArrayList<>(members.keySet()),
+                    new Displaced(oldConnection, old.nodeId(), old.lobby()), System.currentTimeMillis(), 0, null,
+                    HoldEnded.RETURNED, away(seat.lobby()));
         }
+        HoldEnded holdEnded = null;
         if (held) {
             // Gone to another lobby: the held seat is freed; the old lobby hears the user left.
             remove(oldConnection);
             events.left(old.lobby(), seat.userId(), oldConnection, LeaveReason.LEFT, ++sequence);
             old = null;
+            holdEnded = HoldEnded.FREED;
         }
         if (old != null) {
             displaced = new Displaced(oldConnection, old.nodeId(), old.lobby());
@@ -103,7 +117,22 @@ public final class LocalSeatStore implements SeatStore {
             events.joined(seat.lobby(), seat.userId(), seat.connectionId(), ++sequence);
         }
         return new Seated(sequence, new ArrayList<>(lobbies.get(seat.lobby()).keySet()), displaced,
-                System.currentTimeMillis());
+                System.currentTimeMillis(), 0, null, holdEnded, away(seat.lobby()));
+    }
+
+    /** The lobby's members whose seats are held. */
+    private List<String> away(String lobby) {
+        if (heldSeats == 0) {
+            return List.of();
+        }
+        List<String> away = new ArrayList<>();
+        for (Map.Entry<String, String> member : lobbies.get(lobby).entrySet()) {
+            Holder holder = byConnection.get(member.getValue());
+            if (holder != null && holder.awayFor() != null) {
+                away.add(member.getKey());
+            }
+        }
+        return away;
     }
 
     /** {@link #release}, decided on the calling thread; its seat event goes to {@code events}. Also ends a held seat. */
@@ -126,6 +155,7 @@ public final class LocalSeatStore implements SeatStore {
             return false;
         }
         byConnection.put(connectionId, new Holder(holder.lobby(), holder.userId(), holder.nodeId(), reason));
+        heldSeats++;
         events.away(holder.lobby(), holder.userId(), connectionId, reason, ++sequence);
         return true;
     }
@@ -134,6 +164,9 @@ public final class LocalSeatStore implements SeatStore {
         Holder holder = byConnection.remove(connectionId);
         if (holder == null) {
             return null;
+        }
+        if (holder.awayFor() != null) {
+            heldSeats--;
         }
         connectionOfUser.remove(holder.userId());
         LinkedHashMap<String, String> members = lobbies.get(holder.lobby());

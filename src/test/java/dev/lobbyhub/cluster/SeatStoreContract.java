@@ -141,6 +141,72 @@ public abstract class SeatStoreContract {
         assertEquals(List.of("first", "second", "third"), third.members());
     }
 
+    /** Held seats (SPEC §10): how long a test holds one; the stores' own clocks end holds, not these tests. */
+    private static final long HOLD_MS = 60_000;
+
+    @Test
+    void aHeldSeatIsTakenBackByItsUserThroughAnotherNodeInAFullLobbyWhateverThePolicy() {
+        String lobby = Tokens.unique("held");
+        String user = Tokens.unique("phone");
+        String dropped = Tokens.unique("c");
+        seated(claim(lobby, user, dropped, nodes().get(0), 2, OnDuplicate.REJECT));
+        seated(claim(lobby, Tokens.unique("other"), Tokens.unique("c"), nodes().get(1), 2, OnDuplicate.REJECT));
+        assertTrue(hold(dropped, LeaveReason.DROPPED));
+        assertFalse(hold(dropped, LeaveReason.DROPPED), "held once");
+
+        assertEquals(new Refused(CloseCode.LOBBY_FULL), claim(lobby, Tokens.unique("outsider"), Tokens.unique("c"),
+                nodes().get(2), 2, OnDuplicate.REJECT), "the held seat counts");
+        Seated back = seated(claim(lobby, user, Tokens.unique("c"), nodes().get(2), 2, OnDuplicate.REJECT));
+        assertEquals(SeatStore.HoldEnded.RETURNED, back.holdEnded());
+        assertTrue(back.tookOverOwnSeat(lobby), "a return may recover what it missed");
+        assertEquals(List.of(), back.away());
+        assertEquals(2, back.members().size());
+    }
+
+    @Test
+    void anotherLobbyOrAKickFreesAHeldSeat() {
+        String lobby = Tokens.unique("held");
+        String mover = Tokens.unique("mover");
+        String kicked = Tokens.unique("kicked");
+        String moverConn = Tokens.unique("c");
+        String kickedConn = Tokens.unique("c");
+        seated(claim(lobby, mover, moverConn, nodes().get(0), 2, OnDuplicate.REPLACE));
+        seated(claim(lobby, kicked, kickedConn, nodes().get(1), 2, OnDuplicate.REPLACE));
+        assertTrue(hold(moverConn, LeaveReason.STALE));
+        assertTrue(hold(kickedConn, LeaveReason.DROPPED));
+        Seated newcomer = seated(claim(Tokens.unique("l"), Tokens.unique("watcher"), Tokens.unique("c"),
+                nodes().get(2), 2, OnDuplicate.REPLACE));
+        assertEquals(null, newcomer.holdEnded());
+
+        Seated elsewhere = seated(claim(Tokens.unique("other"), mover, Tokens.unique("c"), nodes().get(2), 2,
+                OnDuplicate.REJECT));
+        assertEquals(SeatStore.HoldEnded.FREED, elsewhere.holdEnded());
+        assertEquals(null, elsewhere.displaced(), "a held seat has no connection to close");
+        assertTrue(seats().release(kickedConn, LeaveReason.KICKED).await().atMost(WAIT), "a kick frees it");
+        assertFalse(release(kickedConn));
+        Seated emptied = seated(claim(lobby, Tokens.unique("a"), Tokens.unique("c"), nodes().get(0), 2,
+                OnDuplicate.REPLACE));
+        seated(claim(lobby, Tokens.unique("b"), Tokens.unique("c"), nodes().get(1), 2, OnDuplicate.REPLACE));
+        assertEquals(List.of(), emptied.away(), "both held seats are gone");
+    }
+
+    @Test
+    void aNewcomerIsToldWhoIsAway() {
+        String lobby = Tokens.unique("held");
+        String away = Tokens.unique("away");
+        String conn = Tokens.unique("c");
+        seated(claim(lobby, away, conn, nodes().get(0), 10, OnDuplicate.REPLACE));
+        assertTrue(hold(conn, LeaveReason.SLOW_CONSUMER));
+        Seated newcomer = seated(claim(lobby, Tokens.unique("new"), Tokens.unique("c"), nodes().get(1), 10,
+                OnDuplicate.REPLACE));
+        assertEquals(List.of(away), newcomer.away());
+        assertTrue(newcomer.members().contains(away), "an away member is a member");
+    }
+
+    protected boolean hold(String conn, LeaveReason reason) {
+        return seats().release(conn, reason, HOLD_MS).await().atMost(WAIT);
+    }
+
     protected Claim claim(String lobby, String user, String conn, String node, int max, OnDuplicate policy) {
         return seats().claim(new Seat(lobby, user, conn, node, null), max, policy).await().atMost(WAIT);
     }

@@ -33,6 +33,16 @@ class LocalSeatStoreTest extends SeatStoreContract {
                 long sequence) {
             events.add(sequence + " replaced " + lobby + " " + userId);
         }
+
+        @Override
+        public void away(String lobby, String userId, String connectionId, LeaveReason reason, long sequence) {
+            events.add(sequence + " away " + lobby + " " + userId + " " + reason.wire());
+        }
+
+        @Override
+        public void back(String lobby, String userId, String oldConnectionId, String newConnectionId, long sequence) {
+            events.add(sequence + " back " + lobby + " " + userId);
+        }
     });
 
     @Override

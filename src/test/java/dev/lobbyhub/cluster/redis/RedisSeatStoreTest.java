@@ -20,7 +20,6 @@ import dev.lobbyhub.registry.SeatStore;
 import dev.lobbyhub.cluster.SeatStoreContract;
 import dev.lobbyhub.config.LobbyhubConfig.OnDuplicate;
 import dev.lobbyhub.protocol.CloseCode;
-import dev.lobbyhub.protocol.LeaveReason;
 import dev.lobbyhub.testing.Tokens;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.redis.client.Redis;
@@ -62,24 +61,6 @@ class RedisSeatStoreTest extends SeatStoreContract {
 
         assertEquals(new Refused(CloseCode.NORMAL), claim(Tokens.unique("l"), Tokens.unique("u"), conn, "node-a", 10,
                 OnDuplicate.REPLACE));
-    }
-
-    @Test
-    void aHeldSeatIsTakenBackByItsUserThroughAnotherNodeInAFullLobbyWhateverThePolicy() {
-        String lobby = Tokens.unique("held");
-        String user = Tokens.unique("phone");
-        String dropped = Tokens.unique("c");
-        seated(claim(lobby, user, dropped, "node-a", 2, OnDuplicate.REJECT));
-        seated(claim(lobby, Tokens.unique("other"), Tokens.unique("c"), "node-b", 2, OnDuplicate.REJECT));
-        assertTrue(seats.release(dropped, LeaveReason.DROPPED, 30_000).await().atMost(WAIT));
-        assertFalse(seats.release(dropped, LeaveReason.DROPPED, 30_000).await().atMost(WAIT), "held once");
-
-        assertEquals(new Refused(CloseCode.LOBBY_FULL), claim(lobby, Tokens.unique("outsider"), Tokens.unique("c"),
-                "node-c", 2, OnDuplicate.REJECT), "the held seat counts");
-        SeatStore.Seated back = seated(claim(lobby, user, Tokens.unique("c"), "node-c", 2, OnDuplicate.REJECT));
-        assertEquals(SeatStore.HoldEnded.RETURNED, back.holdEnded());
-        assertTrue(back.tookOverOwnSeat(lobby), "a return may recover what it missed");
-        assertEquals(List.of(), back.away());
     }
 
     @Test
