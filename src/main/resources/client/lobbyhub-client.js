@@ -742,6 +742,9 @@ export class LobbyClient {
   scheduleRetry(wait, close, cause) {
     const { backoffBaseMs, backoffMaxMs, rateLimitPauseMs } = this.options;
     let delay = backoffDelay(this.attempt, backoffBaseMs, backoffMaxMs);
+    // A connection that just dropped is tried again at once: its seat is held (SPEC §10) and a quick
+    // return recovers the least. Only the first try; the next ones back off.
+    if (wait === 'backoff' && cause === 'network' && this.attempt === 0) delay = 0;
     if (wait === 'hint' && this.reconnectHintMs != null) delay = this.reconnectHintMs;
     if (wait === 'pause') delay = rateLimitPauseMs + delay;
     this.attempt++;

@@ -111,6 +111,8 @@ function start(user, lobby, token) {
   const client = new LobbyClient({ lobby, token: token ? () => token : () => devToken(user) });
   window.lobby = client;
   const rtts = new Map();
+  /** When each away player's held seat ends (Date.now() ms), as its member_away said. */
+  const heldUntil = new Map();
   const cells = new Array(CELLS).fill(null);
   let me = user;
   let synced = false;
@@ -128,6 +130,8 @@ function start(user, lobby, token) {
       if (s.code === 4004 && !client.answerHealthPings) unfreeze('evicted once as stale: answering health pings again');
     }
     if (s.state === 'open') notice('');
+    // Not connected: the members shown would be stale.
+    if (s.state === 'reconnecting') renderMembers(client.members);
     if (s.state === 'closed') ended(s.code ? explainClose(s.code, s.reason || '') : 'you left');
   });
   client.on('token_error', (e) => {
@@ -138,7 +142,9 @@ function start(user, lobby, token) {
       return;
     }
     log(['token error'], ` ${e.error instanceof Error ? e.error.message : String(e.error)}; trying again in ${e.retryInMs} ms`);
-    notice(`could not get a token: trying again in ${e.retryInMs} ms`);
+    // fetch() fails with a TypeError when nothing answers (the node is down, the network is gone).
+    notice(e.error instanceof TypeError ? `The server cannot be reached: trying again in ${e.retryInMs} ms`
+      : `could not get a token: trying again in ${e.retryInMs} ms`);
   });
   client.on('welcome', (w) => {
     me = w.user_id;
@@ -146,6 +152,7 @@ function start(user, lobby, token) {
       // Back in the same seat: the moves and chat missed meanwhile follow, in order, once each.
       synced = true;
       log(['recovered'], ': what was missed follows');
+      notice('You got your seat back: what you missed follows.');
       return;
     }
     log(['welcome'], ` as ${w.user_id}; ${w.members.length} in the lobby`);
@@ -168,13 +175,24 @@ function start(user, lobby, token) {
   client.on('members', renderMembers);
   const away = (m) => (m.replayed ? ' (while you were away)' : '');
   client.on('member_joined', (m) => log([m.user_id], ` joined${away(m)}`));
-  client.on('member_left', (m) => { rtts.delete(m.user_id); log([m.user_id], ` left (${m.reason})${away(m)}`); });
-  // A player whose connection dropped keeps its seat for a while (held seats): shown greyed until back or gone.
+  client.on('member_left', (m) => {
+    rtts.delete(m.user_id);
+    heldUntil.delete(m.user_id);
+    log([m.user_id], ` left (${m.reason})${away(m)}`);
+  });
+  // A player whose connection dropped keeps its seat for a while (held seats): shown greyed, with the
+  // seconds left, until back or gone.
   client.on('member_away', (m) => {
     log([m.user_id], ` dropped (${m.reason}): seat held for ${Math.round(Number(m.hold_ms) / 1000)} s${away(m)}`);
+    if (!m.replayed) heldUntil.set(m.user_id, Date.now() + Number(m.hold_ms));
     renderMembers(client.members);
   });
-  client.on('member_back', (m) => { log([m.user_id], ` is back${away(m)}`); renderMembers(client.members); });
+  client.on('member_back', (m) => {
+    heldUntil.delete(m.user_id);
+    log([m.user_id], ` is back${away(m)}`);
+    renderMembers(client.members);
+  });
+  setInterval(() => { if (client.away.length) renderMembers(client.members); }, 1000);
   client.on('server_shutdown', (s) => log(['server_shutdown'], ` reconnecting after ${Number(s.reconnect_after_ms)} ms`));
   client.on('error', (e) => log([`error ${e.code}`], ` ${e.message}`));
   client.on('lobby_message', (m) => onData(m.from, m.data, false, m.replayed === true));
@@ -276,6 +294,14 @@ function start(user, lobby, token) {
     cells[i] = color;
     board.children[i].style.background = color;
   }
+  /** What the member line says after the name: its round trip, or how long an away player's seat is held. */
+  function status(id) {
+    if (client.away.includes(id)) {
+      const until = heldUntil.get(id);
+      return until === undefined ? 'away' : `away · ${Math.max(0, Math.ceil((until - Date.now()) / 1000))} s`;
+    }
+    return rtts.has(id) ? `${rtts.get(id)} ms` : '';
+  }
   function renderMembers(members) {
     $('members').replaceChildren(...members.map((id) => {
       const li = el('li', undefined, client.away.includes(id) ? 'away' : undefined);
@@ -283,7 +309,7 @@ function start(user, lobby, token) {
       if (client.away.includes(id)) li.title = 'connection dropped: seat held';
       const dot = el('span', undefined, 'dot');
       dot.style.background = colorOf(id);
-      li.append(dot, el('span', id === me ? `${id} (you)` : id, 'name'), el('span', rtts.has(id) ? `${rtts.get(id)} ms` : '', 'rtt'));
+      li.append(dot, el('span', id === me ? `${id} (you)` : id, 'name'), el('span', status(id), 'rtt'));
       return li;
     }));
   }

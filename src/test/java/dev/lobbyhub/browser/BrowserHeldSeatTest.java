@@ -1,6 +1,10 @@
 package dev.lobbyhub.browser;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 import java.net.URI;
+import java.util.Set;
+import java.util.function.Predicate;
 
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
@@ -12,6 +16,7 @@ import dev.lobbyhub.testing.Tokens;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
+import io.vertx.core.json.JsonObject;
 
 /** The demo page with held seats (SPEC §10): a player whose connection dropped is shown away, then back. */
 @QuarkusTest
@@ -23,6 +28,26 @@ class BrowserHeldSeatTest {
 
     private static By member(String user, String state) {
         return By.cssSelector("#members li" + state + "[data-user='" + user + "']");
+    }
+
+    /** The tab stops answering health pings, is evicted as stale and comes back to its seat on its own. */
+    @Test
+    void aPlayersOwnTabSaysItGotItsSeatBack() {
+        String lobby = Tokens.unique("browser");
+        String alice = Tokens.unique("alice");
+        try (Browser a = Browser.open();
+                TestSocket watcher = TestSocket.joinWelcomed(base, lobby, Tokens.valid(Tokens.unique("watcher")))) {
+            a.get(base + "?user=" + alice + "&lobby=" + lobby).awaitState("open");
+            // The page asks a member for the board (a direct message); pings come every second.
+            Predicate<JsonObject> chatter = frame -> Set.of("health_ping", "direct_message").contains(frame.getString("type"));
+            watcher.expectSkipping("member_joined", chatter);
+            a.driver().findElement(By.id("hang")).click();
+
+            JsonObject away = watcher.expectSkipping("member_away", chatter);
+            assertEquals("stale", away.getString("reason"), away::encode);
+            watcher.expectSkipping("member_back", chatter);
+            a.awaitText(By.id("notice"), "You got your seat back");
+        }
     }
 
     @Test
@@ -38,6 +63,8 @@ class BrowserHeldSeatTest {
             first.abort();
             a.await(d -> !d.findElements(member(bob, ".away")).isEmpty());
             a.awaitText(By.id("log"), bob + " dropped (dropped): seat held for 7 s");
+            // Greyed, with the seconds its seat is still held.
+            a.awaitText(member(bob, ".away"), "away · ");
 
             try (TestSocket back = TestSocket.joinWelcomed(base, lobby, Tokens.valid(bob))) {
                 a.await(d -> !d.findElements(member(bob, ":not(.away)")).isEmpty());

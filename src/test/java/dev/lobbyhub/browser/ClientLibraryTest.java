@@ -138,6 +138,22 @@ class ClientLibraryTest {
     }
 
     @Test
+    void aDroppedConnectionIsTriedAgainAtOnceThenWithBackoff() {
+        @SuppressWarnings("unchecked")
+        Map<String, Object> delays = (Map<String, Object>) run("const opts = {lobby: 'x', token: 't', backoffBaseMs: 1000,"
+                + " backoffMaxMs: 1000};"
+                + "const dropped = new m.LobbyClient(opts);"
+                + "const first = dropped.scheduleRetry('backoff', {code: 1006}, 'network');"
+                + "const second = dropped.scheduleRetry('backoff', {code: 1006}, 'network'); dropped.close();"
+                + "const refused = new m.LobbyClient(opts);"
+                + "const server = refused.scheduleRetry('backoff', {code: 1011}, 'server'); refused.close();"
+                + "done({first, second, server});");
+        assertEquals(0, ((Number) delays.get("first")).intValue(), delays::toString);
+        assertTrue(((Number) delays.get("second")).doubleValue() > 0, delays::toString);
+        assertTrue(((Number) delays.get("server")).doubleValue() > 0, "a server's refusal still backs off: " + delays);
+    }
+
+    @Test
     void backoffSpreadsOverTheWholeRange() {
         @SuppressWarnings("unchecked")
         List<Object> stats = (List<Object>) run("let min = 1e9, max = 0; for (let i = 0; i < 2000; i++) {"
