@@ -1,18 +1,24 @@
 package dev.lobbyhub.browser;
 
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
+import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
 
+import dev.lobbyhub.testing.Balancer;
 import dev.lobbyhub.testing.Browser;
+import dev.lobbyhub.testing.ClusterNodes;
 import dev.lobbyhub.testing.PackagedApp;
 import dev.lobbyhub.testing.RedisServer;
 import dev.lobbyhub.testing.Tokens;
@@ -20,7 +26,7 @@ import dev.lobbyhub.testing.Tokens;
 /**
  * Cluster mode as two players see it: two tabs on the demo page of two nodes (two ports, as behind
  * a load balancer), one Redis, one lobby. They see each other, chat and paint, and one leaving is
- * seen by the other.
+ * seen by the other. Behind a real load balancer, a player whose node is killed comes back to its seat.
  */
 class BrowserClusterIT {
 
@@ -64,8 +70,47 @@ class BrowserClusterIT {
         }
     }
 
+    /**
+     * {@code scripts/local-cluster.sh} as a new user tries it: two nodes behind a real load balancer, two
+     * tabs through it. The node of one tab is killed: that player comes back through the balancer to its
+     * seat (recovered), and the other tab sees nothing of it, or {@code member_away} then
+     * {@code member_back}: never a leave or a join.
+     */
+    @Test
+    void aPlayerOnAKilledNodeComesBackThroughTheBalancerToItsSeat() throws Exception {
+        Balancer.requireInstalled();
+        String lobby = Tokens.unique("balanced");
+        String alice = Tokens.unique("alice");
+        String bob = Tokens.unique("bob");
+        try (ClusterNodes cluster = ClusterNodes.builder().nodes(2).keyPrefix("balancedit").faultTimeouts()
+                .env("LOBBYHUB_DEMO_ENABLED", "true").env("LOBBYHUB_USERS_RECONNECT_GRACE", "20s").start();
+                Balancer balancer = Balancer.start(List.of(cluster.base(0), cluster.base(1)));
+                Browser a = Browser.open();
+                Browser b = Browser.open()) {
+            a.get(page(balancer.base(), alice, lobby)).awaitState("open");
+            b.get(page(balancer.base(), bob, lobby)).awaitState("open");
+            a.await(d -> !d.findElements(member(bob)).isEmpty());
+            b.await(d -> !d.findElements(member(alice)).isEmpty());
+            String aliceNode = cluster.admin().get(cluster.base(0), "/api/v1/users/" + alice).ok().getString("node_id");
+
+            cluster.kill(cluster.indexOf(aliceNode).orElseThrow());
+            a.awaitText(By.id("notice"), "You got your seat back");
+            a.awaitState("open");
+            a.driver().findElement(By.id("chat-input")).sendKeys("back through the balancer");
+            a.driver().findElement(By.cssSelector("#chat-form button")).click();
+            b.awaitText(By.cssSelector("#chat p"), "back through the balancer");
+            String seenByBob = b.driver().findElement(By.id("log")).getText();
+            assertFalse(seenByBob.contains(alice + " left") || seenByBob.contains(alice + " joined"), seenByBob);
+            b.await(d -> !d.findElements(member(alice)).isEmpty());
+        }
+    }
+
     private static String page(PackagedApp node, String user, String lobby) {
-        return node.base() + "?user=" + user + "&lobby=" + lobby + "&token="
+        return page(node.base(), user, lobby);
+    }
+
+    private static String page(URI base, String user, String lobby) {
+        return base + "?user=" + user + "&lobby=" + lobby + "&token="
                 + URLEncoder.encode(Tokens.valid(user), StandardCharsets.UTF_8);
     }
 
