@@ -303,10 +303,7 @@ public final class ClusterSeating implements Seating {
             synchronized (index.lock()) {
                 if (reason.holdsSeat() && holdMillis() > 0) {
                     // Its release held the seat: this node's members hear it is away, as the event would say.
-                    left = index.removeLocked(session);
-                    if (left != null) {
-                        fanOut.awayLocked(left, session.userId(), reason, holdMillis());
-                    }
+                    left = removeAwayLocked(session, reason, 0);
                 } else {
                     left = removeAndTellLocked(session, reason);
                 }
@@ -355,6 +352,18 @@ public final class ClusterSeating implements Seating {
         Lobby left = index.removeLocked(session);
         if (left != null) {
             fanOut.leftLocked(left, session.userId(), reason, offset);
+        }
+        return left;
+    }
+
+    /**
+     * Under the lock: removes the session whose seat is held now and queues {@code member_away} for the
+     * lobby, at {@code offset} of the cluster's log; null when it was not indexed.
+     */
+    Lobby removeAwayLocked(Session session, LeaveReason reason, long offset) {
+        Lobby left = index.removeLocked(session);
+        if (left != null) {
+            fanOut.awayLocked(left, session.userId(), reason, holdMillis(), offset);
         }
         return left;
     }

@@ -114,22 +114,21 @@ final class SeatEventApplier implements SeatEvents {
      */
     @Override
     public void away(String lobby, String userId, String connectionId, LeaveReason reason, long sequence) {
-        long holdMs = seating.holdMillis();
         Session session;
         Lobby told;
         synchronized (index.lock()) {
             session = index.findConnection(connectionId);
             if (session != null && !session.isOpen()) {
-                told = index.removeLocked(session);
+                told = seating.removeAwayLocked(session, reason, sequence);
                 if (told == null) {
                     session = null;
                 }
             } else {
                 session = null;
                 told = !seating.forgetToldLeave(connectionId) ? index.lobby(lobby) : null;
-            }
-            if (told != null) {
-                fanOut.awayLocked(told, userId, reason, holdMs, sequence);
+                if (told != null) {
+                    fanOut.awayLocked(told, userId, reason, seating.holdMillis(), sequence);
+                }
             }
         }
         fanOut.deliver(told);

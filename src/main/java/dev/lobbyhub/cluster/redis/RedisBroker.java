@@ -146,11 +146,13 @@ final class RedisBroker implements Broker {
         if (here.holds(userId)) {
             return here.kick(userId);
         }
-        return presence.awayConnection(userId).chain(held -> {
-            if (held == null) {
-                return ask(userId, "kick", "", timeout).map(answer -> answer != null && answer.asBoolean());
+        return seated(userId).chain(found -> {
+            if (found == null || !found.away()) {
+                return ask(found, "kick", "", timeout).map(answer -> answer != null && answer.asBoolean());
             }
-            return seats.release(held, LeaveReason.KICKED).onFailure().transform(RedisScripts::unavailable)
+            // Away (rare): its held seat's connection id, then the release that frees it.
+            return presence.awayConnection(userId).chain(held -> held == null ? Uni.createFrom().item(false)
+                    : seats.release(held, LeaveReason.KICKED)).onFailure().transform(RedisScripts::unavailable)
                     .chain(freed -> {
                         if (freed) {
                             metrics.seatHold(LobbyhubMetrics.HoldOutcome.FREED);
