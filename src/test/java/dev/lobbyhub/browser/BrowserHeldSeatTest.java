@@ -2,6 +2,7 @@ package dev.lobbyhub.browser;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import java.io.IOException;
 import java.net.URI;
 import java.util.Set;
 import java.util.function.Predicate;
@@ -11,6 +12,7 @@ import org.openqa.selenium.By;
 
 import dev.lobbyhub.testing.Browser;
 import dev.lobbyhub.testing.HeldSeats;
+import dev.lobbyhub.testing.RedisProxy;
 import dev.lobbyhub.testing.TestSocket;
 import dev.lobbyhub.testing.Tokens;
 import io.quarkus.test.common.http.TestHTTPResource;
@@ -47,6 +49,38 @@ class BrowserHeldSeatTest {
             assertEquals("stale", away.getString("reason"), away::encode);
             watcher.expectSkipping("member_back", chatter);
             a.awaitText(By.id("notice"), "You got your seat back");
+        }
+    }
+
+    /**
+     * The tab reaches the server only through a TCP proxy, page and dev token included. The proxy cuts the network
+     * (every connection reset, new ones refused): the page says the server cannot be reached and shows no stale
+     * members; once the network is back the tab takes its seat back, and the other member saw it away, then back.
+     */
+    @Test
+    void aTabWhoseNetworkIsCutSaysSoAndTakesItsSeatBackWhenItReturns() throws IOException {
+        String lobby = Tokens.unique("browser");
+        String alice = Tokens.unique("alice");
+        String watcherId = Tokens.unique("watcher");
+        try (RedisProxy network = RedisProxy.start(base.getPort()); Browser a = Browser.open();
+                TestSocket watcher = TestSocket.joinWelcomed(base, lobby, Tokens.valid(watcherId))) {
+            a.get("http://127.0.0.1:" + network.port() + "/?user=" + alice + "&lobby=" + lobby).awaitState("open");
+            Predicate<JsonObject> chatter = frame -> Set.of("health_ping", "direct_message").contains(frame.getString("type"));
+            watcher.expectSkipping("member_joined", chatter);
+            a.await(d -> !d.findElements(member(watcherId, ":not(.away)")).isEmpty());
+
+            network.cut();
+            a.awaitText(By.id("notice"), "The server cannot be reached");
+            assertEquals(0, a.driver().findElements(By.cssSelector("#members li")).size(), "no stale members shown");
+            JsonObject away = watcher.expectSkipping("member_away", chatter);
+            assertEquals(alice, away.getString("user_id"));
+            assertEquals("dropped", away.getString("reason"), away::encode);
+
+            network.restore();
+            a.awaitText(By.id("notice"), "You got your seat back");
+            a.await(d -> !d.findElements(member(watcherId, ":not(.away)")).isEmpty());
+            // Back, and never left or joined: anything else before member_back fails here.
+            assertEquals(alice, watcher.expectSkipping("member_back", chatter).getString("user_id"));
         }
     }
 

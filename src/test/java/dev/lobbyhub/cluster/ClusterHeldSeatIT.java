@@ -7,9 +7,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Random;
 import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
+import java.util.stream.Collectors;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -316,99 +326,197 @@ class ClusterHeldSeatIT {
         }
     }
 
+    /** One player of the rolling restart: the socket it uses now, where it is in its lobby's log, all it heard. */
+    private static final class Player {
+        final String user;
+        final String lobby;
+        final String epoch;
+        volatile TestSocket socket;
+        volatile int node;
+        long lastOffset;
+        final List<JsonObject> heard = new ArrayList<>();
+        final AtomicInteger sent = new AtomicInteger();
+
+        Player(String user, String lobby, int node, TestSocket socket, JsonObject welcome) {
+            this.user = user;
+            this.lobby = lobby;
+            this.node = node;
+            this.socket = socket;
+            this.epoch = welcome.getString("epoch");
+            this.lastOffset = welcome.getLong("offset");
+        }
+
+        void heard(JsonObject frame) {
+            heard.add(frame);
+            if (frame.containsKey("offset") && !"ack".equals(frame.getString("type"))) {
+                lastOffset = frame.getLong("offset");
+            }
+        }
+
+        /** Sends the next chat line, with an id so that the log acknowledges it; a closed socket drops it. */
+        void chatter() {
+            String line = user + ":" + sent.incrementAndGet();
+            socket.send(chat(line).put("id", line));
+        }
+    }
+
     @Test
     @Order(6)
-    void aRollingRestartMovesEveryPlayerWithoutALeaveOrAJoin() throws Exception {
-        String lobby = Tokens.unique("rolling");
-        int players = 3; // max-per-lobby here; one per node
-        List<String> users = new ArrayList<>();
-        List<TestSocket> current = new ArrayList<>();
-        List<Integer> nodeOf = new ArrayList<>();
-        List<String> epochs = new ArrayList<>();
-        long[] lastOffset = new long[players];
-        for (int i = 0; i < players; i++) {
-            users.add(Tokens.unique("p" + i));
-            TestSocket socket = join(i % cluster.size(), lobby, users.get(i));
-            JsonObject welcome = socket.expect("welcome");
-            epochs.add(welcome.getString("epoch"));
-            lastOffset[i] = welcome.getLong("offset");
-            current.add(socket);
-            nodeOf.add(i % cluster.size());
-        }
-        // Every player has heard every later player join: from here on nobody may join or leave.
-        for (int i = 0; i < players; i++) {
-            for (int j = i + 1; j < players; j++) {
-                JsonObject joined = next(current.get(i), "member_joined");
-                assertEquals(users.get(j), joined.getString("user_id"));
-                lastOffset[i] = joined.getLong("offset");
+    void aRollingRestartUnderTrafficMovesEveryPlayerWithoutALeaveAJoinOrAnOverAdmission() throws Exception {
+        int lobbies = 4;
+        int size = 3; // max-per-lobby here: every lobby is full
+        List<Player> players = new ArrayList<>();
+        for (int l = 0; l < lobbies; l++) {
+            String lobby = Tokens.unique("rolling");
+            for (int j = 0; j < size; j++) {
+                String user = Tokens.unique("p" + l + "x" + j);
+                int node = (l + j) % cluster.size();
+                TestSocket socket = join(node, lobby, user);
+                players.add(new Player(user, lobby, node, socket, socket.expect("welcome")));
             }
         }
-        List<List<JsonObject>> heard = new ArrayList<>();
-        for (int i = 0; i < players; i++) {
-            heard.add(new ArrayList<>());
+        // Every player has heard every later player of its lobby join: from here on nobody may join or leave.
+        for (Player p : players) {
+            long later = players.stream().filter(o -> o.lobby.equals(p.lobby)).dropWhile(o -> o != p).count() - 1;
+            for (int k = 0; k < later; k++) {
+                p.heard(next(p.socket, "member_joined"));
+            }
+            p.heard.clear();
         }
-        for (int restarted = 0; restarted < cluster.size(); restarted++) {
-            cluster.terminate(restarted);
-            int target = (restarted + 1) % cluster.size();
-            for (int i = 0; i < players; i++) {
-                if (nodeOf.get(i) != restarted) {
+
+        // Traffic: every player says a line every 250 ms; newcomers knock at the full lobbies all along.
+        ScheduledExecutorService traffic = Executors.newScheduledThreadPool(2);
+        List<String> admittedNewcomers = Collections.synchronizedList(new ArrayList<>());
+        AtomicInteger lobbyFull = new AtomicInteger();
+        Random random = new Random();
+        try {
+            for (Player p : players) {
+                traffic.scheduleAtFixedRate(p::chatter, random.nextInt(250), 250, TimeUnit.MILLISECONDS);
+            }
+            traffic.scheduleWithFixedDelay(() -> {
+                int node = random.nextInt(cluster.size());
+                String lobby = players.get(random.nextInt(players.size())).lobby;
+                String user = Tokens.unique("newcomer");
+                try (TestSocket knock = TestSocket.join(cluster.base(node), lobby, Tokens.valid(user))) {
+                    JsonObject first = knock.nextOrClose();
+                    if (first != null && "welcome".equals(first.getString("type"))) {
+                        admittedNewcomers.add(user + " on node " + node + " in " + lobby);
+                    } else if (new TestSocket.Close(4002, "lobby_full").equals(knock.awaitClose())) {
+                        lobbyFull.incrementAndGet();
+                    }
+                } catch (AssertionError nodeDown) {
+                    // the node is restarting: nothing to knock at
+                }
+            }, 0, 100, TimeUnit.MILLISECONDS);
+
+            long longestAwayNanos = 0;
+            for (int restarted = 0; restarted < cluster.size(); restarted++) {
+                cluster.terminate(restarted);
+                List<Integer> others = new ArrayList<>();
+                for (int n = 0; n < cluster.size(); n++) {
+                    if (n != restarted) {
+                        others.add(n);
+                    }
+                }
+                int moved = 0;
+                for (Player p : players) {
+                    if (p.node != restarted) {
+                        continue;
+                    }
+                    for (JsonObject frame = p.socket.nextOrClose(); frame != null; frame = p.socket.nextOrClose()) {
+                        p.heard(frame);
+                    }
+                    long closedAt = System.nanoTime();
+                    assertEquals(1012, p.socket.awaitClose().code(), p.user);
+                    // As the browser client does: back, through the Service (another node), with its log position.
+                    int target = others.get(moved++ % others.size());
+                    TestSocket socket = resume(target, p.lobby, p.user, p.lastOffset, p.epoch);
+                    JsonObject welcome = socket.expect("welcome");
+                    longestAwayNanos = Math.max(longestAwayNanos, System.nanoTime() - closedAt);
+                    assertEquals(true, welcome.getBoolean("recovered"), () -> p.user + ": " + welcome.encode());
+                    p.socket = socket;
+                    p.node = target;
+                }
+                assertTrue(moved > 0, "node " + restarted + " had players to move");
+                cluster.restart(restarted);
+            }
+            System.out.printf("rolling restart: %d players moved, longest away %d ms, %d newcomers refused lobby_full%n",
+                    players.size(), longestAwayNanos / 1_000_000, lobbyFull.get());
+        } finally {
+            traffic.shutdownNow();
+            assertTrue(traffic.awaitTermination(30, TimeUnit.SECONDS));
+        }
+        assertEquals(List.of(), admittedNewcomers, "a full lobby admitted a newcomer");
+        assertTrue(lobbyFull.get() > 0, "newcomers were refused lobby_full");
+
+        // Fences: each player's last line has an id; every player reads until its own fence is acknowledged and
+        // it has read the fences of the others in its lobby (one sender's lines arrive in order).
+        for (Player p : players) {
+            p.socket.send(chat("fence:" + p.user).put("id", "fence:" + p.user));
+        }
+        for (Player p : players) {
+            Set<String> awaited = new HashSet<>();
+            players.stream().filter(o -> o.lobby.equals(p.lobby)).forEach(o -> awaited.add("fence:" + o.user));
+            while (!awaited.isEmpty()) {
+                JsonObject frame = p.socket.next();
+                p.heard(frame);
+                if ("ack".equals(frame.getString("type"))) {
+                    awaited.remove(frame.getString("id"));
+                } else if ("lobby_message".equals(frame.getString("type"))) {
+                    awaited.remove(String.valueOf(frame.getValue("data")));
+                }
+            }
+        }
+
+        for (Player p : players) {
+            List<JsonObject> presence = p.heard.stream().filter(f -> f.getString("type").startsWith("member_")).toList();
+            assertTrue(presence.stream().allMatch(f -> Set.of("member_away", "member_back").contains(f.getString("type"))),
+                    () -> p.user + " heard " + presence);
+            // Whoever was heard going away was heard coming back (a move may also be a silent take-over).
+            Map<String, Integer> balance = new HashMap<>();
+            presence.forEach(f -> balance.merge(f.getString("user_id"), "member_away".equals(f.getString("type")) ? 1 : -1,
+                    Integer::sum));
+            assertTrue(balance.values().stream().allMatch(open -> open == 0), () -> p.user + " heard " + presence);
+            // One order, nothing twice, across every connection it used.
+            long previous = -1;
+            for (JsonObject f : p.heard) {
+                if (f.containsKey("offset") && !"ack".equals(f.getString("type"))) {
+                    assertTrue(f.getLong("offset") > previous, () -> p.user + " heard offsets out of order: " + f);
+                    previous = f.getLong("offset");
+                }
+            }
+        }
+        // Every line the log acknowledged reached every other member of its lobby exactly once.
+        int checked = 0;
+        for (Player sender : players) {
+            List<String> acked = sender.heard.stream().filter(f -> "ack".equals(f.getString("type")))
+                    .map(f -> f.getString("id")).toList();
+            for (Player receiver : players) {
+                if (receiver == sender || !receiver.lobby.equals(sender.lobby)) {
                     continue;
                 }
-                TestSocket drained = current.get(i);
-                while (true) {
-                    JsonObject frame = drained.nextOrClose();
-                    if (frame == null) {
-                        break;
-                    }
-                    heard.get(i).add(frame);
-                    if (frame.containsKey("offset")) {
-                        lastOffset[i] = frame.getLong("offset");
-                    }
+                Map<Object, Long> lines = receiver.heard.stream()
+                        .filter(f -> "lobby_message".equals(f.getString("type")) && sender.user.equals(f.getString("from")))
+                        .collect(Collectors.groupingBy(f -> f.getValue("data"),
+                                Collectors.counting()));
+                for (String id : acked) {
+                    assertEquals(1L, lines.getOrDefault(id, 0L), () -> receiver.user + " got " + id + " from " + sender.user);
+                    checked++;
                 }
-                assertEquals(1012, drained.awaitClose().code());
-                // As the browser client does: back with where it was in the lobby's log.
-                TestSocket moved = resume(target, lobby, users.get(i), lastOffset[i], epochs.get(i));
-                JsonObject welcome = moved.expect("welcome");
-                assertEquals(true, welcome.getBoolean("recovered"), welcome::encode);
-                current.set(i, moved);
-                nodeOf.set(i, target);
-            }
-            cluster.restart(restarted);
-        }
-        // A fence from one player: every other one reads what it heard up to it; the first reads up to a
-        // fence of the second (a lobby's frames come in one order for all).
-        current.get(0).send(chat("fence"));
-        current.get(1).send(chat("fence"));
-        for (int i = 0; i < players; i++) {
-            String from = users.get(i == 0 ? 1 : 0);
-            while (true) {
-                JsonObject frame = current.get(i).next();
-                if ("fence".equals(frame.getValue("data")) && from.equals(frame.getString("from"))) {
-                    break;
-                }
-                heard.get(i).add(frame);
             }
         }
-        for (int i = 0; i < players; i++) {
-            List<String> presence = heard.get(i).stream().map(frame -> frame.getString("type"))
-                    .filter(type -> type.startsWith("member_")).toList();
-            assertTrue(presence.stream().allMatch(type -> type.equals("member_away") || type.equals("member_back")),
-                    users.get(i) + " heard " + heard.get(i));
+        assertTrue(checked > players.size() * 10, "lines were acknowledged and checked: " + checked);
+        // Every player is seated, connected, in its own lobby, and nobody else is.
+        for (int l = 0; l < lobbies; l++) {
+            String lobby = players.get(l * size).lobby;
+            JsonObject detail = cluster.admin().get(cluster.base(l % cluster.size()), "/api/v1/lobbies/" + lobby).ok();
+            Set<String> expected = players.stream().filter(p -> p.lobby.equals(lobby)).map(p -> p.user)
+                    .collect(Collectors.toSet());
+            assertEquals(expected, detail.getJsonArray("members").stream().map(JsonObject.class::cast)
+                    .filter(m -> "connected".equals(m.getString("state"))).map(m -> m.getString("user_id"))
+                    .collect(Collectors.toSet()), detail::encode);
+            assertEquals(size, detail.getJsonArray("members").size(), detail::encode);
         }
-        for (int i = 0; i < players; i++) {
-            // Whoever was heard going away was heard coming back (a move may also be a silent take-over).
-            java.util.Map<String, Integer> balance = new java.util.HashMap<>();
-            for (JsonObject frame : heard.get(i)) {
-                int step = "member_away".equals(frame.getString("type")) ? 1
-                        : "member_back".equals(frame.getString("type")) ? -1 : 0;
-                balance.merge(String.valueOf(frame.getString("user_id")), step, Integer::sum);
-            }
-            assertTrue(balance.values().stream().allMatch(open -> open == 0), users.get(i) + " heard " + heard.get(i));
-        }
-        JsonObject detail = cluster.admin().get(cluster.base(0), "/api/v1/lobbies/" + lobby).ok();
-        assertEquals(Set.copyOf(users), detail.getJsonArray("members").stream().map(JsonObject.class::cast)
-                .filter(m -> "connected".equals(m.getString("state"))).map(m -> m.getString("user_id"))
-                .collect(java.util.stream.Collectors.toSet()), detail::encode);
     }
 
     @Test

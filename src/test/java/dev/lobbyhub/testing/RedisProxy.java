@@ -27,6 +27,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * (e.g. {@code CLIENT KILL}), the client is not told either.</li>
  * <li>{@link #dropAll()}: closes every proxied connection at once (with RST), while new ones are still
  * accepted.</li>
+ * <li>{@link #cut()}: a network that is gone and says so: every connection, present and future, is reset
+ * until {@link #restore()}.</li>
  * </ul>
  * Every thread is a daemon; {@link #close()} stops listening and closes every socket.
  */
@@ -41,6 +43,7 @@ public final class RedisProxy implements AutoCloseable {
     private final AtomicLong accepted = new AtomicLong();
     private final AtomicInteger sequence = new AtomicInteger();
     private volatile boolean blackHoled;
+    private volatile boolean refusing;
     private volatile boolean closed;
 
     private RedisProxy(int targetPort, ServerSocket listener) {
@@ -101,6 +104,17 @@ public final class RedisProxy implements AutoCloseable {
         }
     }
 
+    /** Resets every connection, and every new one until {@link #restore()}: the client sees its network fail. */
+    public void cut() {
+        refusing = true;
+        dropAll();
+    }
+
+    /** New connections are forwarded again after {@link #cut()}. */
+    public void restore() {
+        refusing = false;
+    }
+
     /** Proxied connections open now (black-holed ones included). */
     public int openConnections() {
         return links.size();
@@ -135,6 +149,10 @@ public final class RedisProxy implements AutoCloseable {
             }
             accepted.incrementAndGet();
             int id = sequence.incrementAndGet();
+            if (refusing) {
+                resetAndClose(client);
+                continue;
+            }
             try {
                 client.setTcpNoDelay(true);
                 if (blackHoled) {
@@ -166,8 +184,9 @@ public final class RedisProxy implements AutoCloseable {
             // blackHole() may have run between the accept and the add: it did not see this link.
             link.dead = true;
         }
-        if (closed) {
-            link.close(false);
+        if (closed || refusing) {
+            // close() or cut() may have run between the accept and the add, as above.
+            link.close(refusing);
             return;
         }
         link.start();
