@@ -206,6 +206,11 @@ public final class ClusterSeating implements Seating {
         return registry.settings().reconnectGraceMs();
     }
 
+    /** How long a seat whose connection ended for {@code reason} is held: the grace, or 0 when the reason frees it. */
+    public long holdFor(LeaveReason reason) {
+        return reason.holdsSeat() ? holdMillis() : 0;
+    }
+
     /**
      * Frees the seat in the shared store, or holds it for the user's return when the reason holds
      * seats (SPEC §10); its {@code left} (or {@code away}) event then removes the session here.
@@ -213,16 +218,19 @@ public final class ClusterSeating implements Seating {
      * members are told (the release is tried again, {@link #takeUnreleased}).
      */
     private void releaseInStore(Session session, LeaveReason reason) {
-        long hold = reason.holdsSeat() ? holdMillis() : 0;
+        long hold = holdFor(reason);
         store.release(session.connectionId(), reason, hold).subscribe().with(freed -> {
         }, unreachable -> {
             LOG.debugf("release conn=%s failed, removed on this node only: %s", session.connectionId(), unreachable);
+            // Tried again with the same hold: the store may even have held the seat already (only its answer
+            // was late), and a second release must not free it.
             unreleased.put(session.connectionId(), reason);
             announcedHere.put(session.connectionId(), System.nanoTime());
             Lobby left;
             synchronized (index.lock()) {
                 reserved.remove(session.connectionId());
-                left = removeAndTellLocked(session, reason);
+                // What the store's event will say once the release gets through: away while the seat is held.
+                left = hold > 0 ? removeAwayLocked(session, reason, 0) : removeAndTellLocked(session, reason);
             }
             afterRemoval(session, left, reason);
         });
@@ -301,7 +309,7 @@ public final class ClusterSeating implements Seating {
             LeaveReason reason = code == null ? LeaveReason.LEFT : code.leaveReason();
             Lobby left;
             synchronized (index.lock()) {
-                if (reason.holdsSeat() && holdMillis() > 0) {
+                if (holdFor(reason) > 0) {
                     // Its release held the seat: this node's members hear it is away, as the event would say.
                     left = removeAwayLocked(session, reason, 0);
                 } else {

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -21,6 +22,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
 
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -82,6 +84,7 @@ class ClusterHeldSeatIT {
 
     @AfterEach
     void closeSocketsAndBringBackDeadNodes() throws Exception {
+        cluster.redis().thaw();
         sockets.forEach(TestSocket::close);
         // A test that failed between stopping a node and starting it again leaves the next ones three nodes.
         for (int i = 0; i < cluster.size(); i++) {
@@ -550,5 +553,37 @@ class ClusterHeldSeatIT {
         TestSocket later = join(2, lobby, Tokens.unique("later"));
         later.expect("welcome");
         assertEquals("member_joined", w.expectSkipping("member_joined", outage).getString("type"));
+    }
+
+    /**
+     * Redis is frozen when the member's connection drops: the release is executed only when Redis thaws, after
+     * the node gave up waiting for its answer. The node tries it again, and the second try must leave the
+     * seat held (it used to free it: {@code member_left}).
+     */
+    @Test
+    @Order(8)
+    void aReleaseAnsweredTooLateLeavesTheSeatHeld() throws Exception {
+        String lobby = Tokens.unique("late");
+        String phone = Tokens.unique("phone");
+        Watched setup = watched(lobby, Tokens.unique("watcher"), 2, phone);
+        TestSocket w = setup.watcher();
+        cluster.redis().freeze();
+        try {
+            setup.member().abort();
+            // The node saw the close, so its release waits in frozen Redis's socket.
+            Awaitility.await().atMost(Duration.ofSeconds(20))
+                    .until(() -> cluster.metric(2, "lobbyhub_connections_active") == 0);
+        } finally {
+            cluster.redis().thaw();
+        }
+        JsonObject away = nextAfterGrace(w, "member_away");
+        assertEquals(new JsonObject().put("type", "member_away").put("user_id", phone).put("reason", "dropped")
+                .put("hold_ms", GRACE_MS), withoutOffset(away));
+        cluster.awaitAllReady();
+        TestSocket back = resume(0, lobby, phone, setup.seen(), setup.epoch());
+        assertEquals(true, back.expect("welcome").getBoolean("recovered"));
+        assertEquals(phone, next(w, "member_back").getString("user_id"), "back, never left");
+        back.send(chat("fence"));
+        assertEquals("fence", next(w, "lobby_message").getValue("data"));
     }
 }

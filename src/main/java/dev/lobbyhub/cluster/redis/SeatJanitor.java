@@ -37,7 +37,9 @@ final class SeatJanitor {
     /** Releases what the store still holds for this node without a live connection; answers how many. */
     Uni<Integer> releaseLeftovers(boolean strays) {
         List<Uni<Boolean>> releases = new ArrayList<>();
-        seating.takeUnreleased().forEach((connectionId, reason) -> releases.add(seats.release(connectionId, reason)
+        // The same hold as the first try: a seat held by a release whose answer came too late stays held.
+        seating.takeUnreleased().forEach((connectionId, reason) -> releases.add(seats
+                .release(connectionId, reason, seating.holdFor(reason))
                 .onFailure().invoke(() -> seating.releaseLater(connectionId, reason))));
         int released = releases.size();
         if (!strays) {
