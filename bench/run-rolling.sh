@@ -34,7 +34,7 @@ start_node() { # index
   local port=$((base + $1))
   env LOBBYHUB_AUTH_JWT_SECRET=$secret LOBBYHUB_LIMITS_MAX_CONNECTIONS=20000 LOBBYHUB_LIMITS_MAX_PER_LOBBY=10 \
     LOBBYHUB_CLUSTER_ENABLED=true QUARKUS_REDIS_HOSTS="redis://127.0.0.1:$redis_port" HOSTNAME="node-$1" \
-    QUARKUS_HTTP_PORT="$port" QUARKUS_LOG_CATEGORY__DEV_LOBBYHUB_REGISTRY__LEVEL=WARN \
+    QUARKUS_HTTP_PORT="$port" QUARKUS_LOG_CATEGORY__DEV_LOBBYHUB_REGISTRY__LEVEL=${REGISTRY_LOG_LEVEL:-WARN} \
     java -jar "$jar" >> "$work/node-$1.log" 2>&1 &
   node_pids[$1]=$!
   pids+=($!)

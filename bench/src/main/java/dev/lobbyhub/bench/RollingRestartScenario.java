@@ -96,12 +96,16 @@ public final class RollingRestartScenario {
     private final LongAdder seated = new LongAdder();
     private final LongAdder refused = new LongAdder();
     private final LongAdder moved = new LongAdder();
+    /** Returns whose welcome said {@code recovered: false}: the log could not give them what they missed. */
+    private final LongAdder notRecovered = new LongAdder();
     private final LongAdder outOfOrder = new LongAdder();
     private final LongAdder duplicates = new LongAdder();
     /** From the close to the welcome of the connection that took the seat back. */
     private final Histogram awayMs = new ConcurrentHistogram(3_600_000, 3);
     /** The same, less the server's {@code reconnect_after_ms}: what the reconnect itself cost. */
     private final Histogram overHintMs = new ConcurrentHistogram(3_600_000, 3);
+    /** What went wrong, for the raw output: the first leaves heard and every return not recovered. */
+    private final java.util.Queue<String> samples = new java.util.concurrent.ConcurrentLinkedQueue<>();
     private volatile boolean measuring;
     private volatile boolean talking;
 
@@ -196,15 +200,18 @@ public final class RollingRestartScenario {
         JsonObject figures = new JsonObject()
                 .put("players", count).put("lobbies", count / lobbySize).put("restart_seconds", restartSeconds)
                 .put("moved", moved.sum()).put("closes", new JsonObject(new TreeMap<>(sums(closes))))
-                .put("refused_attempts", refused.sum())
+                .put("refused_attempts", refused.sum()).put("not_recovered", notRecovered.sum())
                 .put("away_ms", percentiles(awayMs)).put("over_hint_ms", percentiles(overHintMs))
                 .put("events", new JsonObject(new TreeMap<>(sums(heard))))
                 .put("lines_sent", sent).put("lines_acked", acked).put("deliveries_missing", missing)
                 .put("duplicates", duplicates.sum()).put("out_of_order", outOfOrder.sum()).put("all_back", back);
+        samples.forEach(System.out::println);
         Results.emit("rolling", "lobbyhub", figures);
-        long leftOrJoined = sums(heard).getOrDefault("member_left", 0L) + sums(heard).getOrDefault("member_joined", 0L);
+        long leftOrJoined = sums(heard).entrySet().stream()
+                .filter(e -> e.getKey().startsWith("member_left") || e.getKey().equals("member_joined"))
+                .mapToLong(Map.Entry::getValue).sum();
         boolean ok = back && moved.sum() > 0 && leftOrJoined == 0 && missing == 0 && duplicates.sum() == 0
-                && outOfOrder.sum() == 0;
+                && outOfOrder.sum() == 0 && notRecovered.sum() == 0;
         print("%s: %d players moved, longest away %d ms, %d member_left/member_joined, %d of %d acknowledged lines "
                 + "missing somewhere", ok ? "PASS" : "FAIL", moved.sum(), awayMs.getMaxValue(), leftOrJoined, missing, acked);
         return ok;
@@ -241,7 +248,12 @@ public final class RollingRestartScenario {
             return;
         }
         if (measuring) {
-            heard.computeIfAbsent(type, t -> new LongAdder()).increment();
+            String key = "member_left".equals(type) ? type + " " + frame.getString("reason") : type;
+            heard.computeIfAbsent(key, t -> new LongAdder()).increment();
+            if ("member_left".equals(type) && samples.size() < 20) {
+                samples.add(String.format("%tT.%<tL %s heard member_left %s %s", System.currentTimeMillis(), p.user,
+                        frame.getString("user_id"), frame.getString("reason")));
+            }
         }
         synchronized (p) {
             switch (type) {
@@ -279,6 +291,12 @@ public final class RollingRestartScenario {
             awayMs.recordValue(away);
             overHintMs.recordValue(Math.max(0, away - p.reconnectAfterMs));
             p.closedNanos = 0;
+        }
+        if (frame.containsKey("recovered") && !frame.getBoolean("recovered")) {
+            notRecovered.increment();
+            samples.add(String.format("%tT.%<tL %s back not recovered after %d ms away (hint %d ms): %s",
+                    System.currentTimeMillis(), p.user, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - p.closedNanos),
+                    p.reconnectAfterMs, frame.encode()));
         }
         if (!Boolean.TRUE.equals(frame.getBoolean("recovered"))) {
             // A newcomer, or a return the log could not serve: live frames from the welcome's offset on.
