@@ -16,6 +16,12 @@ jar=target/quarkus-app/quarkus-run.jar
 bench=bench/target/lobbyhub-bench.jar
 [ -f "$jar" ] || ./mvnw -B -ntp -q package -DskipTests
 ./mvnw -B -ntp -q -f bench/pom.xml package
+for port in $(seq "$base" "$balancer_port"); do
+  if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+    echo "port $port is in use (a node of an earlier run?): stop it or choose another PORT"
+    exit 1
+  fi
+done
 work=$(mktemp -d -t lobbyhub-rolling.XXXXXX)
 echo "work directory (node logs): $work"
 
