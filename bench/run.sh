@@ -123,7 +123,7 @@ launch_server() { # name port log [lobbyhub env...] → sets server_pid (the ser
   case "$name" in
     lobbyhub|lobbyhub-logoff)
       [ "$name" = lobbyhub ] || set -- LOBBYHUB_RECOVERY_HISTORY_SIZE=0 "$@"
-      env LOBBYHUB_AUTH_JWT_SECRET=$secret LOBBYHUB_LIMITS_MAX_CONNECTIONS=20000 \
+      env LOBBYHUB_AUTH_JWT_SECRET=$secret LOBBYHUB_LIMITS_MAX_CONNECTIONS=20000 LOBBYHUB_LIMITS_HANDSHAKES_PER_SECOND=1000000 LOBBYHUB_LIMITS_HANDSHAKE_BURST=1000000 \
         LOBBYHUB_LIMITS_MESSAGES_PER_SECOND=100000 LOBBYHUB_LIMITS_BURST=100000 QUARKUS_HTTP_PORT="$p" \
         QUARKUS_SHUTDOWN_DELAY=0s QUARKUS_LOG_CATEGORY__DEV_LOBBYHUB_REGISTRY__LEVEL=WARN "$@" \
         taskset -c 0 java ${LOBBYHUB_JAVA_OPTS:-} -jar "$lobbyhub_jar" > "$log" 2>&1 & ;;

@@ -3,7 +3,8 @@
 export type ClientState = 'idle' | 'connecting' | 'open' | 'reconnecting' | 'closed';
 
 export type RetryWait = 'backoff' | 'hint' | 'pause' | 'new_token';
-export type CloseDecision = { retry: false } | { retry: true; wait: RetryWait };
+/** `hintMs`: the close reason ended with the server's retry hint (`server_busy:2750`), waited exactly. */
+export type CloseDecision = { retry: false } | { retry: true; wait: RetryWait; hintMs?: number };
 
 /**
  * What to do after each close the server sends, by reason word: its code and how to wait before
@@ -11,7 +12,7 @@ export type CloseDecision = { retry: false } | { retry: true; wait: RetryWait };
  */
 export const CLOSE_ADVICE: Readonly<Record<string, { code: number; wait: RetryWait | null }>>;
 
-/** Whether and how to reconnect after the server closed with this code and reason. */
+/** Whether and how to reconnect after the server closed with this code and reason (which may carry a retry hint). */
 export function closeDecision(code: number, reason: string): CloseDecision;
 
 /** Exponential backoff with full jitter: uniform in [0, min(maxMs, baseMs * 2^attempt)). */

@@ -6,9 +6,10 @@
 /** @typedef {'idle'|'connecting'|'open'|'reconnecting'|'closed'} ClientState */
 
 /**
- * What a client does after the server closed the connection.
+ * What a client does after the server closed the connection. `hintMs`: the server said when to come back
+ * (a reason such as `server_busy:2750`), and the client waits exactly that long.
  * @typedef {{ retry: false }
- *   | { retry: true, wait: 'backoff' | 'hint' | 'pause' | 'new_token' }} CloseDecision
+ *   | { retry: true, wait: 'backoff' | 'hint' | 'pause' | 'new_token', hintMs?: number }} CloseDecision
  */
 
 /**
@@ -25,6 +26,7 @@ export const CLOSE_ADVICE = Object.freeze({
   internal_error: { code: 1011, wait: 'backoff' },
   server_shutdown: { code: 1012, wait: 'hint' },
   backplane_unavailable: { code: 1013, wait: 'backoff' },
+  server_busy: { code: 1013, wait: 'backoff' },
   invalid_lobby: { code: 4000, wait: null },
   unauthorized: { code: 4001, wait: 'new_token' },
   server_full: { code: 4002, wait: 'backoff' },
@@ -42,14 +44,20 @@ export const CLOSE_ADVICE = Object.freeze({
 /**
  * Decides, from a close code and reason, whether and how to reconnect. A close that is not in
  * `CLOSE_ADVICE` (a dropped connection, 1006, or an unknown reason) is retried with backoff, unless
- * every reason the server has for that code is final.
+ * every reason the server has for that code is final. A reason may end with a retry hint
+ * (`server_busy:2750`, milliseconds), which then decides the wait.
  * @param {number} code
  * @param {string} reason
  * @returns {CloseDecision}
  */
 export function closeDecision(code, reason) {
-  const known = Object.prototype.hasOwnProperty.call(CLOSE_ADVICE, reason) ? CLOSE_ADVICE[reason] : undefined;
-  if (known && known.code === code) return known.wait === null ? { retry: false } : { retry: true, wait: known.wait };
+  const hinted = /^([a-z_]+):(\d{1,9})$/.exec(reason);
+  const word = hinted ? hinted[1] : reason;
+  const known = Object.prototype.hasOwnProperty.call(CLOSE_ADVICE, word) ? CLOSE_ADVICE[word] : undefined;
+  if (known && known.code === code) {
+    if (known.wait === null) return { retry: false };
+    return hinted ? { retry: true, wait: known.wait, hintMs: Number(hinted[2]) } : { retry: true, wait: known.wait };
+  }
   const sameCode = Object.values(CLOSE_ADVICE).filter((advice) => advice.code === code);
   if (sameCode.length > 0 && sameCode.every((advice) => advice.wait === null)) return { retry: false };
   return { retry: true, wait: 'backoff' };
@@ -572,7 +580,7 @@ export class LobbyClient {
       return;
     }
     // 1006: the connection ended without a close frame, as when the network goes.
-    this.scheduleRetry(decision.wait, { code, reason }, code === 1006 ? 'network' : 'server');
+    this.scheduleRetry(decision.wait, { code, reason }, code === 1006 ? 'network' : 'server', decision.hintMs);
   }
 
   /**
@@ -737,9 +745,10 @@ export class LobbyClient {
    * @param {'backoff' | 'hint' | 'pause' | 'new_token'} wait
    * @param {{code?: number, reason?: string}} close
    * @param {'network' | 'server'} cause
+   * @param {number} [hintMs] the server's own hint in the close reason: waited exactly
    * @returns {number} the wait in ms
    */
-  scheduleRetry(wait, close, cause) {
+  scheduleRetry(wait, close, cause, hintMs) {
     const { backoffBaseMs, backoffMaxMs, rateLimitPauseMs } = this.options;
     let delay = backoffDelay(this.attempt, backoffBaseMs, backoffMaxMs);
     // A connection that just dropped is tried again at once: its seat is held (SPEC §10) and a quick
@@ -747,6 +756,7 @@ export class LobbyClient {
     if (wait === 'backoff' && cause === 'network' && this.attempt === 0) delay = 0;
     if (wait === 'hint' && this.reconnectHintMs != null) delay = this.reconnectHintMs;
     if (wait === 'pause') delay = rateLimitPauseMs + delay;
+    if (hintMs !== undefined) delay = hintMs;
     this.attempt++;
     this.members = [];
     this.away = [];

@@ -17,7 +17,8 @@ const meaning = {
   normal: 'closed normally', protocol_error: 'the client broke the WebSocket protocol',
   invalid_payload: 'a message was not valid UTF-8', message_too_big: 'a message was too big',
   internal_error: 'server fault', server_shutdown: 'the server is restarting',
-  backplane_unavailable: 'the cluster backplane is down', invalid_lobby: 'invalid lobby code',
+  backplane_unavailable: 'the cluster backplane is down', server_busy: 'the server is busy (too many players connecting)',
+  invalid_lobby: 'invalid lobby code',
   unauthorized: 'token refused', server_full: 'the server is full', lobby_full: 'the lobby is full',
   forbidden: 'this token may not join this lobby', origin_not_allowed: 'this page\'s origin is not allowed',
   stale: 'evicted as stale (no answer to health pings)',
@@ -34,7 +35,9 @@ const plan = { backoff: 'reconnecting', hint: 'reconnecting after the server\'s 
 /** Why a close happened and what the client does next, in words. */
 function explainClose(code, reason) {
   const decision = closeDecision(code, reason);
-  const what = Object.prototype.hasOwnProperty.call(meaning, reason) ? meaning[reason] : 'connection lost';
+  const word = reason.replace(/:\d+$/, ''); // a retry hint (server_busy:2750) is not part of the word
+  const what = Object.prototype.hasOwnProperty.call(meaning, word) ? meaning[word] : 'connection lost';
+  if (decision.retry && decision.hintMs !== undefined) return `${what}: reconnecting when the server said`;
   return `${what}: ${decision.retry ? plan[decision.wait] : 'will not reconnect'}`;
 }
 

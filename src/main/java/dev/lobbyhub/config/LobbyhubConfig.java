@@ -62,6 +62,17 @@ public interface LobbyhubConfig {
         @WithDefault("100")
         int burst();
 
+        /**
+         * New connections per second this node takes (token bucket refill rate); one over it is closed
+         * 1013 {@code server_busy} with a retry hint, before its token is checked (SPEC §14).
+         */
+        @WithDefault("1000")
+        int handshakesPerSecond();
+
+        /** The handshake bucket's size: how many connections may arrive at once. */
+        @WithDefault("200")
+        int handshakeBurst();
+
         /** UTF-8 bytes queued to one client and not yet written; over it the connection is closed 4009. */
         @WithDefault("1048576")
         long maxOutboundBytes();

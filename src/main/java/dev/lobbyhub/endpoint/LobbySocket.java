@@ -14,6 +14,7 @@ import dev.lobbyhub.config.AllowedOrigins;
 import dev.lobbyhub.config.LobbyhubConfig;
 import dev.lobbyhub.delivery.InboundRateLimit;
 import dev.lobbyhub.delivery.Relay;
+import dev.lobbyhub.health.HandshakePacer;
 import dev.lobbyhub.logging.LogText;
 import dev.lobbyhub.metrics.DropReason;
 import dev.lobbyhub.metrics.LobbyhubMetrics;
@@ -74,6 +75,7 @@ public class LobbySocket {
     private final int maxFrameSize;
     private final int messagesPerSecond;
     private final int burst;
+    private final HandshakePacer handshakes;
 
     LobbySocket(TokenVerifier verifier, ConnectionRegistry registry, Admitter admitter, Relay relay,
             LobbyhubMetrics metrics, LobbyhubConfig config,
@@ -89,6 +91,7 @@ public class LobbySocket {
         this.maxFrameSize = maxFrameSize;
         this.messagesPerSecond = config.limits().messagesPerSecond();
         this.burst = config.limits().burst();
+        this.handshakes = new HandshakePacer(config.limits().handshakesPerSecond(), config.limits().handshakeBurst());
     }
 
     @OnOpen
@@ -96,6 +99,11 @@ public class LobbySocket {
         FrameGuard guard = connection.userData().get(FrameGuardInstaller.GUARD);
         if (guard != null) {
             guard.opened();
+        }
+        // First, and before the token check: a storm of reconnects is refused as cheaply as it can be.
+        long busyHint = handshakes.admit();
+        if (busyHint >= 0) {
+            return reject(connection, CloseCode.SERVER_BUSY, null, "over lobbyhub.limits.handshakes-per-second", busyHint);
         }
         if (!allowedOrigins.allows(connection.handshakeRequest().header("Origin"))) {
             return reject(connection, CloseCode.ORIGIN_NOT_ALLOWED, null, "origin not in lobbyhub.allowed-origins");
@@ -260,10 +268,16 @@ public class LobbySocket {
     }
 
     private Uni<Void> reject(WebSocketConnection connection, CloseCode code, String userId, String why) {
+        return reject(connection, code, userId, why, -1);
+    }
+
+    /** Closes with the code's reason word, followed by {@code :<hintMs>} when a hint is given (SPEC §2, §14). */
+    private Uni<Void> reject(WebSocketConnection connection, CloseCode code, String userId, String why, long hintMs) {
         metrics.rejected(code);
+        String reason = hintMs < 0 ? code.reason() : code.reason() + ":" + hintMs;
         LOG.infof("reject user=%s lobby=%s conn=%s reason=%s retry=%s (%s)", LogText.escape(userId),
-                loggable(connection.pathParam("lobby")), connection.id(), code.reason(), code.clientShouldRetry(), why);
-        return connection.close(new CloseReason(code.code(), code.reason()));
+                loggable(connection.pathParam("lobby")), connection.id(), reason, code.clientShouldRetry(), why);
+        return connection.close(new CloseReason(code.code(), reason));
     }
 
     /** A lobby code fit for a log line, even when the client sent garbage: cut to length, control characters escaped. */

@@ -23,6 +23,8 @@ public enum CloseCode {
     SERVER_SHUTDOWN(1012, "server_shutdown", LeaveReason.SHUTDOWN, Advice.HINT),
     /** Cluster mode with Redis unreachable: new connections are refused. */
     BACKPLANE_UNAVAILABLE(1013, "backplane_unavailable", null, Advice.BACKOFF),
+    /** Over the node's handshake rate (SPEC §14); the reason carries when to come back ({@code server_busy:<ms>}). */
+    SERVER_BUSY(1013, "server_busy", null, Advice.BACKOFF),
     /** The lobby code breaks the naming rule. */
     INVALID_LOBBY(4000, "invalid_lobby", null, Advice.NONE),
     /** Token missing, malformed, badly signed, expired or from the wrong issuer. */

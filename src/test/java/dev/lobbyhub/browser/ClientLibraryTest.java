@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.URI;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -126,6 +127,34 @@ class ClientLibraryTest {
                         + "const out = {}; for (const [c, r] of codes) out[c] = m.closeDecision(c, r).wait; done(out);");
         assertEquals(Map.of("1006", "backoff", "1011", "backoff", "1012", "hint", "1013", "backoff", "4001",
                 "new_token", "4002", "backoff", "4004", "backoff", "4008", "pause", "4009", "backoff"), waits);
+    }
+
+    @Test
+    void aRetryHintInTheCloseReasonIsWaitedExactly() {
+        @SuppressWarnings("unchecked")
+        Map<String, Object> decisions = (Map<String, Object>) run("done({"
+                + "busy: m.closeDecision(1013, 'server_busy:2750'), full: m.closeDecision(4002, 'server_full:900'),"
+                + "shutdown: m.closeDecision(1012, 'server_shutdown:1500'), final: m.closeDecision(4002, 'lobby_full:100'),"
+                + "junk: m.closeDecision(1013, 'server_busy:soon')});");
+        assertEquals(Map.of("retry", true, "wait", "backoff", "hintMs", 2750L), numbersAsLong(decisions.get("busy")));
+        assertEquals(Map.of("retry", true, "wait", "backoff", "hintMs", 900L), numbersAsLong(decisions.get("full")));
+        assertEquals(Map.of("retry", true, "wait", "hint", "hintMs", 1500L), numbersAsLong(decisions.get("shutdown")));
+        assertEquals(Map.of("retry", false), decisions.get("final"), "a hint does not make a final close retried");
+        assertEquals(Map.of("retry", true, "wait", "backoff"), decisions.get("junk"), "not a hint: an unknown reason");
+
+        @SuppressWarnings("unchecked")
+        Map<String, Object> state = (Map<String, Object>) run("const c = new m.LobbyClient({lobby: 'x', token: 't'});"
+                + "const states = []; c.on('state', s => states.push(s));"
+                + "c.onClose(1013, 'server_busy:1234'); c.close(); done(states[0]);");
+        assertEquals("reconnecting", state.get("state"));
+        assertEquals(1234L, ((Number) state.get("retryInMs")).longValue(), "the client waits exactly the hint");
+    }
+
+    private static Map<String, Object> numbersAsLong(Object decision) {
+        @SuppressWarnings("unchecked")
+        Map<String, Object> map = new HashMap<>((Map<String, Object>) decision);
+        map.replaceAll((k, v) -> v instanceof Number n ? (Object) n.longValue() : v);
+        return map;
     }
 
     @Test

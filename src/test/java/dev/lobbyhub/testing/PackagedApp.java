@@ -46,6 +46,9 @@ public final class PackagedApp implements AutoCloseable {
                 .redirectOutput(output.toFile());
         builder.environment().put("QUARKUS_HTTP_PORT", Integer.toString(port));
         builder.environment().put("QUARKUS_HTTP_HOST", "127.0.0.1");
+        // As the test profile: far above any test's burst, unless a test sets its own (SPEC §14).
+        builder.environment().put("LOBBYHUB_LIMITS_HANDSHAKES_PER_SECOND", "1000000");
+        builder.environment().put("LOBBYHUB_LIMITS_HANDSHAKE_BURST", "1000000");
         builder.environment().putAll(environment);
         return new PackagedApp(builder.start(), output, port);
     }
