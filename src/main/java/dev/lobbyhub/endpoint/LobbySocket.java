@@ -274,7 +274,7 @@ public class LobbySocket {
     /** Closes with the code's reason word, followed by {@code :<hintMs>} when a hint is given (SPEC §2, §14). */
     private Uni<Void> reject(WebSocketConnection connection, CloseCode code, String userId, String why, long hintMs) {
         metrics.rejected(code);
-        String reason = hintMs < 0 ? code.reason() : code.reason() + ":" + hintMs;
+        String reason = code.reason(hintMs);
         LOG.infof("reject user=%s lobby=%s conn=%s reason=%s retry=%s (%s)", LogText.escape(userId),
                 loggable(connection.pathParam("lobby")), connection.id(), reason, code.clientShouldRetry(), why);
         return connection.close(new CloseReason(code.code(), reason));

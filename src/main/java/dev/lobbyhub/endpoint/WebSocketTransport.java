@@ -60,6 +60,8 @@ final class WebSocketTransport implements Transport, Handler<Void> {
     private volatile boolean closing;
     /** The code of the close once {@link #close} was called: queued behind the frames, or sent at once. */
     private volatile CloseCode closeCode;
+    /** The retry hint of the close reason, -1 for none; written before {@link #closeCode}. */
+    private volatile long closeHintMs = -1;
     private volatile Session session;
 
     /** Created in {@code @OnOpen}, on the connection's event loop, whose context it keeps. */
@@ -112,9 +114,15 @@ final class WebSocketTransport implements Transport, Handler<Void> {
 
     @Override
     public void close(CloseCode code) {
+        close(code, -1);
+    }
+
+    @Override
+    public void close(CloseCode code, long hintMs) {
         if (closing) {
             return;
         }
+        closeHintMs = hintMs;
         closeCode = code;
         closing = true;
         if (code == CloseCode.SLOW_CONSUMER) {
@@ -241,7 +249,7 @@ final class WebSocketTransport implements Transport, Handler<Void> {
             // close FrameGuard sent; CloseFrameGate drops the second one.
             return;
         }
-        connection.close(new CloseReason(code.code(), code.reason())).subscribe().with(
+        connection.close(new CloseReason(code.code(), code.reason(code == closeCode ? closeHintMs : -1))).subscribe().with(
                 closed -> {
                 },
                 failure -> LOG.debugf("close failed conn=%s: %s", connection.id(), failure.toString()));

@@ -4,6 +4,8 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 
+import dev.lobbyhub.protocol.CloseCode;
+
 /**
  * The node's handshake rate (SPEC §14): a token bucket of {@code handshakes-per-second} that holds up
  * to {@code handshake-burst}. A handshake over the rate is refused with a retry hint, so that a storm of
@@ -14,7 +16,7 @@ import java.util.function.LongSupplier;
 public final class HandshakePacer {
 
     /** The longest hint a refused client is given (SPEC §14). */
-    public static final long MAX_HINT_MS = 30_000;
+    public static final long MAX_HINT_MS = CloseCode.MAX_HINT_MS;
     /** The shortest: coming back sooner than this only costs the node another refusal. */
     static final long MIN_HINT_MS = 100;
 

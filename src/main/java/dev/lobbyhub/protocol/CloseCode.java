@@ -50,6 +50,9 @@ public enum CloseCode {
     /** {@code on-duplicate=reject} and the user already has a connection. */
     DUPLICATE_SESSION(4011, "duplicate_session", null, Advice.NONE);
 
+    /** The longest retry hint a close reason carries (SPEC §14). */
+    public static final long MAX_HINT_MS = 30_000;
+
     private final int code;
     private final String reason;
     private final LeaveReason leaveReason;
@@ -94,6 +97,20 @@ public enum CloseCode {
     /** The exact reason word of the close frame. */
     public String reason() {
         return reason;
+    }
+
+    /**
+     * The close frame's reason: the word, followed by {@code :<hintMs>} when the server says when to come
+     * back (SPEC §14: only 1012, 1013 and {@code server_full} carry one); {@code hintMs} below 0: none.
+     */
+    public String reason(long hintMs) {
+        if (hintMs < 0) {
+            return reason;
+        }
+        if (code != 1012 && code != 1013 && this != SERVER_FULL) {
+            throw new IllegalArgumentException(reason + " carries no retry hint");
+        }
+        return reason + ":" + Math.min(hintMs, MAX_HINT_MS);
     }
 
     /** What {@code member_left} says when an admitted connection is closed this way. */

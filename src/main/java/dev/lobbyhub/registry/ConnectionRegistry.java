@@ -196,10 +196,15 @@ public class ConnectionRegistry {
      * session was already closing or closed, in which case nothing happens.
      */
     public boolean disconnect(Session session, CloseCode code) {
+        return disconnect(session, code, -1);
+    }
+
+    /** As {@link #disconnect(Session, CloseCode)}, the close reason followed by a retry hint (SPEC §14). */
+    public boolean disconnect(Session session, CloseCode code, long hintMs) {
         if (!session.beginClose(code)) {
             return false;
         }
-        session.transport().close(code);
+        session.transport().close(code, hintMs);
         seating.release(session, code.leaveReason(), true);
         return true;
     }

@@ -18,6 +18,11 @@ public interface Transport {
     /** Sends the close frame with this code and reason, then closes the socket. */
     void close(CloseCode code);
 
+    /** As {@link #close(CloseCode)}, the reason followed by a retry hint ({@link CloseCode#reason(long)}). */
+    default void close(CloseCode code, long hintMs) {
+        close(code);
+    }
+
     /**
      * Runs {@code action} once the inbound frame being handled now, if any, is done: on the
      * connection's own thread, after what it has queued there. A transport without one runs it at once.

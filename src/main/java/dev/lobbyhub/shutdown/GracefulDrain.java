@@ -109,6 +109,7 @@ public class GracefulDrain {
         // At most drain-period + 1 s: shorter than a held seat's grace, which startup keeps over drain-period + 5 s.
         long reconnectAfter = MIN_RECONNECT_MS + ThreadLocalRandom.current().nextLong(spread);
         session.send(ServerMessages.serverShutdown(reconnectAfter));
-        registry.disconnect(session, CloseCode.SERVER_SHUTDOWN);
+        // The close reason repeats the hint (SPEC §14): a client that missed the frame still waits as long.
+        registry.disconnect(session, CloseCode.SERVER_SHUTDOWN, reconnectAfter);
     }
 }

@@ -421,7 +421,8 @@ class ClusterFaultNodesIT {
                 JsonObject goodbye = awaitFrame(leaving, deadline(Duration.ofSeconds(20)),
                         f -> isType(f, "server_shutdown"), traffic, "server_shutdown");
                 assertTrue(goodbye.containsKey("reconnect_after_ms"), goodbye::encode);
-                assertEquals(new TestSocket.Close(1012, "server_shutdown"), leaving.awaitClose());
+                assertEquals(new TestSocket.Close(1012, "server_shutdown:" + goodbye.getLong("reconnect_after_ms")),
+                        leaving.awaitClose());
             }
             long took = Math.max(awaitLeaves(sa, "a", terminatedAt, "shutdown", Set.of(c1, c2)),
                     Math.max(awaitLeaves(sb, "b", terminatedAt, "shutdown", Set.of(c1, c2)),

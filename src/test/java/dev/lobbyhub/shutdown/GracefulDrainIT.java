@@ -52,7 +52,8 @@ class GracefulDrainIT {
                         frame -> frame.getString("type").startsWith("member_"));
                 long hint = shutdown.getLong("reconnect_after_ms");
                 assertTrue(hint >= 1000 && hint <= 3000, "reconnect_after_ms " + hint);
-                assertEquals(new TestSocket.Close(1012, "server_shutdown"), client.awaitClose());
+                // The close reason repeats the hint, for a client that does not read frames (SPEC §14).
+                assertEquals(new TestSocket.Close(1012, "server_shutdown:" + hint), client.awaitClose());
             }
             long drained = System.currentTimeMillis() - terminatedAt;
             assertTrue(drained >= 1500, "drain began before routers had time to notice: " + drained + " ms");
