@@ -55,6 +55,10 @@ public class ConfigCheck {
         atLeast(problems, "lobbyhub.limits.burst", limits.burst(), 1);
         atLeast(problems, "lobbyhub.limits.handshakes-per-second", limits.handshakesPerSecond(), 1);
         atLeast(problems, "lobbyhub.limits.handshake-burst", limits.handshakeBurst(), 1);
+        if (limits.maxEventLoopLag().toMillis() < 10) {
+            problems.add("lobbyhub.limits.max-event-loop-lag must be at least 10ms (the probe runs every 50 ms), not "
+                    + limits.maxEventLoopLag());
+        }
         atLeast(problems, "lobbyhub.limits.max-outbound-bytes", limits.maxOutboundBytes(), limits.maxMessageBytes());
 
         LobbyhubConfig.Recovery recovery = config.recovery();

@@ -73,6 +73,13 @@ public interface LobbyhubConfig {
         @WithDefault("200")
         int handshakeBurst();
 
+        /**
+         * Event-loop lag over which new connections are closed 1013 {@code server_busy}, until the lag has
+         * stayed under half of it for 2 s (SPEC §14).
+         */
+        @WithDefault("250ms")
+        Duration maxEventLoopLag();
+
         /** UTF-8 bytes queued to one client and not yet written; over it the connection is closed 4009. */
         @WithDefault("1048576")
         long maxOutboundBytes();

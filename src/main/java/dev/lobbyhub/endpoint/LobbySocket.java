@@ -14,6 +14,7 @@ import dev.lobbyhub.config.AllowedOrigins;
 import dev.lobbyhub.config.LobbyhubConfig;
 import dev.lobbyhub.delivery.InboundRateLimit;
 import dev.lobbyhub.delivery.Relay;
+import dev.lobbyhub.health.EventLoopLag;
 import dev.lobbyhub.health.HandshakePacer;
 import dev.lobbyhub.logging.LogText;
 import dev.lobbyhub.metrics.DropReason;
@@ -76,9 +77,10 @@ public class LobbySocket {
     private final int messagesPerSecond;
     private final int burst;
     private final HandshakePacer handshakes;
+    private final EventLoopLag eventLoopLag;
 
     LobbySocket(TokenVerifier verifier, ConnectionRegistry registry, Admitter admitter, Relay relay,
-            LobbyhubMetrics metrics, LobbyhubConfig config,
+            LobbyhubMetrics metrics, LobbyhubConfig config, EventLoopLag eventLoopLag,
             // Vert.x's own default when unset; outbound frames are split at the same size.
             @ConfigProperty(name = "quarkus.websockets-next.server.max-frame-size", defaultValue = "65536") int maxFrameSize) {
         this.verifier = verifier;
@@ -91,6 +93,7 @@ public class LobbySocket {
         this.maxFrameSize = maxFrameSize;
         this.messagesPerSecond = config.limits().messagesPerSecond();
         this.burst = config.limits().burst();
+        this.eventLoopLag = eventLoopLag;
         this.handshakes = new HandshakePacer(config.limits().handshakesPerSecond(), config.limits().handshakeBurst());
     }
 
@@ -104,6 +107,10 @@ public class LobbySocket {
         long busyHint = handshakes.admit();
         if (busyHint >= 0) {
             return reject(connection, CloseCode.SERVER_BUSY, null, "over lobbyhub.limits.handshakes-per-second", busyHint);
+        }
+        if (eventLoopLag.busy()) {
+            return reject(connection, CloseCode.SERVER_BUSY, null, "event loops lag " + eventLoopLag.lag().toMillis()
+                    + " ms, over lobbyhub.limits.max-event-loop-lag", handshakes.refuse());
         }
         if (!allowedOrigins.allows(connection.handshakeRequest().header("Origin"))) {
             return reject(connection, CloseCode.ORIGIN_NOT_ALLOWED, null, "origin not in lobbyhub.allowed-origins");

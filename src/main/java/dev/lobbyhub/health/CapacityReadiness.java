@@ -9,17 +9,22 @@ import org.eclipse.microprofile.health.Readiness;
 import dev.lobbyhub.cluster.BackplaneHealth;
 import dev.lobbyhub.registry.ConnectionRegistry;
 
-/** Ready for new connections: not draining, below {@code max-connections}, and in cluster mode reaching Redis. */
+/**
+ * Ready for new connections: not draining, below {@code max-connections}, and in cluster mode reaching Redis.
+ * The event-loop lag is in the data only.
+ */
 @Readiness
 @ApplicationScoped
 public class CapacityReadiness implements HealthCheck {
 
     private final ConnectionRegistry registry;
     private final BackplaneHealth backplane;
+    private final EventLoopLag eventLoopLag;
 
-    CapacityReadiness(ConnectionRegistry registry, BackplaneHealth backplane) {
+    CapacityReadiness(ConnectionRegistry registry, BackplaneHealth backplane, EventLoopLag eventLoopLag) {
         this.registry = registry;
         this.backplane = backplane;
+        this.eventLoopLag = eventLoopLag;
     }
 
     @Override
@@ -35,6 +40,8 @@ public class CapacityReadiness implements HealthCheck {
                 .withData("capacity_percent", Capacity.percent(connections, max))
                 .withData("draining", draining)
                 .withData("backplane_up", backplaneUp)
+                // Shown, but not a reason to be unready: in a storm every pod lags at once (SPEC §14).
+                .withData("event_loop_lag_ms", eventLoopLag.lag().toMillis())
                 .build();
     }
 }

@@ -55,7 +55,16 @@ public final class HandshakePacer {
             tokens--;
             return -1;
         }
-        // The next free return slot, at least MIN_HINT_MS ahead; a backlog older than that has drained.
+        return nextSlot(now);
+    }
+
+    /** A hint for a handshake refused for another reason (the node is busy): the next return slot, no token taken. */
+    public synchronized long refuse() {
+        return nextSlot(clock.getAsLong());
+    }
+
+    /** The next free return slot, at least MIN_HINT_MS ahead (a backlog older than that has drained), jittered. */
+    private long nextSlot(long now) {
         lastSlot = Math.max(lastSlot, now + TimeUnit.MILLISECONDS.toNanos(MIN_HINT_MS)) + slotNanos;
         long jitter = ThreadLocalRandom.current().nextLong(slotNanos);
         return Math.min(MAX_HINT_MS, TimeUnit.NANOSECONDS.toMillis(lastSlot - now + jitter));

@@ -97,6 +97,12 @@ public class LobbyhubMetrics {
         Gauge.builder(MeterNames.LOBBIES_ACTIVE, lobbies).description("Lobbies with members").register(registry);
     }
 
+    /** Registers the event-loop lag gauge, in seconds; read at scrape time. */
+    public void eventLoopLag(Supplier<Number> seconds) {
+        Gauge.builder(MeterNames.EVENT_LOOP_LAG, seconds).description("How late the event loops ran their last probe")
+                .baseUnit("seconds").register(registry);
+    }
+
     /** Registers the meters of cluster mode; the two gauges are read at scrape time. */
     public BackplaneMeters backplane(Supplier<Number> liveNodes, Supplier<Number> up) {
         return new BackplaneMeters(registry, liveNodes, up);

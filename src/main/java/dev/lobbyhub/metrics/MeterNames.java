@@ -25,6 +25,8 @@ public final class MeterNames {
     public static final String MESSAGES_DROPPED = "lobbyhub.messages.dropped";
     /** Timer: round-trip time of health pings. */
     public static final String PING_RTT = "lobbyhub.ping.rtt";
+    /** Gauge, seconds: the largest lag the event loops measured last (SPEC §14). */
+    public static final String EVENT_LOOP_LAG = "lobbyhub.event.loop.lag";
     /** Timer: duration of one health sweep over all connections. */
     public static final String SWEEP_DURATION = "lobbyhub.sweep.duration";
 

@@ -49,6 +49,7 @@ public final class PackagedApp implements AutoCloseable {
         // As the test profile: far above any test's burst, unless a test sets its own (SPEC §14).
         builder.environment().put("LOBBYHUB_LIMITS_HANDSHAKES_PER_SECOND", "1000000");
         builder.environment().put("LOBBYHUB_LIMITS_HANDSHAKE_BURST", "1000000");
+        builder.environment().put("LOBBYHUB_LIMITS_MAX_EVENT_LOOP_LAG", "1h");
         builder.environment().putAll(environment);
         return new PackagedApp(builder.start(), output, port);
     }
