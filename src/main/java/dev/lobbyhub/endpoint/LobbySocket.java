@@ -110,7 +110,7 @@ public class LobbySocket {
         }
         if (eventLoopLag.busy()) {
             return reject(connection, CloseCode.SERVER_BUSY, null, "event loops lag " + eventLoopLag.lag().toMillis()
-                    + " ms, over lobbyhub.limits.max-event-loop-lag", handshakes.refuse());
+                    + " ms, over lobbyhub.limits.max-event-loop-lag", handshakes.refuse(eventLoopLag.calmInNanos()));
         }
         if (!allowedOrigins.allows(connection.handshakeRequest().header("Origin"))) {
             return reject(connection, CloseCode.ORIGIN_NOT_ALLOWED, null, "origin not in lobbyhub.allowed-origins");

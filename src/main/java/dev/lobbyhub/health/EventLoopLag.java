@@ -94,6 +94,11 @@ public class EventLoopLag {
         return Duration.ofNanos(max);
     }
 
+    /** How long from now, at the least, until {@link #busy()} can end: the lag must stay under half the bound for 2 s. */
+    public long calmInNanos() {
+        return Math.max(0, lastHighNanos.get() + CALM_NANOS - System.nanoTime());
+    }
+
     /** Whether new connections are refused: the lag went over the bound and has not stayed under half of it for 2 s. */
     public boolean busy() {
         long since = busySinceNanos.get();

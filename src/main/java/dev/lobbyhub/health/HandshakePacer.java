@@ -58,14 +58,26 @@ public final class HandshakePacer {
         return nextSlot(now);
     }
 
-    /** A hint for a handshake refused for another reason (the node is busy): the next return slot, no token taken. */
-    public synchronized long refuse() {
-        return nextSlot(clock.getAsLong());
+    /**
+     * A hint for a handshake refused because the node is busy for at least {@code busyNanos} more: the next
+     * return slot after that, no token taken. A client told to come back sooner would only be refused again,
+     * and each refusal costs the busy node an upgrade.
+     */
+    public synchronized long refuse(long busyNanos) {
+        return nextSlot(clock.getAsLong(), busyNanos);
     }
 
-    /** The next free return slot, at least MIN_HINT_MS ahead (a backlog older than that has drained), jittered. */
     private long nextSlot(long now) {
-        lastSlot = Math.max(lastSlot, now + TimeUnit.MILLISECONDS.toNanos(MIN_HINT_MS)) + slotNanos;
+        return nextSlot(now, 0);
+    }
+
+    /**
+     * The next free return slot, at least MIN_HINT_MS and {@code notBeforeNanos} ahead (a backlog older than
+     * that has drained), jittered within the slot.
+     */
+    private long nextSlot(long now, long notBeforeNanos) {
+        long earliest = now + Math.max(TimeUnit.MILLISECONDS.toNanos(MIN_HINT_MS), notBeforeNanos);
+        lastSlot = Math.max(lastSlot, earliest) + slotNanos;
         long jitter = ThreadLocalRandom.current().nextLong(slotNanos);
         return Math.min(MAX_HINT_MS, TimeUnit.NANOSECONDS.toMillis(lastSlot - now + jitter));
     }

@@ -63,6 +63,24 @@ class HandshakePacerTest {
     }
 
     @Test
+    void aClientRefusedByABusyNodeComesBackAfterTheBusySpellCanEndEachInItsSlot() {
+        HandshakePacer pacer = new HandshakePacer(100, 1, clock::get);
+        long busyNanos = TimeUnit.MILLISECONDS.toNanos(2_000);
+        List<Long> hints = new ArrayList<>();
+        for (int i = 0; i < 50; i++) {
+            hints.add(pacer.refuse(busyNanos));
+        }
+        for (int i = 0; i < hints.size(); i++) {
+            long slot = 2_000 + 10L * (i + 1);
+            long hint = hints.get(i);
+            assertTrue(hint >= slot && hint < slot + 10, "client " + i + ": hint " + hint + " outside [" + slot + ", "
+                    + (slot + 10) + ")");
+        }
+        assertEquals(-1, pacer.admit(), "no token was taken by the refusals");
+        assertTrue(pacer.admit() >= 2_500, "a handshake over the rate queues behind the busy node's slots");
+    }
+
+    @Test
     void noHintIsOverThirtySeconds() {
         HandshakePacer pacer = new HandshakePacer(1, 1, clock::get);
         pacer.admit();
