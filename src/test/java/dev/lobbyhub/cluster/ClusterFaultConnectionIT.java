@@ -905,6 +905,47 @@ class ClusterFaultConnectionIT {
      * SPEC §9: "A node that loses its subscription, or whose Redis connections stop answering, replaces
      * them and is ready again within 5 s of Redis being reachable."
      */
+    /**
+     * Cut off from Redis until node-b has reaped it (its member left {@code node_lost}), node-a registers again once
+     * healed, takes its member's seat back and is ready, and stays ready: the {@code node_lost} entry about itself
+     * that its reconciliation reads back from the lobby log was written before it took the seat back, so it is no
+     * reason for another reconciliation (which took the node out of readiness a second time, a flap).
+     */
+    @Test
+    void aNodeReapedWhileCutOffStaysReadyOnceItHasTakenItsSeatsBack() throws Exception {
+        RedisProxy proxy = cluster.proxy(PROXIED);
+        String lobby = Tokens.unique("reaped");
+        String p0 = Tokens.unique("p0");
+        String p1 = Tokens.unique("p1");
+        TestSocket sp0 = joinWelcomed(PROXIED, lobby, p0);
+        TestSocket sp1 = joinWelcomed(OTHER, lobby, p1);
+        awaitJoins(sp0, p1);
+
+        proxy.blackHole();
+        awaitFrame(sp1, deadline(WITHIN_NODE_TIMEOUT.plus(DOWN_WITHIN)), Frames.matches(Frames.left(p0, "node_lost")),
+                Frames::isChat, "member_left " + p0 + " node_lost (node-a reaped)");
+        proxy.heal();
+        long healedAt = System.nanoTime();
+
+        boolean ready = awaitStatus(PROXIED, 200, READY_AGAIN_WITHIN);
+        long readyAfter = millisSince(healedAt);
+        List<String> flaps = new ArrayList<>();
+        long sampleUntil = deadline(Duration.ofSeconds(5));
+        while (ready && System.nanoTime() < sampleUntil) {
+            int status = cluster.readyStatus(PROXIED);
+            if (status != 200) {
+                flaps.add(status + " at " + millisSince(healedAt) + " ms");
+            }
+            pause(Duration.ofMillis(100));
+        }
+        System.out.println("reaped: ready " + readyAfter + " ms after healing; unready again at " + flaps);
+        assertTrue(ready, () -> cluster.hostname(PROXIED) + " not ready within " + READY_AGAIN_WITHIN + " of healing");
+        assertTrue(flaps.isEmpty(), () -> "readiness flapped after the reconciliation: " + flaps);
+        // The seat was taken back: p1 hears p0 join again, and p0's connection stayed open.
+        awaitFrame(sp1, deadline(TestSocket.WAIT), Frames.matches(Frames.joined(p0)), Frames::isChat, "member_joined " + p0);
+        assertFalse(sp0.isClosed(), "p0's connection stayed open");
+    }
+
     @Test
     @Order(7)
     void aNodeWhoseRedisConnectionsWereBlackHoledIsReadyAgainWithin5sOfHealing() throws Exception {

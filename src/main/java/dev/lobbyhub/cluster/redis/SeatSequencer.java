@@ -191,7 +191,7 @@ final class SeatSequencer {
                 if (number > offset + 1) {
                     lost(offset + 1, number - 1);
                 }
-                apply(entry);
+                apply(entry, true);
             }
             if (offset < read) {
                 lost(offset + 1, read);
@@ -362,8 +362,17 @@ final class SeatSequencer {
             offset = to;
         }
 
-        /** Applies the next entry. */
         private void apply(LoggedEntry entry) {
+            apply(entry, false);
+        }
+
+        /**
+         * Applies the next entry. {@code readBack}: read back by the catch-up that ends a reconciliation (only it
+         * calls {@link #catchUp}); an own {@code node_lost} among those entries was written before this node
+         * registered again and took its seats back, so it asks for no other reconciliation (which would only take
+         * the node out of readiness a second time).
+         */
+        private void apply(LoggedEntry entry, boolean readBack) {
             long number = entry.offset();
             offset = number;
             String user = entry.text("user");
@@ -391,7 +400,7 @@ final class SeatSequencer {
                     if (members.remove(user, connection)) {
                         sessions.left(lobby, user, connection, reason, number);
                     }
-                    if (reason == LeaveReason.NODE_LOST && nodeId.equals(entry.text("node"))) {
+                    if (reason == LeaveReason.NODE_LOST && nodeId.equals(entry.text("node")) && !readBack) {
                         ownSeatLost.run();
                     }
                 }
@@ -404,7 +413,7 @@ final class SeatSequencer {
                     LeaveReason reason = entry.reason();
                     away.put(user, reason);
                     sessions.away(lobby, user, connection, reason, number);
-                    if (reason == LeaveReason.NODE_LOST && nodeId.equals(entry.text("node"))) {
+                    if (reason == LeaveReason.NODE_LOST && nodeId.equals(entry.text("node")) && !readBack) {
                         ownSeatLost.run();
                     }
                 }
