@@ -14,7 +14,6 @@ import dev.lobbyhub.config.AllowedOrigins;
 import dev.lobbyhub.config.LobbyhubConfig;
 import dev.lobbyhub.delivery.InboundRateLimit;
 import dev.lobbyhub.delivery.Relay;
-import dev.lobbyhub.health.BusyRefusalLog;
 import dev.lobbyhub.health.EventLoopLag;
 import dev.lobbyhub.health.HandshakePacer;
 import dev.lobbyhub.logging.LogText;
@@ -78,7 +77,6 @@ public class LobbySocket {
     private final int messagesPerSecond;
     private final int burst;
     private final HandshakePacer handshakes;
-    private final BusyRefusalLog busyRefusals;
     private final EventLoopLag eventLoopLag;
 
     LobbySocket(TokenVerifier verifier, ConnectionRegistry registry, Admitter admitter, Relay relay,
@@ -97,7 +95,6 @@ public class LobbySocket {
         this.burst = config.limits().burst();
         this.eventLoopLag = eventLoopLag;
         this.handshakes = new HandshakePacer(config.limits().handshakesPerSecond(), config.limits().handshakeBurst());
-        this.busyRefusals = new BusyRefusalLog();
     }
 
     @OnOpen
@@ -285,10 +282,6 @@ public class LobbySocket {
     private Uni<Void> reject(WebSocketConnection connection, CloseCode code, String userId, String why, long hintMs) {
         metrics.rejected(code);
         String reason = code.reason(hintMs);
-        if (code == CloseCode.SERVER_BUSY) {
-            busyRefusals.log(connection.id(), reason, why);
-            return connection.close(new CloseReason(code.code(), reason));
-        }
         LOG.infof("reject user=%s lobby=%s conn=%s reason=%s retry=%s (%s)", LogText.escape(userId),
                 loggable(connection.pathParam("lobby")), connection.id(), reason, code.clientShouldRetry(), why);
         return connection.close(new CloseReason(code.code(), reason));
