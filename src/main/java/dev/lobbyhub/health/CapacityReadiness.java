@@ -1,12 +1,16 @@
 package dev.lobbyhub.health;
 
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 
 import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.Readiness;
 
+import io.quarkus.runtime.StartupEvent;
+
 import dev.lobbyhub.cluster.BackplaneHealth;
+import dev.lobbyhub.metrics.LobbyhubMetrics;
 import dev.lobbyhub.registry.ConnectionRegistry;
 
 /**
@@ -27,6 +31,20 @@ public class CapacityReadiness implements HealthCheck {
         this.eventLoopLag = eventLoopLag;
     }
 
+    /** Publishes readiness as the gauge {@code lobbyhub_ready}, so that a scrape shows a node flapping (SPEC §8). */
+    void start(@Observes StartupEvent started, LobbyhubMetrics metrics) {
+        metrics.ready(() -> isReady() ? 1 : 0);
+    }
+
+    private boolean isReady() {
+        return ready(registry.isDraining(), registry.connectionCount(), registry.settings().maxConnections(),
+                backplane.isUp());
+    }
+
+    private static boolean ready(boolean draining, int connections, int max, boolean backplaneUp) {
+        return !draining && connections < max && backplaneUp;
+    }
+
     @Override
     public HealthCheckResponse call() {
         int connections = registry.connectionCount();
@@ -34,7 +52,7 @@ public class CapacityReadiness implements HealthCheck {
         boolean draining = registry.isDraining();
         boolean backplaneUp = backplane.isUp();
         return HealthCheckResponse.named("connections")
-                .status(!draining && connections < max && backplaneUp)
+                .status(ready(draining, connections, max, backplaneUp))
                 .withData("connections", connections)
                 .withData("max_connections", max)
                 .withData("capacity_percent", Capacity.percent(connections, max))

@@ -97,6 +97,11 @@ public class LobbyhubMetrics {
         Gauge.builder(MeterNames.LOBBIES_ACTIVE, lobbies).description("Lobbies with members").register(registry);
     }
 
+    /** Registers the readiness gauge (1 or 0); read at scrape time. */
+    public void ready(Supplier<Number> up) {
+        Gauge.builder(MeterNames.READY, up).description("1 while readiness is UP, else 0").register(registry);
+    }
+
     /** Registers the event-loop lag gauge, in seconds; read at scrape time. */
     public void eventLoopLag(Supplier<Number> seconds) {
         Gauge.builder(MeterNames.EVENT_LOOP_LAG, seconds).description("How late the event loops ran their last probe")

@@ -27,6 +27,8 @@ public final class MeterNames {
     public static final String PING_RTT = "lobbyhub.ping.rtt";
     /** Gauge, seconds: the largest lag the event loops measured last (SPEC §14). */
     public static final String EVENT_LOOP_LAG = "lobbyhub.event.loop.lag";
+    /** Gauge: 1 while this node's readiness is UP, else 0 (SPEC §8): a flapping node shows in its changes. */
+    public static final String READY = "lobbyhub.ready";
     /** Timer: duration of one health sweep over all connections. */
     public static final String SWEEP_DURATION = "lobbyhub.sweep.duration";
 

@@ -115,7 +115,8 @@ public class MetricsEndpointTest {
                 { "lobbyhub_ping_rtt_seconds_sum", null },
                 { "lobbyhub_ping_rtt_seconds_bucket", "le" },
                 { "lobbyhub_sweep_duration_seconds_count", null },
-                { "lobbyhub_sweep_duration_seconds_sum", null } }) {
+                { "lobbyhub_sweep_duration_seconds_sum", null },
+                { "lobbyhub_ready", null } }) {
             assertTrue(has(after, meter[0], meter[1]), () -> "missing " + meter[0] + (meter[1] == null ? "" : "{" + meter[1] + "}"));
         }
         // The closed reasons are the member_left reasons of SPEC §3.
