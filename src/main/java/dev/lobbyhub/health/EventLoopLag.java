@@ -31,7 +31,7 @@ public class EventLoopLag {
     private final Vertx vertx;
     private final long boundNanos;
     /** The lag each event loop measured last, in nanoseconds. */
-    private AtomicLongArray lastLag = new AtomicLongArray(0);
+    private final AtomicLongArray lastLag;
     /** When the lag was last at or over half the bound; 0: never. */
     private final AtomicLong lastHighNanos = new AtomicLong();
     private final AtomicLong busySinceNanos = new AtomicLong();
@@ -43,14 +43,14 @@ public class EventLoopLag {
         this.vertx = vertx;
         this.boundNanos = config.limits().maxEventLoopLag().toNanos();
         this.metrics = metrics;
-    }
-
-    void start(@Observes StartupEvent started) {
         int loops = 0;
         for (EventExecutor ignored : vertx.nettyEventLoopGroup()) {
             loops++;
         }
-        lastLag = new AtomicLongArray(loops);
+        this.lastLag = new AtomicLongArray(loops);
+    }
+
+    void start(@Observes StartupEvent started) {
         metrics.eventLoopLag(() -> lag().toNanos() / 1e9);
         int index = 0;
         for (EventExecutor loop : vertx.nettyEventLoopGroup()) {

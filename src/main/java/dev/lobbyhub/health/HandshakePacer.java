@@ -15,8 +15,6 @@ import dev.lobbyhub.protocol.CloseCode;
  */
 public final class HandshakePacer {
 
-    /** The longest hint a refused client is given (SPEC §14). */
-    public static final long MAX_HINT_MS = CloseCode.MAX_HINT_MS;
     /** The shortest: coming back sooner than this only costs the node another refusal. */
     static final long MIN_HINT_MS = 100;
 
@@ -79,6 +77,6 @@ public final class HandshakePacer {
         long earliest = now + Math.max(TimeUnit.MILLISECONDS.toNanos(MIN_HINT_MS), notBeforeNanos);
         lastSlot = Math.max(lastSlot, earliest) + slotNanos;
         long jitter = ThreadLocalRandom.current().nextLong(slotNanos);
-        return Math.min(MAX_HINT_MS, TimeUnit.NANOSECONDS.toMillis(lastSlot - now + jitter));
+        return Math.min(CloseCode.MAX_HINT_MS, TimeUnit.NANOSECONDS.toMillis(lastSlot - now + jitter));
     }
 }
