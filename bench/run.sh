@@ -13,9 +13,12 @@
 #   --quick   tiny sizes, a few minutes: checks the pipeline, the numbers mean nothing (2 rounds)
 #   --rounds N   rounds per scenario (default 3; 2 with --quick)
 #   SERVERS="lobbyhub vertx quarkus-naive node-ws bun"   (also lobbyhub-logoff: the same jar with the
-#            lobby log off, LOBBYHUB_RECOVERY_HISTORY_SIZE=0; not in the default list)
+#            lobby log off, LOBBYHUB_RECOVERY_HISTORY_SIZE=0; and lobbyhub-unpaced, the same jar without
+#            handshake pacing, for the storm scenario only; neither in the default list)
 #   SCENARIOS="startup idle handshake fanout direct slow sweep cluster"   (sweep and cluster: lobbyhub and
-#            lobbyhub-logoff only; cluster runs two lobbyhub nodes and a redis-server, all three on core 0)
+#            lobbyhub-logoff only; cluster runs two lobbyhub nodes and a redis-server, all three on core 0;
+#            also storm, not in the default list: lobbyhub with its pacing defaults, lobbyhub-unpaced and
+#            vertx only — SERVERS="lobbyhub lobbyhub-unpaced vertx" SCENARIOS=storm)
 #   LOAD_LIMIT=0.5   highest 1-minute load average, and busiest other-process share of the CPU, to start
 #   OUT=docs/benchmarks.md   LOBBYHUB_JAVA_OPTS="…"   PORT=18100 (first port; each run takes the next)
 #   RESULTS=bench/results/run-<date>.jsonl   add to an earlier run instead of starting a new one:
@@ -70,11 +73,12 @@ if $quick; then
   rates=${RATES:-2000,4000}
   fanout_args="--connections 200 --rates $rates --step-seconds 2 --warmup-seconds 2 --drain-seconds 5"
   slow_args="--step-seconds 4"; sweep_args="--connections 2000 --traffic 200 --rate 2000 --window-seconds 10"
+  storm_args="--connections 2000 --live 200 --rate 2000 --baseline-seconds 3 --storm-seconds 10"
 else
   idle_args="--counts 2000,10000,19000"; handshake_args="--connections 10000 --warmup 2000"
   rates=${RATES:-10000,20000,40000,60000,80000}
   fanout_args="--connections 2000 --rates $rates --step-seconds 10 --warmup-seconds ${WARMUP_SECONDS:-10}"
-  slow_args=""; sweep_args=""
+  slow_args=""; sweep_args=""; storm_args="--connections 7000 --live 2000 --rate 5000"
 fi
 
 # --- is the machine quiet? -----------------------------------------------------------------------
@@ -107,7 +111,7 @@ quiet_or_mark() {
 
 # --- build what is missing -----------------------------------------------------------------------
 ./mvnw -B -ntp -q -f bench/pom.xml package
-case " $servers " in *" lobbyhub "*|*" lobbyhub-logoff "*) [ -f "$lobbyhub_jar" ] || ./mvnw -B -ntp -q package -DskipTests ;; esac
+case " $servers " in *" lobbyhub "*|*" lobbyhub-logoff "*|*" lobbyhub-unpaced "*) [ -f "$lobbyhub_jar" ] || ./mvnw -B -ntp -q package -DskipTests ;; esac
 case " $servers " in *" quarkus-naive "*)
   [ -f "$naive_jar" ] || ./mvnw -B -ntp -q -f bench/peers/quarkus-naive/pom.xml package -DskipTests ;; esac
 for p in node-ws bun; do
@@ -117,12 +121,18 @@ done
 # --- one server ----------------------------------------------------------------------------------
 server_pid=
 extra_pids=() # the cluster scenario's node B and Redis, stopped after server_pid in this order
-is_lobbyhub() { case "$1" in lobbyhub|lobbyhub-logoff) return 0 ;; *) return 1 ;; esac; }
+is_lobbyhub() { case "$1" in lobbyhub|lobbyhub-logoff|lobbyhub-unpaced) return 0 ;; *) return 1 ;; esac; }
+# Handshake pacing (SPEC §14) for the storm: the rate sized as the README says, to about half of what the
+# server's one core handshakes (STORM_RATE, default 500 a second; the product's default, 1000, is for a node
+# with more to spend), the burst and the event-loop lag bound at their defaults. Every other run lifts pacing
+# so that the load generator is not throttled (the limits in launch_server).
+storm_rate=${STORM_RATE:-500}
+paced_env=(LOBBYHUB_LIMITS_HANDSHAKES_PER_SECOND=$storm_rate LOBBYHUB_LIMITS_HANDSHAKE_BURST=200 LOBBYHUB_LIMITS_MAX_EVENT_LOOP_LAG=250ms)
 launch_server() { # name port log [lobbyhub env...] → sets server_pid (the server itself: env and taskset exec)
   local name=$1 p=$2 log=$3; shift 3
   case "$name" in
-    lobbyhub|lobbyhub-logoff)
-      [ "$name" = lobbyhub ] || set -- LOBBYHUB_RECOVERY_HISTORY_SIZE=0 "$@"
+    lobbyhub|lobbyhub-logoff|lobbyhub-unpaced)
+      [ "$name" != lobbyhub-logoff ] || set -- LOBBYHUB_RECOVERY_HISTORY_SIZE=0 "$@"
       env LOBBYHUB_AUTH_JWT_SECRET=$secret LOBBYHUB_LIMITS_MAX_CONNECTIONS=20000 LOBBYHUB_LIMITS_HANDSHAKES_PER_SECOND=1000000 LOBBYHUB_LIMITS_HANDSHAKE_BURST=1000000 LOBBYHUB_LIMITS_MAX_EVENT_LOOP_LAG=1h \
         LOBBYHUB_LIMITS_MESSAGES_PER_SECOND=100000 LOBBYHUB_LIMITS_BURST=100000 QUARKUS_HTTP_PORT="$p" \
         QUARKUS_SHUTDOWN_DELAY=0s QUARKUS_LOG_CATEGORY__DEV_LOBBYHUB_REGISTRY__LEVEL=WARN "$@" \
@@ -186,12 +196,13 @@ trap stop_server EXIT
 # One run: a fresh server (or cluster), one scenario against it, its RESULT lines marked with the round.
 run_one() { # name scenario round
   local name=$1 scenario=$2 round=$3 jvm=false
-  case "$name" in lobbyhub|lobbyhub-logoff|vertx|quarkus-naive) jvm=true ;; esac
+  case "$name" in lobbyhub|lobbyhub-logoff|lobbyhub-unpaced|vertx|quarkus-naive) jvm=true ;; esac
   port=$((port + 1))
   quiet_or_mark
   slog=$(mktemp -t "bench-$name.XXXXXX")
   extra_env=()
   [ "$scenario" != sweep ] || extra_env=(LOBBYHUB_HEALTH_PING_INTERVAL=5s LOBBYHUB_HEALTH_STALE_AFTER=15s)
+  [ "$scenario:$name" != storm:lobbyhub ] || extra_env=("${paced_env[@]}")
   launched_at=$(date +%s%3N)
   if [ "$scenario" = cluster ]; then
     slog_b=$(mktemp -t "bench-$name-b.XXXXXX"); rlog=$(mktemp -t "bench-redis.XXXXXX")
@@ -213,6 +224,8 @@ run_one() { # name scenario round
     direct) cls=FanoutScenario; args="--kind direct $fanout_args" ;;
     slow) cls=SlowReadersScenario; args="$slow_args" ;;
     sweep) cls=SweepUnderLoadScenario; args="$sweep_args" ;;
+    storm) cls=StormScenario; args="$storm_args"
+      [ "$name" != lobbyhub ] || args="$args --handshakes-per-second $storm_rate" ;;
     cluster) cls=ClusterScenario; args="--ports $cluster_port,$((cluster_port + 1)) --pids $cluster_a_pid,$cluster_b_pid"
       args="$args --redis-port $((cluster_port + 2)) --redis-pid $redis_pid $fanout_args" ;;
     *) echo "unknown scenario $scenario"; exit 2 ;;
@@ -243,6 +256,8 @@ for scenario in $scenarios; do
     for name in $servers; do
       [ "$scenario" != sweep ] || is_lobbyhub "$name" || continue
       [ "$scenario" != cluster ] || is_lobbyhub "$name" || continue
+      [ "$scenario" != storm ] || case "$name" in lobbyhub|lobbyhub-unpaced|vertx) ;; *) continue ;; esac
+      [ "$name" != lobbyhub-unpaced ] || [ "$scenario" = storm ] || continue
       run_one "$name" "$scenario" "$round"
     done
   done

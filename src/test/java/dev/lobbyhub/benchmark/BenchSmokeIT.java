@@ -52,8 +52,10 @@ class BenchSmokeIT {
             results.addAll(run("FanoutScenario", common, steps, "--kind", "lobby"));
             results.addAll(run("FanoutScenario", common, steps, "--kind", "direct"));
             results.addAll(run("HandshakeScenario", common, "--connections", "100", "--warmup", "20"));
+            results.addAll(run("StormScenario", common, "--connections", "60", "--live", "20", "--rate", "200",
+                    "--warmup-seconds", "1", "--baseline-seconds", "1", "--storm-seconds", "3", "--give-up-seconds", "30"));
         }
-        assertEquals(3, results.size(), "one result per scenario step: " + results);
+        assertEquals(4, results.size(), "one result per scenario step: " + results);
         for (String line : results) {
             JsonObject result = new JsonObject(line);
             if (result.containsKey("delivered_ratio")) {
@@ -68,9 +70,11 @@ class BenchSmokeIT {
         String output = reporting.finish(Duration.ofSeconds(60));
         assertEquals(0, reporting.process().exitValue(), output);
         String markdown = Files.readString(report, StandardCharsets.UTF_8);
-        assertTrue(markdown.contains("## S3") && markdown.contains("## S4") && markdown.contains("## S2"), markdown);
+        assertTrue(markdown.contains("## S3") && markdown.contains("## S4") && markdown.contains("## S2")
+                && markdown.contains("## Reconnect storm"), markdown);
         assertTrue(markdown.contains("`bench/targets.properties`"), "the targets come from the jar's copy: " + markdown);
         assertTrue(Files.exists(work.resolve("benchmarks").resolve("fanout-p99.svg")), "the fan-out chart");
+        assertTrue(Files.exists(work.resolve("benchmarks").resolve("storm-back.svg")), "the storm chart");
     }
 
     /** Runs one scenario main to completion and returns the JSON of its {@code RESULT} lines. */

@@ -24,7 +24,8 @@ import io.vertx.core.json.JsonObject;
  * pending. Every connection answers {@code health_ping} unless it has been made {@link Conn#silent};
  * every frame received is counted by type and handed to the listener. The handshake looks like a
  * browser's: token in the query, {@code Origin}, {@code User-Agent}, a cookie, and the
- * permessage-deflate offer (which the servers under test decline). By default every connection goes to
+ * permessage-deflate offer (which the servers under test decline). A handshake refused with a retry
+ * hint ({@code server_busy:<ms>}, SPEC §14) is tried again after the hint, as the browser client does. By default every connection goes to
  * {@link Target#port()}; {@link #across} spreads them over several servers (the nodes of a cluster).
  */
 final class LoadClient {
@@ -90,6 +91,7 @@ final class LoadClient {
     private final Map<Integer, LongAdder> closesByCode = new ConcurrentHashMap<>();
     private final LongAdder failed = new LongAdder();
     private final LongAdder compressed = new LongAdder();
+    private final LongAdder busyRefusals = new LongAdder();
     private int[] ports;
     private IntUnaryOperator nodeOf = index -> 0;
     private volatile BiConsumer<Conn, JsonObject> listener = (conn, frame) -> {
@@ -136,7 +138,8 @@ final class LoadClient {
 
     /**
      * Adds {@code count} connections; the future completes when each has its {@code welcome} or
-     * has failed for good (closed before the welcome, or refused {@value #MAX_ATTEMPTS} times).
+     * has failed for good (closed before the welcome without a retry hint, or not connected after
+     * {@value #MAX_ATTEMPTS} attempts).
      */
     Future<Void> connect(int count) {
         int first = conns.size();
@@ -234,6 +237,12 @@ final class LoadClient {
                 conn.closedNanos = System.nanoTime();
                 closesByCode.computeIfAbsent(conn.closeCode, c -> new LongAdder()).increment();
                 if (conn.welcome == null) {
+                    long hint = StormScenario.busyHintMs(conn.closeCode, conn.closeReason);
+                    if (hint >= 0) { // a paced server (SPEC §14) said when to come back
+                        busyRefusals.increment();
+                        vertx.setTimer(Math.max(1, hint), t -> open(conn, attempt, settled));
+                        return;
+                    }
                     failed.increment();
                     settled.run();
                 }
@@ -251,6 +260,11 @@ final class LoadClient {
 
     long failed() {
         return failed.sum();
+    }
+
+    /** Handshakes refused 1013 {@code server_busy:<ms>} and tried again after the hint. */
+    long busyRefusals() {
+        return busyRefusals.sum();
     }
 
     /** Connections on which the server accepted the compression offer (none should: it skews the comparison). */

@@ -14,10 +14,12 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.SortedMap;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 
@@ -28,8 +30,10 @@ import dev.lobbyhub.bench.report.RunResults.Rows;
 import dev.lobbyhub.bench.report.RunResults.Slow;
 import dev.lobbyhub.bench.report.RunResults.Startup;
 import dev.lobbyhub.bench.report.RunResults.Step;
+import dev.lobbyhub.bench.report.RunResults.Storm;
 import dev.lobbyhub.bench.report.RunResults.Sweep;
 import dev.lobbyhub.bench.report.SvgChart.Point;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 /**
@@ -137,6 +141,9 @@ public final class Report {
         }
         if (!r.cluster.isEmpty()) {
             cluster();
+        }
+        if (!r.storm.isEmpty()) {
+            storm();
         }
         if (r.servers().contains(LOBBYHUB) && r.servers().contains(LOGOFF)) {
             lobbyLog();
@@ -399,6 +406,46 @@ public final class Report {
         md.append("<details><summary>All figures</summary>\n\n").append(all).append("\n</details>\n\n");
     }
 
+    private void storm() {
+        Table t = new Table("server", "dropped", "99 % back s", "100 % back s", "refusals", "most for one player",
+                "back in held seat", "live p99 ms before", "during", "during ÷ before", "probe max ms during",
+                "event-loop lag max ms", "server CPU %", "load generator CPU %");
+        for (Storm s : r.sorted(r.storm)) {
+            long n = s.connections();
+            // Correctness counts are the worst round's, not the median.
+            Spread mostRefused = Spread.of(r.storm, s.server(), n, Storm::refusedMax);
+            boolean seated = r.storm.rounds(s.server(), n).values().stream().allMatch(Storm::allBackSeated);
+            String heldSeats = s.recovered() == null ? "no held seats"
+                    : seated ? "all, every round" : "not in every round (worst: " + count(Spread.of(r.storm, s.server(), n,
+                    Storm::recovered).min()) + ")";
+            Spread during = Spread.of(r.storm.rounds(s.server(), n).values().stream()
+                    .map(x -> divide(x.stormP99Ms(), x.baselineP99Ms())).toList());
+            t.row(s.server(), count(n), Spread.cell(r.storm, s.server(), n, Storm::back99S),
+                    s.back100S() == null ? "not all" : Spread.cell(r.storm, s.server(), n, Storm::back100S),
+                    Spread.cell(r.storm, s.server(), n, Storm::refused), mostRefused == null ? NONE : count(mostRefused.max()),
+                    heldSeats, Spread.cell(r.storm, s.server(), n, Storm::baselineP99Ms),
+                    Spread.cell(r.storm, s.server(), n, Storm::stormP99Ms), Spread.ratioCell(during),
+                    Spread.cell(r.storm, s.server(), n, Storm::probeStormMaxMs),
+                    s.eventLoopLagMaxMs() == null ? NONE : Spread.cell(r.storm, s.server(), n, Storm::eventLoopLagMaxMs),
+                    Spread.cell(r.storm, s.server(), n, Storm::serverCpuPct),
+                    Spread.cell(r.storm, s.server(), n, Storm::clientCpuPct));
+        }
+        String pacedRate = RunResults.largest(r.storm, LOBBYHUB).map(Storm::handshakesPerSecond)
+                .filter(rate -> rate > 0).map(Table::count).orElse("?");
+        section("Reconnect storm", "Players in lobbies of 10 on one server, some of them in a live lobby fan-out;"
+                + " then every other player's connection is dropped at once (closed 1001, as a page that goes away:"
+                + " lobbyhub holds the seat) and each comes back as the browser client does: the first try at once,"
+                + " then exactly the server's retry hint (`server_busy:<ms>`) when it gives one, else a full-jitter"
+                + " backoff. " + LOBBYHUB + " runs with pacing on (" + pacedRate + " handshakes/s, a burst of 200,"
+                + " event-loop lag bound 250 ms); " + RunResults.UNPACED + " is the same jar with pacing off (no rate,"
+                + " no lag bound, no hints); " + RunResults.VERTX + " the plain Vert.x peer (no pacing, no held"
+                + " seats). \"Back\" is counted from the drop to each player's `welcome`; \"during\" is the live"
+                + " fan-out's p99 from the drop until the last player was back; \"back in held seat\" means"
+                + " `recovered: true` for every player and no hold expired (the worst round); the probe pings every"
+                + " 25 ms and its longest round trip bounds the longest event-loop stall; CPU is over the storm."
+                + " The load generator shares the machine (core 1): its own CPU is shown.", t);
+    }
+
     /** lobbyhub beside lobbyhub-logoff (the same jar, lobby log off), S3 and cluster, per rate. */
     private void lobbyLog() {
         Table single = new Table("deliveries/s", "µs/delivery on", "off", "on ÷ off", "p99 ms on", "off", "on − off");
@@ -473,6 +520,10 @@ public final class Report {
         charts.put("direct-p99.svg", steps(r, r.direct, "Direct messages: p99 latency", "p99 ms (log scale)",
                 Step::p99Ms, true));
         charts.put("idle-memory.svg", idleMemory(r));
+        charts.put("storm-back.svg", stormTimeline(r, "back", "Reconnect storm: dropped players back",
+                "% of the dropped players back", false));
+        charts.put("storm-p99.svg", stormTimeline(r, "p99", "Reconnect storm: live fan-out p99 per half second",
+                "p99 ms (log scale)", true));
         charts.values().removeIf(SvgChart::isEmpty);
         return charts;
     }
@@ -485,6 +536,43 @@ public final class Report {
             List<Point> points = RunResults.of(rows, servers.get(i)).stream().filter(s -> y.apply(s) != null)
                     .map(s -> new Point(s.rate(), y.apply(s))).toList();
             chart.series(servers.get(i), SvgChart.colour(i), points);
+        }
+        return chart;
+    }
+
+    /** Seconds before the drop shown on a storm chart: the baseline the storm is seen against. */
+    private static final double STORM_LEAD_S = 2;
+
+    /**
+     * One series per server: its round with the median time until every player was back (a round in which
+     * not all came back counts as the slowest), x shifted so that the drop is at {@value #STORM_LEAD_S} s.
+     */
+    private static SvgChart stormTimeline(RunResults r, String key, String title, String yLabel, boolean logY) {
+        SvgChart chart = new SvgChart(title, "seconds (players dropped at " + number(STORM_LEAD_S) + " s)", yLabel, logY);
+        List<String> servers = r.servers();
+        for (int i = 0; i < servers.size(); i++) {
+            String server = servers.get(i);
+            Optional<Storm> largest = RunResults.largest(r.storm, server);
+            SortedMap<Integer, JsonObject> timelines = r.stormTimelines.get(server);
+            if (largest.isEmpty() || timelines == null) {
+                continue;
+            }
+            List<Map.Entry<Integer, Storm>> byTime = r.storm.rounds(server, largest.get().connections()).entrySet()
+                    .stream().filter(e -> timelines.containsKey(e.getKey()))
+                    .sorted(Comparator.comparingDouble(e -> e.getValue().back100S() == null ? Double.MAX_VALUE
+                            : e.getValue().back100S())).toList();
+            if (byTime.isEmpty()) {
+                continue;
+            }
+            JsonArray points = timelines.get(byTime.get((byTime.size() - 1) / 2).getKey()).getJsonArray(key);
+            List<Point> shifted = new ArrayList<>();
+            for (int p = 0; points != null && p < points.size(); p++) {
+                JsonArray xy = points.getJsonArray(p);
+                if (xy.getDouble(0) >= -STORM_LEAD_S) {
+                    shifted.add(new Point(xy.getDouble(0) + STORM_LEAD_S, xy.getDouble(1)));
+                }
+            }
+            chart.series(server, SvgChart.colour(i), shifted);
         }
         return chart;
     }

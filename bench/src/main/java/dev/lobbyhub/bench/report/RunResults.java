@@ -31,10 +31,12 @@ final class RunResults {
     static final String LOBBYHUB = "lobbyhub";
     /** The same lobbyhub jar with the lobby log off (SPEC §11, history-size 0): bench/run.sh's lobbyhub-logoff. */
     static final String LOGOFF = "lobbyhub-logoff";
+    /** The same lobbyhub jar with handshake pacing off (SPEC §14): bench/run.sh's lobbyhub-unpaced, storm only. */
+    static final String UNPACED = "lobbyhub-unpaced";
     static final String VERTX = "vertx";
     static final String NAIVE = "quarkus-naive";
     /** Table and legend order; servers not named here follow in the order the file first names them. */
-    private static final List<String> KNOWN = List.of(LOBBYHUB, LOGOFF, VERTX, NAIVE, "node-ws", "bun");
+    private static final List<String> KNOWN = List.of(LOBBYHUB, LOGOFF, UNPACED, VERTX, NAIVE, "node-ws", "bun");
 
     record Idle(String server, long connections, Double rssStartMb, Double rssKbPerConn, Double liveHeapKbPerConn) {
     }
@@ -97,6 +99,23 @@ final class RunResults {
                 Double memoryGrowthMb, Double baselineP99Ms, Double healthyP99Ms) {
     }
 
+    /**
+     * "storm" (SPEC §14): {@code connections} players dropped at once and coming back as the browser client
+     * does, while a live fan-out runs; see StormScenario for each figure. {@code recovered} and
+     * {@code holdsExpired} are null for a server without held seats.
+     */
+    record Storm(String server, long connections, Double handshakesPerSecond, Double back, Double back99S,
+                 Double back100S, Double refused, Double refusedMax, Double refusedOver3, Double recovered,
+                 Double holdsExpired, Double presenceHeard, Double serverCpuPct, Double serverCpuS, Double clientCpuPct,
+                 Double baselineP99Ms, Double stormP99Ms, Double probeBaselineMaxMs, Double probeStormMaxMs,
+                 Double eventLoopLagMaxMs, Double liveDeliveredRatio) {
+        /** Every dropped player came back, each to its held seat where the server holds seats, none expired. */
+        boolean allBackSeated() {
+            return back != null && back == connections && (recovered == null || recovered == connections)
+                    && (holdsExpired == null || holdsExpired == 0);
+        }
+    }
+
     /** A row's server and its connection count or rate (0 where a scenario has neither). */
     record Key(String server, long count) {
     }
@@ -139,6 +158,9 @@ final class RunResults {
     final Rows<Sweep> sweep = new Rows<>();
     final Rows<Slow> slow = new Rows<>();
     final Rows<Cluster> cluster = new Rows<>();
+    final Rows<Storm> storm = new Rows<>();
+    /** The storm's timelines per server and round: {"back": [[s, %], …], "p99": [[s, ms], …]}, s from the drop. */
+    final Map<String, SortedMap<Integer, JsonObject>> stormTimelines = new LinkedHashMap<>();
     private final Set<String> servers = new LinkedHashSet<>();
 
     /** Reads a JSONL file; blank lines are ignored, a line that does not parse is skipped with a warning. */
@@ -198,6 +220,20 @@ final class RunResults {
                     figure(j, "redis_cpu_us_per_message"), figure(j, "redis_cpu_pct"),
                     figure(j, "redis_commands_per_message"), figure(j, "redis_publish_per_message"),
                     figure(j, "published_per_message"), figure(j, "received_per_message"), figure(j, "client_cpu_pct")));
+            case "storm" -> {
+                put(storm, server, round, connections(j), new Storm(server, connections(j),
+                        figure(j, "handshakes_per_second"), figure(j, "back"), figure(j, "back_99_s"),
+                        figure(j, "back_100_s"), figure(j, "refused"), figure(j, "refused_max"),
+                        figure(j, "refused_over_3"), figure(j, "recovered"), figure(j, "holds_expired"),
+                        figure(j, "presence_heard"), figure(j, "server_cpu_pct"), figure(j, "server_cpu_s"),
+                        figure(j, "client_cpu_pct"), figure(j, "baseline_p99_ms"), figure(j, "storm_p99_ms"),
+                        figure(j, "probe_baseline_max_ms"), figure(j, "probe_storm_max_ms"),
+                        figure(j, "event_loop_lag_max_ms"), figure(j, "live_delivered_ratio")));
+                JsonObject timeline = j.getJsonObject("timeline");
+                if (timeline != null) {
+                    stormTimelines.computeIfAbsent(server, s -> new TreeMap<>()).put(round, timeline);
+                }
+            }
             default -> throw new IllegalArgumentException("unknown scenario '" + scenario + "'");
         }
         servers.add(server);
@@ -231,7 +267,7 @@ final class RunResults {
 
     /** The number of rounds in the file: the most any server has of any scenario step (1 for a file without rounds). */
     int rounds() {
-        return Math.max(1, List.of(idle, handshake, fanout, direct, startup, sweep, slow, cluster).stream()
+        return Math.max(1, List.of(idle, handshake, fanout, direct, startup, sweep, slow, cluster, storm).stream()
                 .mapToInt(Rows::maxRounds).max().orElse(0));
     }
 

@@ -21,6 +21,7 @@ import dev.lobbyhub.bench.report.RunResults.RateStep;
 import dev.lobbyhub.bench.report.RunResults.Rows;
 import dev.lobbyhub.bench.report.RunResults.Slow;
 import dev.lobbyhub.bench.report.RunResults.Step;
+import dev.lobbyhub.bench.report.RunResults.Storm;
 import dev.lobbyhub.bench.report.RunResults.Sweep;
 
 /**
@@ -76,7 +77,7 @@ final class Targets {
         Table table = new Table("target", "measured", "ratio (worst)", "met?");
         Stream.of(idleMemory(r), cpu(r.fanout, "lobby delivery", "cpu.lobby.max-ratio"),
                         cpu(r.direct, "direct message", "cpu.direct.max-ratio"), p99(r), sweep(r), slowReaders(r),
-                        clusterCpu(r), clusterP99(r), logCpu(r), logClusterCpu(r), logClusterSameP99(r))
+                        clusterCpu(r), clusterP99(r), logCpu(r), logClusterCpu(r), logClusterSameP99(r), storm(r))
                 .forEach(t -> table.row(t.target(), t.measured(), t.ratio(), t.met()));
         return table;
     }
@@ -272,6 +273,38 @@ final class Targets {
         boolean correct = noFalse && allInTime;
         String verdict = !correct ? met(false) : stallsMet == null ? NONE : met(stallsMet);
         return new Row(target, measured, NONE, verdict);
+    }
+
+    /** The reconnect storm against lobbyhub with its pacing defaults (SPEC §14, from its issue). */
+    private static Row storm(RunResults r) {
+        double backFactor = Limits.number("storm.max-back-factor");
+        double p99Limit = Limits.number("storm.max-p99-ratio");
+        double refusalLimit = Limits.number("storm.max-refusals");
+        String target = "reconnect storm (paced): every dropped player back within " + number(backFactor)
+                + " × players ÷ handshakes-per-second, in its held seat; live p99 during the storm ≤ " + number(p99Limit)
+                + " × before; nobody refused more than " + count(refusalLimit) + " times";
+        Optional<Storm> row = RunResults.largest(r.storm, LOBBYHUB);
+        if (row.isEmpty() || row.get().handshakesPerSecond() == null || row.get().handshakesPerSecond() <= 0
+                || row.get().baselineP99Ms() == null || row.get().stormP99Ms() == null) {
+            return notMeasured(target);
+        }
+        Storm s = row.get();
+        List<Storm> rounds = List.copyOf(r.storm.rounds(LOBBYHUB, s.connections()).values());
+        double bound = backFactor * s.connections() / s.handshakesPerSecond();
+        // Every player back in its held seat and the refusals per player hold in every round; time and p99 are medians.
+        boolean seated = rounds.stream().allMatch(Storm::allBackSeated);
+        double mostRefused = rounds.stream().mapToDouble(x -> x.refusedMax() == null ? Double.MAX_VALUE : x.refusedMax())
+                .max().orElse(Double.MAX_VALUE);
+        Spread p99 = Spread.of(rounds.stream().map(x -> divide(x.stormP99Ms(), x.baselineP99Ms())).toList());
+        boolean inTime = seated && s.back100S() != null && s.back100S() <= bound;
+        String measured = count(s.connections()) + " dropped: " + (s.back100S() == null ? "not all back"
+                : "all back after " + number(s.back100S()) + " s") + " (bound " + number(bound) + " s)"
+                + flag(Spread.of(r.storm, LOBBYHUB, s.connections(), Storm::back100S)) + (seated
+                ? ", each in its held seat" : ", NOT all in their held seats in every round") + "; live p99 "
+                + number(s.stormP99Ms()) + " vs " + number(s.baselineP99Ms()) + " ms: " + Spread.ratioCell(p99)
+                + "; at most " + count(mostRefused) + " refusals for one player";
+        boolean met = inTime && p99 != null && p99.median() <= p99Limit && mostRefused <= refusalLimit;
+        return new Row(target, measured, p99 == null ? NONE : ratio(p99.median()), met(met));
     }
 
     private static Row slowReaders(RunResults r) {
