@@ -76,4 +76,17 @@ for _, k in ipairs(redis.call('KEYS', B .. 'nconns:*')) do
     if redis.call('HGET', B .. 'conn:' .. c, 'node') ~= n then v('nconns:' .. n .. ' lists ' .. c) end
   end
 end
+-- Lobby state (SPEC §12): lives exactly while its lobby has a seat, and its owner holds one there.
+for _, k in ipairs(redis.call('KEYS', B .. 'lstate:*')) do
+  local l = suffix(k, 'lstate:')
+  local owner = redis.call('HGET', k, 'owner')
+  if redis.call('HLEN', B .. 'lobby:' .. l) == 0 then v('lstate:' .. l .. ' of a lobby without seats')
+  elseif not owner or not redis.call('HGET', B .. 'lobby:' .. l, owner) then v('owner of ' .. l .. ' holds no seat there') end
+  for _, u in ipairs(redis.call('HKEYS', B .. 'lmprops:' .. l)) do
+    if not redis.call('HGET', B .. 'lobby:' .. l, u) then v('lmprops:' .. l .. ' of ' .. u .. ', not seated there') end
+  end
+end
+for _, k in ipairs(redis.call('KEYS', B .. 'lkicked:*')) do
+  if redis.call('EXISTS', B .. 'lstate:' .. suffix(k, 'lkicked:')) == 0 then v(k .. ' without a state') end
+end
 return bad

@@ -101,6 +101,35 @@ export interface Welcome {
   offset?: number;
   /** Present only when the connection asked to resume (`since` in its URL): whether the missed frames follow. */
   recovered?: boolean;
+  /** The member who owns the lobby (SPEC §12); may be away, so not always among the connected. */
+  owner?: string;
+  locked?: boolean;
+  visibility?: Visibility;
+  /** The lobby's own capacity. */
+  max_members?: number;
+  properties?: Record<string, unknown>;
+  /** One more per lobby update. */
+  version?: number;
+  /** Each member's own properties; members without any are left out. */
+  member_properties?: Record<string, Record<string, unknown>>;
+}
+export type Visibility = 'public' | 'private';
+/** The lobby's settings (SPEC §12), as of the welcome or the last `lobby_updated`. */
+export interface LobbySettings {
+  locked: boolean;
+  visibility: Visibility;
+  max_members: number;
+  properties: Record<string, unknown>;
+  version: number;
+}
+/** What the owner changes with `updateLobby`; `properties` replaces the whole object. */
+export interface LobbyUpdate {
+  locked?: boolean;
+  visibility?: Visibility;
+  max_members?: number;
+  properties?: Record<string, unknown>;
+  /** Check-and-set: the update is made only at this version, else an `error` `version_conflict`. */
+  expected_version?: number;
 }
 /**
  * Fields of a frame from the lobby log. `offset` grows by one per entry of the lobby's log (a client
@@ -117,6 +146,12 @@ export interface MemberLeft extends LogEntry { type: 'member_left'; user_id: str
 export interface MemberAway extends LogEntry { type: 'member_away'; user_id: string; reason: LeaveReason; hold_ms: number }
 /** An away member took its seat again. */
 export interface MemberBack extends LogEntry { type: 'member_back'; user_id: string }
+/** The lobby has a new owner: the member seated longest when the owner's seat ended, or the game backend's choice. */
+export interface OwnerChanged extends LogEntry { type: 'owner_changed'; user_id: string; previous: string | null }
+/** The lobby's settings after an update; `by` is the owner, null when the game backend changed them. */
+export interface LobbyUpdated extends LogEntry, LobbySettings { type: 'lobby_updated'; by: string | null }
+/** A member set its own properties (the sender hears it too). */
+export interface MemberUpdated extends LogEntry { type: 'member_updated'; user_id: string; properties: Record<string, unknown> }
 export interface LobbyMessage<D = unknown> extends LogEntry { type: 'lobby_message'; from: string | null; data: D; ts: number }
 export interface DirectMessage<D = unknown> extends LogEntry { type: 'direct_message'; from: string | null; data: D; ts: number }
 /** A lobby_message or direct_message sent with an `id` is in the lobby log at `offset`. */
@@ -137,7 +172,7 @@ export interface ServerShutdown { type: 'server_shutdown'; reconnect_after_ms: n
 export interface ErrorFrame {
   type: 'error';
   code: 'invalid_json' | 'invalid_message' | 'unknown_type' | 'user_not_found' | 'rate_limited'
-    | 'binary_not_supported' | 'queue_overflow';
+    | 'binary_not_supported' | 'not_owner' | 'version_conflict' | 'properties_too_large' | 'queue_overflow';
   message: string;
   ref?: string | number;
 }
@@ -155,7 +190,15 @@ export interface LobbyClientEvents {
   member_left: MemberLeft;
   member_away: MemberAway;
   member_back: MemberBack;
+  /** The member list; also emitted when a member's properties changed. */
   members: string[];
+  owner_changed: OwnerChanged;
+  lobby_updated: LobbyUpdated;
+  member_updated: MemberUpdated;
+  /** The owner's user id, after each welcome and each change. */
+  owner: string | null;
+  /** The lobby's settings, after each welcome and each update. */
+  lobby: LobbySettings;
   lobby_message: LobbyMessage;
   direct_message: DirectMessage;
   ack: Ack;
@@ -178,6 +221,12 @@ export class LobbyClient {
   readonly away: string[];
   /** This connection's user id, known after the welcome. */
   readonly userId: string | null;
+  /** The lobby's owner (SPEC §12), known after the welcome. */
+  readonly owner: string | null;
+  /** The lobby's settings, known after the welcome. */
+  readonly lobby: LobbySettings | null;
+  /** Each member's own properties; members without any are left out. */
+  readonly memberProperties: Record<string, Record<string, unknown>>;
   /** Last round-trip time measured with ping(), in ms. */
   readonly rttMs: number | null;
   /** How the last connection ended. */
@@ -195,5 +244,11 @@ export class LobbyClient {
   /** With an `id` (and the server's log on) the server answers with an `ack` event. */
   sendLobby(data: unknown, id?: string): void;
   sendDirect(to: string, data: unknown, id?: string): void;
+  /** The owner changes the lobby's settings; everyone hears `lobby_updated`, a refusal is an `error`. */
+  updateLobby(changes: LobbyUpdate, id?: string): void;
+  /** Sets this member's own properties (`{}` clears them); everyone hears `member_updated`. */
+  updateMe(properties: Record<string, unknown>, id?: string): void;
+  /** The owner ends a member's seat; the user cannot come back while the lobby exists. */
+  kick(userId: string, id?: string): void;
   ping(): Promise<number>;
 }

@@ -4,6 +4,22 @@
 // Types: /lobbyhub-client.d.ts. No dependencies; an ES module.
 
 /** @typedef {'idle'|'connecting'|'open'|'reconnecting'|'closed'} ClientState */
+/**
+ * @typedef {object} LobbySettings the lobby's settings (SPEC §12)
+ * @property {boolean} locked
+ * @property {'public' | 'private'} visibility
+ * @property {number} max_members
+ * @property {Record<string, unknown>} properties
+ * @property {number} version
+ */
+/**
+ * @typedef {object} LobbyUpdate what the owner changes (SPEC §12); every field optional
+ * @property {boolean} [locked]
+ * @property {'public' | 'private'} [visibility]
+ * @property {number} [max_members]
+ * @property {Record<string, unknown>} [properties]
+ * @property {number} [expected_version]
+ */
 
 /**
  * What a client does after the server closed the connection. `hintMs`: the server said when to come back
@@ -33,6 +49,7 @@ export const CLOSE_ADVICE = Object.freeze({
   lobby_full: { code: 4002, wait: null },
   forbidden: { code: 4003, wait: null },
   origin_not_allowed: { code: 4003, wait: null },
+  lobby_locked: { code: 4003, wait: null },
   stale: { code: 4004, wait: 'backoff' },
   replaced: { code: 4005, wait: null },
   kicked: { code: 4006, wait: null },
@@ -193,10 +210,12 @@ const LATE_CHECK_MS = 1000;
  * One player's connection to one lobby.
  *
  * Events (listen with `on(type, handler)`): `welcome`, `member_joined`, `member_left`, `member_away`,
- * `member_back`,
+ * `member_back`, `owner_changed`, `lobby_updated`, `member_updated`,
  * `lobby_message`, `direct_message`, `ack`, `gap`, `log_reset`, `error`, `pong`, `server_shutdown`
  * (each with the server's frame; any other frame type is emitted under its own type), `members` (the
- * current member list), `recovered` ({recovered, since, epoch, offset}: after the welcome of a
+ * current member list; also after a member's properties changed), `owner` (the owner's user id, after the
+ * welcome and each change), `lobby` (the lobby's settings: {locked, visibility, max_members, properties,
+ * version}, after the welcome and each update), `recovered` ({recovered, since, epoch, offset}: after the welcome of a
  * reconnect that asked to resume the lobby log), `state` ({state, code?, reason?, retryInMs?}),
  * `token_error` ({error, retryInMs}: the token function threw or rejected; the client backs off and asks again).
  *
@@ -205,7 +224,25 @@ const LATE_CHECK_MS = 1000;
  * frame whose offset it has seen already is dropped, so none is emitted twice. After a welcome with
  * `recovered: true` the missed frames follow; they are emitted with `replayed: true`, and replayed
  * presence does not change `members` (the welcome's list already includes it).
+ *
+ * Lobby state (SPEC §12): `owner`, `lobby` and `memberProperties` follow the welcome and the state events;
+ * replayed state events are emitted but not applied again (the welcome is as of its offset).
  */
+/**
+ * The settings part of a welcome or `lobby_updated`.
+ * @param {any} frame
+ * @returns {LobbySettings}
+ */
+function settingsOf(frame) {
+  return {
+    locked: frame.locked === true,
+    visibility: frame.visibility === 'public' ? 'public' : 'private',
+    max_members: frame.max_members,
+    properties: frame.properties && typeof frame.properties === 'object' ? frame.properties : {},
+    version: frame.version,
+  };
+}
+
 export class LobbyClient {
   /** @param {LobbyClientOptions} options */
   constructor(options) {
@@ -228,6 +265,12 @@ export class LobbyClient {
     this.away = [];
     /** @type {string | null} */
     this.userId = null;
+    /** @type {string | null} the member who owns the lobby (SPEC §12) */
+    this.owner = null;
+    /** @type {LobbySettings | null} the lobby's settings and properties, as of the last welcome or update */
+    this.lobby = null;
+    /** @type {Record<string, Record<string, unknown>>} each member's own properties; members without any left out */
+    this.memberProperties = {};
     /** @type {number | null} last round-trip time measured with ping(), in ms */
     this.rttMs = null;
     /** @type {{code: number, reason: string} | null} how the last connection ended */
@@ -338,6 +381,35 @@ export class LobbyClient {
    */
   sendDirect(to, data, id) {
     this.send({ type: 'direct_message', to, data, ...(id === undefined ? {} : { id }) });
+  }
+
+  /**
+   * The owner changes the lobby's settings (SPEC §12): any of `locked`, `visibility` ('public' or 'private'),
+   * `max_members`, `properties` (replaces the whole object) and `expected_version` (the update is made only
+   * at that version, else an `error` `version_conflict`). Every member hears `lobby_updated`.
+   * @param {LobbyUpdate} changes
+   * @param {string} [id]
+   */
+  updateLobby(changes, id) {
+    this.send({ ...changes, type: 'lobby_update', ...(id === undefined ? {} : { id }) });
+  }
+
+  /**
+   * Sets this member's own properties (replaces them all; `{}` clears them). Every member hears `member_updated`.
+   * @param {Record<string, unknown>} properties
+   * @param {string} [id]
+   */
+  updateMe(properties, id) {
+    this.send({ type: 'member_update', properties, ...(id === undefined ? {} : { id }) });
+  }
+
+  /**
+   * The owner ends a member's seat and keeps the user out of the lobby while it exists.
+   * @param {string} userId
+   * @param {string} [id]
+   */
+  kick(userId, id) {
+    this.send({ type: 'kick', user_id: userId, ...(id === undefined ? {} : { id }) });
   }
 
   /**
@@ -491,6 +563,8 @@ export class LobbyClient {
         if (!frame.replayed) {
           this.members = this.members.filter((id) => id !== frame.user_id);
           this.away = this.away.filter((id) => id !== frame.user_id);
+          const { [frame.user_id]: gone, ...rest } = this.memberProperties;
+          this.memberProperties = rest;
         }
         this.emit('member_left', frame);
         if (!frame.replayed) this.emit('members', this.members);
@@ -503,6 +577,25 @@ export class LobbyClient {
       case 'member_back':
         if (!frame.replayed) this.away = this.away.filter((id) => id !== frame.user_id);
         this.emit('member_back', frame);
+        return;
+      case 'owner_changed':
+        if (!frame.replayed) this.owner = frame.user_id;
+        this.emit('owner_changed', frame);
+        if (!frame.replayed) this.emit('owner', this.owner);
+        return;
+      case 'lobby_updated':
+        if (!frame.replayed) this.lobby = settingsOf(frame);
+        this.emit('lobby_updated', frame);
+        if (!frame.replayed) this.emit('lobby', this.lobby);
+        return;
+      case 'member_updated':
+        if (!frame.replayed) {
+          const { [frame.user_id]: old, ...others } = this.memberProperties;
+          const props = frame.properties && typeof frame.properties === 'object' ? frame.properties : {};
+          this.memberProperties = Object.keys(props).length === 0 ? others : { ...others, [frame.user_id]: props };
+        }
+        this.emit('member_updated', frame);
+        if (!frame.replayed) this.emit('members', this.members);
         return;
       default:
         this.emit(frame.type, frame);
@@ -520,6 +613,10 @@ export class LobbyClient {
     this.userId = message.user_id;
     this.members = Array.isArray(message.members) ? [...message.members] : [];
     this.away = Array.isArray(message.away) ? [...message.away] : [];
+    this.owner = typeof message.owner === 'string' ? message.owner : null;
+    this.lobby = typeof message.version === 'number' ? settingsOf(message) : null;
+    this.memberProperties = message.member_properties && typeof message.member_properties === 'object'
+      ? { ...message.member_properties } : {};
     conn.welcomed = true;
     conn.lastPingAt = conn.lastFrameAt;
     conn.staleAfterMs = Number.isFinite(message.stale_after_ms) ? message.stale_after_ms : 0;
@@ -543,6 +640,10 @@ export class LobbyClient {
     this.setState('open');
     this.emit('welcome', message);
     this.emit('members', this.members);
+    if (this.lobby !== null) {
+      this.emit('owner', this.owner);
+      this.emit('lobby', this.lobby);
+    }
     if (resume !== null) {
       this.emit('recovered', {
         type: 'recovered', recovered, since: resume.offset,

@@ -23,7 +23,7 @@ const meaning = {
   forbidden: 'this token may not join this lobby', origin_not_allowed: 'this page\'s origin is not allowed',
   stale: 'evicted as stale (no answer to health pings)',
   replaced: 'replaced by a newer connection of the same player (another tab?)',
-  kicked: 'kicked through the admin API', rate_limited: 'rate limited', slow_consumer: 'too slow to read',
+  kicked: 'kicked out (by the lobby\'s owner or the game backend)', lobby_locked: 'the lobby is locked', rate_limited: 'rate limited', slow_consumer: 'too slow to read',
   duplicate_session: 'already connected elsewhere',
   // Not from the server: the client library gave up a connection that stopped delivering.
   silent: 'no health ping came for two and a half intervals (network gone?)',
@@ -196,6 +196,22 @@ function start(user, lobby, token) {
     renderMembers(client.members);
   });
   setInterval(() => { if (client.away.length) renderMembers(client.members); }, 1000);
+  // The game room (SPEC §12): who owns it, whether it is locked, its mode, who is ready.
+  client.on('owner', () => renderRoom());
+  client.on('lobby', () => renderRoom());
+  client.on('owner_changed', (o) => log([o.user_id], ` owns the lobby now${o.previous ? ` (was ${o.previous})` : ''}${away(o)}`));
+  client.on('lobby_updated', (u) => log([u.by ?? 'the game backend'], ` ${u.locked ? 'locked' : 'unlocked'} the lobby, mode ${modeOf(u.properties)}${away(u)}`));
+  client.on('member_updated', (m) => { if (!m.replayed) renderMembers(client.members); });
+  $('ready').addEventListener('click', () => {
+    const ready = !isReady(me);
+    client.updateMe({ ...(client.memberProperties[me] || {}), ready });
+  });
+  $('lock').addEventListener('click', () => {
+    if (client.lobby) client.updateLobby({ locked: !client.lobby.locked });
+  });
+  $('mode').addEventListener('change', () => {
+    if (client.lobby) client.updateLobby({ properties: { ...client.lobby.properties, mode: $('mode').value } });
+  });
   client.on('server_shutdown', (s) => log(['server_shutdown'], ` reconnecting after ${Number(s.reconnect_after_ms)} ms`));
   client.on('error', (e) => log([`error ${e.code}`], ` ${e.message}`));
   client.on('lobby_message', (m) => onData(m.from, m.data, false, m.replayed === true));
@@ -269,7 +285,7 @@ function start(user, lobby, token) {
     notice(`disconnected: ${why}`);
   }
   function setPlayable(on) {
-    for (const id of ['chat-input', 'chat-send', 'measure', 'hang']) $(id).disabled = !on;
+    for (const id of ['chat-input', 'chat-send', 'measure', 'hang', 'ready', 'lock', 'mode']) $(id).disabled = !on;
     $('board').setAttribute('aria-disabled', String(!on));
   }
 
@@ -297,6 +313,27 @@ function start(user, lobby, token) {
     cells[i] = color;
     board.children[i].style.background = color;
   }
+  function isReady(id) {
+    const props = client.memberProperties[id];
+    return !!props && props.ready === true;
+  }
+  function modeOf(properties) {
+    const mode = properties && typeof properties.mode === 'string' ? properties.mode : 'classic';
+    return ['classic', 'duel', 'party'].includes(mode) ? mode : 'classic';
+  }
+  function renderRoom() {
+    const mine = client.owner === me;
+    $('owner').textContent = client.owner === null ? '' : mine ? 'You own this lobby.' : `${client.owner} owns this lobby.`;
+    $('owner').dataset.owner = client.owner ?? '';
+    const settings = client.lobby;
+    $('lock-state').textContent = settings && settings.locked ? 'Locked: nobody new can join.' : '';
+    $('lock-state').dataset.locked = String(!!settings && settings.locked);
+    $('mode-state').textContent = settings ? `Mode: ${modeOf(settings.properties)}.` : '';
+    $('lock').textContent = settings && settings.locked ? 'Unlock the lobby' : 'Lock the lobby';
+    if (settings) $('mode').value = modeOf(settings.properties);
+    for (const node of document.querySelectorAll('.owner-only')) node.classList.toggle('hidden', !mine);
+    renderMembers(client.members);
+  }
   /** What the member line says after the name: its round trip, or how long an away player's seat is held. */
   function status(id) {
     if (client.away.includes(id)) {
@@ -306,13 +343,27 @@ function start(user, lobby, token) {
     return rtts.has(id) ? `${rtts.get(id)} ms` : '';
   }
   function renderMembers(members) {
+    $('ready').textContent = isReady(me) ? 'Not ready' : 'I\'m ready';
+    $('ready').setAttribute('aria-pressed', String(isReady(me)));
     $('members').replaceChildren(...members.map((id) => {
       const li = el('li', undefined, client.away.includes(id) ? 'away' : undefined);
       li.dataset.user = id;
       if (client.away.includes(id)) li.title = 'connection dropped: seat held';
       const dot = el('span', undefined, 'dot');
       dot.style.background = colorOf(id);
-      li.append(dot, el('span', id === me ? `${id} (you)` : id, 'name'), el('span', status(id), 'rtt'));
+      li.dataset.ready = String(isReady(id));
+      li.dataset.owner = String(client.owner === id);
+      li.append(dot, el('span', id === me ? `${id} (you)` : id, 'name'));
+      if (client.owner === id) li.append(el('span', 'owner', 'badge'));
+      if (isReady(id)) li.append(el('span', 'ready', 'badge ready'));
+      li.append(el('span', status(id), 'rtt'));
+      if (client.owner === me && id !== me) {
+        const kick = el('button', 'kick', 'ghost small');
+        kick.type = 'button';
+        kick.dataset.kick = id;
+        kick.addEventListener('click', () => client.kick(id));
+        li.append(kick);
+      }
       return li;
     }));
   }

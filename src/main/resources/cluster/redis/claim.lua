@@ -10,7 +10,8 @@
 --   name  display name, "" for none
 --   hold_ms  the grace seats are held for (SPEC §10); > 0: the user's seat in this lobby on a node
 --         that missed its lease is taken over silently (held, as the reaper would have), not freed
--- Order of checks = SPEC §1: node lease, duplicate user (reject), lobby capacity.
+-- Order of checks = SPEC §1: node lease, duplicate user (reject), kicked out of the lobby, lobby
+-- locked (newcomers only), lobby capacity (the lobby's own max_members once it has a state).
 -- Replies (first element is the status):
 --   {"ok"|"exists", offset, {user ids after the claim}, displaced_conn, displaced_node, displaced_lobby, connected_at,
 --    seat_at, epoch, hold, {away user ids after the claim}}
@@ -22,7 +23,8 @@
 --       hold: "returned" when the user took back its seat held in this lobby (member_back; displaced_*
 --       name the held seat), "freed" when it freed one held in another lobby (member_left left there),
 --       else nil (SPEC §10)
---   {"node_expired"} | {"duplicate_session"} | {"lobby_full"} | {"conn_closed", reason}
+--   ..., state}: the lobby's state after the claim (lib.lua state_reply; SPEC §12)
+--   {"node_expired"} | {"duplicate_session"} | {"forbidden"} | {"lobby_locked"} | {"lobby_full"} | {"conn_closed", reason}
 local pub, lobby, user, cid, node = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
 local max, mode, name, hold_ms = tonumber(ARGV[6]), ARGV[7], ARGV[8] or '', tonumber(ARGV[9]) or 0
 if not check_pub(pub) then return redis.error_reply('ERR lobbyhub: pub must be PUBLISH, SPUBLISH or NONE') end
@@ -55,11 +57,11 @@ if cur[1] then
       local seq = seat_changed(pub, lobby, { ev = 'back', user = user, conn = cid, node = node, old_conn = cid })
       local _, epoch = log_position(lobby)
       return { 'ok', seq, redis.call('HKEYS', lk), cid, node, lobby, tonumber(cur[4]), seat_at, epoch, 'returned',
-               away_members(lobby) }
+               away_members(lobby), state_reply(lobby) }
     end
     local offset, epoch = log_position(lobby)
     return { 'exists', offset, redis.call('HKEYS', lk), false, false, false, tonumber(cur[4]), seat_at, epoch, false,
-             away_members(lobby) }
+             away_members(lobby), state_reply(lobby) }
   end
   return redis.error_reply('ERR lobbyhub: connection id already used for another seat')
 end
@@ -82,11 +84,20 @@ end
 
 if old and old_alive and mode ~= 'replace' then return { 'duplicate_session' } end
 
+-- The lobby's own rules (SPEC §12): a kicked user stays out; a locked lobby takes no newcomer (a
+-- seat of the same user in it, held or not, and a node putting back its members are no newcomers).
+local sk = B .. 'lstate:' .. lobby
+local state = redis.call('HMGET', sk, 'locked', 'max')
+if redis.call('SISMEMBER', B .. 'lkicked:' .. lobby, user) == 1 then return { 'forbidden' } end
+local same = old and old_lobby == lobby
+if state[1] == '1' and not same and not returning then return { 'lobby_locked' } end
+
 -- Capacity, decided before anything is changed. A seat of the same user in this lobby is
 -- reused (alive: replace) or freed first (dead node), so it does not count.
 local count = redis.call('HLEN', lk)
-if old and old_lobby == lobby then count = count - 1 end
-if count >= max and mode ~= 'restore' then return { 'lobby_full' } end
+if same then count = count - 1 end
+local capacity = tonumber(state[2]) or max
+if count >= capacity and mode ~= 'restore' then return { 'lobby_full' } end
 
 local d_conn, d_node, d_lobby, hold = false, false, false, false
 local seq
@@ -127,10 +138,12 @@ else
     d_conn, d_node, d_lobby = old, old_node, old_lobby
   end
   write_seat(lobby, user, cid, node, name, now)
+  state_open(lobby, user, max)
   seq = seat_changed(pub, lobby, { ev = 'joined', user = user, conn = cid, node = node })
   seat_at = seq
 end
 seat_at = tonumber(seat_at) or seq
 redis.call('HSET', B .. 'conn:' .. cid, 'seat_at', seat_at)
 local _, epoch = log_position(lobby)
-return { 'ok', seq, redis.call('HKEYS', lk), d_conn, d_node, d_lobby, now, seat_at, epoch, hold, away_members(lobby) }
+return { 'ok', seq, redis.call('HKEYS', lk), d_conn, d_node, d_lobby, now, seat_at, epoch, hold, away_members(lobby),
+         state_reply(lobby) }

@@ -187,6 +187,65 @@ local function away_members(lobby)
   return redis.call('HKEYS', B .. 'laway:' .. lobby)
 end
 
+-- Lobby state (SPEC §12), kept while the lobby has a seat. B.."lstate:"..lobby is a hash: owner,
+-- locked (0|1), vis (public|private), max (the lobby's capacity), props (its properties as JSON
+-- text, kept as written), ver (one more per update). B.."lmprops:"..lobby: user -> that member's
+-- properties (JSON text); B.."lkicked:"..lobby: the users its owner kicked out. Each change is an
+-- entry of the lobby log: ev owner {user, previous}, lobby {v, l, vis, max, by} with the properties as
+-- its frame text, mprops {user} with the member's properties as its frame text.
+
+-- The state of a lobby whose first seat `user` just took: it owns it.
+local function state_open(lobby, user, max)
+  local sk = B .. 'lstate:' .. lobby
+  if redis.call('EXISTS', sk) == 0 then
+    redis.call('HSET', sk, 'owner', user, 'locked', 0, 'vis', 'private', 'max', max, 'props', '{}', 'ver', 0)
+  end
+end
+
+-- The state as replies carry it: {owner, locked, vis, max, props, ver, {user, props, ...}}, or false.
+local function state_reply(lobby)
+  local f = redis.call('HMGET', B .. 'lstate:' .. lobby, 'owner', 'locked', 'vis', 'max', 'props', 'ver')
+  if not f[1] then return false end
+  return { f[1], tonumber(f[2]) or 0, f[3], tonumber(f[4]) or 0, f[5], tonumber(f[6]) or 0,
+           redis.call('HGETALL', B .. 'lmprops:' .. lobby) }
+end
+
+-- Appends a state change to the lobby's log (the lobby has a seat, so the log is kept).
+local function state_entry(pub, lobby, entry, frame)
+  local size, ttl = log_settings()
+  local offset = log_append(pub, lobby, entry, frame, size)
+  if size > 0 then redis.call('PEXPIRE', B .. 'log:' .. lobby, ttl) end
+  return offset
+end
+
+-- Hands the lobby to `user` (owner_changed); nothing when it owns it already.
+local function set_owner(pub, lobby, user)
+  local sk = B .. 'lstate:' .. lobby
+  local prev = redis.call('HGET', sk, 'owner')
+  if prev == user then return end
+  redis.call('HSET', sk, 'owner', user)
+  state_entry(pub, lobby, { ev = 'owner', user = user, previous = prev or cjson.null }, nil)
+end
+
+-- After user's seat in lobby ended and the lobby heard it: its properties go; the state goes with
+-- the last seat; the owner's seat passes to the member seated longest (lowest seat_at; away ones
+-- included, as their held seat keeps it).
+local function state_seat_ended(pub, lobby, user)
+  if redis.call('HLEN', B .. 'lobby:' .. lobby) == 0 then
+    redis.call('DEL', B .. 'lstate:' .. lobby, B .. 'lmprops:' .. lobby, B .. 'lkicked:' .. lobby)
+    return
+  end
+  redis.call('HDEL', B .. 'lmprops:' .. lobby, user)
+  if redis.call('HGET', B .. 'lstate:' .. lobby, 'owner') ~= user then return end
+  local best, best_at
+  local flat = redis.call('HGETALL', B .. 'lobby:' .. lobby)
+  for i = 1, #flat, 2 do
+    local at = tonumber(redis.call('HGET', B .. 'conn:' .. flat[i + 1], 'seat_at')) or math.huge
+    if not best or at < best_at or (at == best_at and flat[i] < best) then best, best_at = flat[i], at end
+  end
+  set_owner(pub, lobby, best)
+end
+
 -- Frees the seat of connection cid, if it still has one. Touches only cid's own entries: the
 -- user pointer and the lobby field are removed only while they still name cid, so a newer
 -- connection of the same user is never removed. Returns {lobby, user, node, offset} (the offset of its entry in the lobby log) or nil.
@@ -204,6 +263,7 @@ local function remove_seat(pub, cid, reason)
   if redis.call('HGET', lk, user) == cid then redis.call('HDEL', lk, user) end
   redis.call('SET', B .. 'gone:' .. cid, reason, 'PX', TOMBSTONE_MS)
   local seq = seat_changed(pub, lobby, { ev = 'left', user = user, conn = cid, node = node, reason = reason })
+  state_seat_ended(pub, lobby, user)
   return { lobby, user, node, seq }
 end
 

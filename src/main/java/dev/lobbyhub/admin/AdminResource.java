@@ -9,7 +9,9 @@ import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.PATCH;
 import jakarta.ws.rs.POST;
+import jakarta.ws.rs.PUT;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
@@ -20,16 +22,24 @@ import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.Response.Status;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonRawValue;
+import com.fasterxml.jackson.annotation.JsonValue;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import dev.lobbyhub.cluster.Broker;
+import dev.lobbyhub.cluster.LobbyRooms;
 import dev.lobbyhub.cluster.NodeId;
 import dev.lobbyhub.cluster.Presence;
 import dev.lobbyhub.config.LobbyhubConfig;
 import dev.lobbyhub.health.Capacity;
 import dev.lobbyhub.http.ApiError;
+import dev.lobbyhub.protocol.ClientMessage;
+import dev.lobbyhub.protocol.ClientMessageParser;
+import dev.lobbyhub.protocol.InvalidMessageException;
 import dev.lobbyhub.protocol.LobbyCode;
+import dev.lobbyhub.protocol.LobbyState;
 import dev.lobbyhub.protocol.StrictJson;
+import dev.lobbyhub.registry.StateAnswer;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 import io.smallrye.mutiny.Uni;
 import io.vertx.ext.web.RoutingContext;
@@ -46,6 +56,7 @@ import io.vertx.ext.web.RoutingContext;
 @RegisterForReflection(targets = { AdminResource.Stats.class, AdminResource.NodeStats.class, AdminResource.LobbyLine.class,
         AdminResource.LobbyPage.class, AdminResource.Member.class, AdminResource.LobbyDetail.class,
         AdminResource.LobbyDelivery.class, AdminResource.UserDelivery.class, AdminResource.PingResult.class,
+        AdminResource.LobbyStateAnswer.class, AdminResource.RawProperties.class,
         ApiError.class })
 public class AdminResource {
 
@@ -68,12 +79,26 @@ public class AdminResource {
     public record LobbyPage(List<LobbyLine> lobbies, String nextCursor) {
     }
 
-    /** {@code state}: {@code connected} or {@code away} (SPEC §10); {@code awayUntil} only when away, else null. */
+    /**
+     * {@code state}: {@code connected} or {@code away} (SPEC §10); {@code awayUntil} only when away, else null;
+     * {@code properties}: the member's own (SPEC §12), as JSON.
+     */
     public record Member(String userId, String name, long connectedAt, Long rttMs, String nodeId, String state,
-            Long awayUntil) {
+            Long awayUntil, @JsonRawValue String properties) {
     }
 
-    public record LobbyDetail(String code, int max, List<Member> members) {
+    /** {@code max}: the lobby's capacity, its {@code max_members} (SPEC §12); the rest is its state. */
+    public record LobbyDetail(String code, int max, List<Member> members, String owner, boolean locked,
+            String visibility, int maxMembers, @JsonRawValue String properties, long version) {
+    }
+
+    /** The state a {@code PATCH} answers (SPEC §12). */
+    public record LobbyStateAnswer(String code, String owner, boolean locked, String visibility, int maxMembers,
+            @JsonRawValue String properties, long version, Map<String, RawProperties> memberProperties) {
+    }
+
+    /** A member's properties, written as the JSON they are. */
+    public record RawProperties(@JsonValue @JsonRawValue String json) {
     }
 
     public record LobbyDelivery(int delivered) {
@@ -87,13 +112,15 @@ public class AdminResource {
 
     private final Presence presence;
     private final Broker broker;
+    private final LobbyRooms rooms;
     private final NodeId nodeId;
     private final int maxPerLobby;
     private final boolean logOn;
     private final long maxBodyBytes;
 
-    AdminResource(Presence presence, Broker broker, NodeId nodeId, LobbyhubConfig config) {
+    AdminResource(Presence presence, Broker broker, LobbyRooms rooms, NodeId nodeId, LobbyhubConfig config) {
         this.presence = presence;
+        this.rooms = rooms;
         this.broker = broker;
         this.nodeId = nodeId;
         this.maxPerLobby = config.limits().maxPerLobby();
@@ -148,17 +175,85 @@ public class AdminResource {
     @GET
     @Path("/lobbies/{code}")
     public Uni<Response> lobby(@PathParam("code") String code) {
-        return presence.lobbyMembers(code).map(members -> {
+        return presence.lobbyMembers(code).chain(members -> {
             if (members.isEmpty()) {
-                return ApiError.response(Status.NOT_FOUND, "lobby_not_found", "nobody is in lobby " + code);
+                return answer(lobbyNotFound(code));
             }
-            List<Member> list = new ArrayList<>(members.size());
-            for (Presence.Member member : members) {
-                list.add(new Member(member.userId(), member.name(), member.connectedAtMillis(), member.rttMillis(),
-                        member.nodeId(), member.away() ? "away" : "connected", member.awayUntilMillis()));
-            }
-            return Response.ok(new LobbyDetail(code, maxPerLobby, list)).build();
+            return rooms.state(code).map(found -> {
+                // Read apart from the members: a lobby emptied in between still answers its members.
+                LobbyState state = found.orElse(LobbyState.fresh(null, maxPerLobby));
+                List<Member> list = new ArrayList<>(members.size());
+                for (Presence.Member member : members) {
+                    list.add(new Member(member.userId(), member.name(), member.connectedAtMillis(), member.rttMillis(),
+                            member.nodeId(), member.away() ? "away" : "connected", member.awayUntilMillis(),
+                            state.memberProperties().getOrDefault(member.userId(), LobbyState.NO_PROPERTIES)));
+                }
+                return Response.ok(new LobbyDetail(code, state.maxMembers(), list, state.owner(), state.locked(),
+                        state.visibility(), state.maxMembers(), state.properties(), state.version())).build();
+            });
         });
+    }
+
+    /** The game backend changes a lobby's settings as its owner could (SPEC §12); {@code lobby_updated} has {@code by: null}. */
+    @PATCH
+    @Path("/lobbies/{code}")
+    @Consumes(MediaType.WILDCARD) // so that AdminBodyFilter, after the key check, is what answers 415
+    public Uni<Response> updateLobby(@PathParam("code") String code, String body) {
+        if (tooLarge(body)) {
+            return answer(bodyTooLarge(maxBodyBytes));
+        }
+        JsonNode request = StrictJson.object(body);
+        if (request == null) {
+            return answer(invalidBody("{\"locked\", \"visibility\", \"max_members\", \"properties\", \"expected_version\"}"));
+        }
+        ClientMessage.LobbyUpdate update;
+        try {
+            update = ClientMessageParser.lobbyUpdate(request);
+        } catch (InvalidMessageException e) {
+            return answer(ApiError.response(Status.BAD_REQUEST, "invalid_body", e.getMessage()));
+        }
+        return rooms.update(code, update).map(answer -> stateAnswer(code, answer));
+    }
+
+    /** Hands the lobby to a member (SPEC §12): 404 when that user holds no seat there. */
+    @PUT
+    @Path("/lobbies/{code}/owner")
+    @Consumes(MediaType.WILDCARD) // so that AdminBodyFilter, after the key check, is what answers 415
+    public Uni<Response> setOwner(@PathParam("code") String code, String body) {
+        if (tooLarge(body)) {
+            return answer(bodyTooLarge(maxBodyBytes));
+        }
+        JsonNode request = StrictJson.object(body);
+        JsonNode user = request == null ? null : request.get("user_id");
+        if (user == null || !user.isTextual() || user.textValue().isEmpty()) {
+            return answer(invalidBody("{\"user_id\": a member's user id}"));
+        }
+        return rooms.setOwner(code, user.textValue()).map(answer -> stateAnswer(code, answer));
+    }
+
+    private Response stateAnswer(String code, StateAnswer answer) {
+        if (answer instanceof StateAnswer.Changed changed) {
+            LobbyState state = changed.state();
+            Map<String, RawProperties> members = new LinkedHashMap<>();
+            state.memberProperties().forEach((user, json) -> members.put(user, new RawProperties(json)));
+            return Response.ok(new LobbyStateAnswer(code, state.owner(), state.locked(), state.visibility(),
+                    state.maxMembers(), state.properties(), state.version(), members)).build();
+        }
+        return switch (((StateAnswer.Refused) answer).why()) {
+            case VERSION_CONFLICT -> ApiError.response(Status.CONFLICT, "version_conflict",
+                    "expected_version is not the lobby's version: nothing changed");
+            case PROPERTIES_TOO_LARGE -> ApiError.response(Status.BAD_REQUEST, "properties_too_large",
+                    "properties over lobbyhub.limits.max-lobby-properties-bytes");
+            case MAX_MEMBERS_OUT_OF_RANGE -> ApiError.response(Status.BAD_REQUEST, "invalid_body",
+                    "max_members must be a whole number from 1 to " + maxPerLobby);
+            case NOT_MEMBER -> ApiError.response(Status.NOT_FOUND, "user_not_found",
+                    "that user holds no seat in lobby " + code);
+            default -> lobbyNotFound(code);
+        };
+    }
+
+    private static Response lobbyNotFound(String code) {
+        return ApiError.response(Status.NOT_FOUND, "lobby_not_found", "nobody is in lobby " + code);
     }
 
     @GET

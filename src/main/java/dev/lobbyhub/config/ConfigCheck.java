@@ -53,6 +53,8 @@ public class ConfigCheck {
         atLeast(problems, "lobbyhub.limits.max-message-bytes", limits.maxMessageBytes(), 64);
         atLeast(problems, "lobbyhub.limits.messages-per-second", limits.messagesPerSecond(), 1);
         atLeast(problems, "lobbyhub.limits.burst", limits.burst(), 1);
+        atLeast(problems, "lobbyhub.limits.max-lobby-properties-bytes", limits.maxLobbyPropertiesBytes(), 2);
+        atLeast(problems, "lobbyhub.limits.max-member-properties-bytes", limits.maxMemberPropertiesBytes(), 2);
         atLeast(problems, "lobbyhub.limits.handshakes-per-second", limits.handshakesPerSecond(), 1);
         atLeast(problems, "lobbyhub.limits.handshake-burst", limits.handshakeBurst(), 1);
         if (limits.maxEventLoopLag().toMillis() < 10) {

@@ -90,6 +90,14 @@ public interface LobbyhubConfig {
          */
         @WithDefault("10s")
         Duration writeTimeout();
+
+        /** Largest {@code properties} of a lobby, serialized (SPEC §12); larger gets {@code properties_too_large}. */
+        @WithDefault("4096")
+        int maxLobbyPropertiesBytes();
+
+        /** Largest {@code properties} of one member, serialized (SPEC §12). */
+        @WithDefault("1024")
+        int maxMemberPropertiesBytes();
     }
 
     interface Health {

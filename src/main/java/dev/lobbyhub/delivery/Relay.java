@@ -16,8 +16,8 @@ import dev.lobbyhub.registry.Posted;
 import dev.lobbyhub.registry.Session;
 
 /**
- * Carries out one well-formed client message: relay to the lobby or one member, or answer the
- * sender. Frames are built once; this node's members get them in their lobby's order (the
+ * Carries out one well-formed client message: relay to the lobby or one member, answer the
+ * sender, or hand a lobby state request to {@link LobbyStateRequests}. Frames are built once; this node's members get them in their lobby's order (the
  * registry's lobby log), and the {@link LobbyLink} carries them to the lobby's members on other
  * nodes (cluster mode).
  */
@@ -31,9 +31,12 @@ public class Relay {
     private final LobbyhubMetrics metrics;
     private final PongWaiters pongWaiters;
     private final LobbyLink link;
+    private final LobbyStateRequests lobbyState;
 
-    Relay(ConnectionRegistry registry, LobbyhubMetrics metrics, PongWaiters pongWaiters, LobbyLink link) {
+    Relay(ConnectionRegistry registry, LobbyhubMetrics metrics, PongWaiters pongWaiters, LobbyLink link,
+            LobbyStateRequests lobbyState) {
         this.registry = registry;
+        this.lobbyState = lobbyState;
         this.metrics = metrics;
         this.pongWaiters = pongWaiters;
         this.link = link;
@@ -110,6 +113,12 @@ public class Relay {
             }
         } else if (message instanceof ClientMessage.Ping ping) {
             from.send(ServerMessages.pong(ping.id(), System.currentTimeMillis()));
+        } else if (message instanceof ClientMessage.LobbyUpdate update) {
+            lobbyState.lobbyUpdate(from, update);
+        } else if (message instanceof ClientMessage.MemberUpdate update) {
+            lobbyState.memberUpdate(from, update);
+        } else if (message instanceof ClientMessage.Kick kick) {
+            lobbyState.kick(from, kick);
         } else if (message instanceof ClientMessage.HealthPong pong) {
             long rtt = System.currentTimeMillis() - pong.timestamp();
             if (rtt >= 0 && rtt <= MAX_PLAUSIBLE_RTT_MS) {

@@ -34,4 +34,29 @@ public sealed interface ClientMessage {
             return "ping";
         }
     }
+
+    /**
+     * The owner's change of its lobby's settings (SPEC §12); a field left out (null) stays as it is.
+     * {@code properties} is the new object as compact JSON text.
+     */
+    record LobbyUpdate(Boolean locked, String visibility, Long maxMembers, String properties, Long expectedVersion,
+            JsonNode id) implements ClientMessage {
+        public String type() {
+            return "lobby_update";
+        }
+    }
+
+    /** A member's own properties (SPEC §12), as compact JSON text. */
+    record MemberUpdate(String properties, JsonNode id) implements ClientMessage {
+        public String type() {
+            return "member_update";
+        }
+    }
+
+    /** The owner ends a member's seat and keeps the user out of the lobby (SPEC §12). */
+    record Kick(String userId, JsonNode id) implements ClientMessage {
+        public String type() {
+            return "kick";
+        }
+    }
 }

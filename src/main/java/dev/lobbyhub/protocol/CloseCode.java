@@ -37,6 +37,8 @@ public enum CloseCode {
     FORBIDDEN(4003, "forbidden", null, Advice.NONE),
     /** The handshake's {@code Origin} is not in {@code allowed-origins}. */
     ORIGIN_NOT_ALLOWED(4003, "origin_not_allowed", null, Advice.NONE),
+    /** The lobby's owner locked it: no new member gets in (SPEC §12). */
+    LOBBY_LOCKED(4003, "lobby_locked", null, Advice.NONE),
     /** Nothing was received for {@code stale-after}. */
     STALE(4004, "stale", LeaveReason.STALE, Advice.BACKOFF),
     /** The same user connected again; this older connection gives way. */

@@ -15,7 +15,13 @@ public enum ErrorCode {
     /** A message dropped for going over the rate limit. */
     RATE_LIMITED,
     /** A binary frame; lobbyhub speaks JSON text only. */
-    BINARY_NOT_SUPPORTED;
+    BINARY_NOT_SUPPORTED,
+    /** A {@code lobby_update} or {@code kick} from a member who does not own the lobby (SPEC §12). */
+    NOT_OWNER,
+    /** A {@code lobby_update} whose {@code expected_version} is not the lobby's: nothing changed. */
+    VERSION_CONFLICT,
+    /** Lobby or member properties over their limit, serialized. */
+    PROPERTIES_TOO_LARGE;
 
     private final String wire = name().toLowerCase(Locale.ROOT);
 

@@ -5,6 +5,7 @@ import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -24,7 +25,7 @@ public final class ServerMessages {
     public static String welcome(String connectionId, String userId, String lobby, Collection<String> members,
             long pingIntervalMs, long staleAfterMs, int maxMessageBytes) {
         return welcome(connectionId, userId, lobby, members, pingIntervalMs, staleAfterMs, maxMessageBytes,
-                List.of(), 0, null);
+                List.of(), 0, null, null);
     }
 
     /**
@@ -36,11 +37,12 @@ public final class ServerMessages {
 
     /**
      * {@code members}: every seated member, away ones included; {@code away}: those whose seat is
-     * held (SPEC §10); {@code position}: null with the log off.
+     * held (SPEC §10); {@code position}: null with the log off; {@code state}: the lobby's (SPEC §12),
+     * null only where a caller has none to give.
      */
     public static String welcome(String connectionId, String userId, String lobby, Collection<String> members,
             long pingIntervalMs, long staleAfterMs, int maxMessageBytes, Collection<String> away, long reconnectGraceMs,
-            LogPosition position) {
+            LogPosition position, LobbyState state) {
         return write(g -> {
             g.writeStringField("type", "welcome");
             g.writeStringField("connection_id", connectionId);
@@ -67,6 +69,54 @@ public final class ServerMessages {
                     g.writeBooleanField("recovered", position.recovered());
                 }
             }
+            if (state != null) {
+                g.writeStringField("owner", state.owner());
+                writeSettings(g, state);
+                g.writeNumberField("version", state.version());
+                g.writeObjectFieldStart("member_properties");
+                for (Map.Entry<String, String> member : state.memberProperties().entrySet()) {
+                    g.writeFieldName(member.getKey());
+                    g.writeRawValue(member.getValue());
+                }
+                g.writeEndObject();
+            }
+        });
+    }
+
+    private static void writeSettings(JsonGenerator g, LobbyState state) throws IOException {
+        g.writeBooleanField("locked", state.locked());
+        g.writeStringField("visibility", state.visibility());
+        g.writeNumberField("max_members", state.maxMembers());
+        g.writeFieldName("properties");
+        g.writeRawValue(state.properties());
+    }
+
+    /** The lobby's owner is now {@code userId} (SPEC §12); {@code previous} is the one before, null when none. */
+    public static String ownerChanged(String userId, String previous) {
+        return write(g -> {
+            g.writeStringField("type", "owner_changed");
+            g.writeStringField("user_id", userId);
+            g.writeStringField("previous", previous);
+        });
+    }
+
+    /** The lobby's settings after update number {@code state.version()}; {@code by}: the owner, null for the admin API. */
+    public static String lobbyUpdated(LobbyState state, String by) {
+        return write(g -> {
+            g.writeStringField("type", "lobby_updated");
+            g.writeNumberField("version", state.version());
+            writeSettings(g, state);
+            g.writeStringField("by", by);
+        });
+    }
+
+    /** A member's properties, as it set them (compact JSON object text). */
+    public static String memberUpdated(String userId, String properties) {
+        return write(g -> {
+            g.writeStringField("type", "member_updated");
+            g.writeStringField("user_id", userId);
+            g.writeFieldName("properties");
+            g.writeRawValue(properties);
         });
     }
 

@@ -5,6 +5,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -15,9 +16,12 @@ import org.jboss.logging.Logger;
 import dev.lobbyhub.auth.Identity;
 import dev.lobbyhub.metrics.LobbyhubMetrics;
 import dev.lobbyhub.protocol.CloseCode;
+import dev.lobbyhub.protocol.ClientMessage.LobbyUpdate;
 import dev.lobbyhub.protocol.LeaveReason;
+import dev.lobbyhub.protocol.LobbyState;
 import dev.lobbyhub.protocol.ServerMessages;
 import dev.lobbyhub.protocol.Utf8;
+import io.smallrye.mutiny.Uni;
 
 /**
  * Seats of this node in cluster mode, decided by the shared {@link SeatStore}. Admission first
@@ -124,7 +128,7 @@ public final class ClusterSeating implements Seating {
 
     /** The seated session gets {@code welcome} with the lobby's members as of its seat change. */
     public void welcome(Session session, List<String> memberIds) {
-        ledger.admitted(session, memberIds, List.of(), null, List.of());
+        ledger.admitted(session, memberIds, List.of(), null, List.of(), null);
     }
 
     /**
@@ -138,14 +142,15 @@ public final class ClusterSeating implements Seating {
                     ? LobbyhubMetrics.HoldOutcome.RETURNED : LobbyhubMetrics.HoldOutcome.FREED);
         }
         if (!registry.logOn() || seated.epoch() == null) {
-            ledger.admitted(session, seated.members(), seated.away(), null, List.of());
+            ledger.admitted(session, seated.members(), seated.away(), null, List.of(), seated.state());
             return CompletableFuture.completedFuture(null);
         }
         long at = session.liveAfter();
         Resume resume = session.resume();
         if (resume == null || !mayRecover(session, seated, resume, at)) {
             ledger.admitted(session, seated.members(), seated.away(),
-                    new ServerMessages.LogPosition(seated.epoch(), at, resume == null ? null : false), List.of());
+                    new ServerMessages.LogPosition(seated.epoch(), at, resume == null ? null : false), List.of(),
+                    seated.state());
             return CompletableFuture.completedFuture(null);
         }
         return log.read(session.lobby(), resume.since(), at)
@@ -153,7 +158,7 @@ public final class ClusterSeating implements Seating {
                 .onFailure().recoverWithItem(unreadable -> null)
                 .invoke(missed -> ledger.admitted(session, seated.members(), seated.away(),
                         new ServerMessages.LogPosition(seated.epoch(), at, missed != null),
-                        missed == null ? List.of() : missed))
+                        missed == null ? List.of() : missed, seated.state()))
                 .replaceWithVoid().subscribeAsCompletionStage();
     }
 
@@ -182,6 +187,40 @@ public final class ClusterSeating implements Seating {
             }
         }
         return frames;
+    }
+
+    @Override
+    public Uni<StateAnswer> updateLobby(String lobby, String by, LobbyUpdate update) {
+        return states().updateLobby(lobby, by, update);
+    }
+
+    @Override
+    public Uni<StateAnswer> updateMember(String lobby, String userId, String properties) {
+        return states().updateMember(lobby, userId, properties);
+    }
+
+    /** The kicked member's node closes its connection when the store's {@code left kicked} event reaches it. */
+    @Override
+    public Uni<StateAnswer> kick(String lobby, String by, String userId) {
+        return states().kick(lobby, by, userId);
+    }
+
+    @Override
+    public Uni<StateAnswer> setOwner(String lobby, String userId) {
+        return states().setOwner(lobby, userId);
+    }
+
+    @Override
+    public Uni<Optional<LobbyState>> state(String lobby) {
+        return states().state(lobby);
+    }
+
+    /** The shared store keeps the lobbies' state beside their seats. */
+    private LobbyStates states() {
+        if (store instanceof LobbyStates states) {
+            return states;
+        }
+        throw new UnsupportedOperationException("this seat store keeps no lobby state");
     }
 
     /** Gives back the place of a connection that got no seat. */

@@ -73,21 +73,36 @@ public class ConnectionRegistry {
     private final LobbyhubMetrics metrics;
     private final LocalSeating local;
     private volatile Seating seating;
+    private volatile LobbyStates lobbyStates;
+    private final CheckedLobbyStates.Limits stateLimits;
     private volatile boolean draining;
 
     @Inject
     ConnectionRegistry(LobbyhubConfig config, LobbyhubMetrics metrics) {
-        this(Settings.from(config), metrics);
+        this(Settings.from(config), metrics, new CheckedLobbyStates.Limits(config.limits().maxPerLobby(),
+                config.limits().maxLobbyPropertiesBytes(), config.limits().maxMemberPropertiesBytes()));
     }
 
+    /** With the lobby state limits at their defaults (4096 and 1024 bytes of properties). */
     public ConnectionRegistry(Settings settings, LobbyhubMetrics metrics) {
+        this(settings, metrics, new CheckedLobbyStates.Limits(settings.maxPerLobby(), 4096, 1024));
+    }
+
+    private ConnectionRegistry(Settings settings, LobbyhubMetrics metrics, CheckedLobbyStates.Limits stateLimits) {
+        this.stateLimits = stateLimits;
         this.settings = settings;
         this.metrics = metrics;
         this.index = new SessionIndex(settings.log());
         this.ledger = new SessionLedger(settings, metrics, index, epoch);
         this.local = new LocalSeating(this);
         this.seating = local;
+        this.lobbyStates = new CheckedLobbyStates(local, stateLimits);
         metrics.gauges(index::connectionCount, index::lobbyCount);
+    }
+
+    /** The lobbies' state (SPEC §12), kept where their seats are decided: on this node, or in the shared store. */
+    public LobbyStates lobbyStates() {
+        return lobbyStates;
     }
 
     /** Seats decided on this node alone: how a single node admits. */
@@ -98,6 +113,7 @@ public class ConnectionRegistry {
     /** Cluster mode, at startup before any connection: seats are decided by the shared store from now on. */
     public void useSeating(Seating shared) {
         this.seating = shared;
+        this.lobbyStates = new CheckedLobbyStates(shared, stateLimits);
         // The cluster's log numbers each lobby's frames and keeps them; this node follows its offsets.
         index.keepLogs(settings.log().sharedInCluster());
     }

@@ -2,14 +2,18 @@ package dev.lobbyhub.registry;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 import dev.lobbyhub.auth.Identity;
 import dev.lobbyhub.config.LobbyhubConfig.OnDuplicate;
 import dev.lobbyhub.metrics.LobbyhubMetrics;
 import dev.lobbyhub.metrics.LobbyhubMetrics.HoldOutcome;
 import dev.lobbyhub.protocol.CloseCode;
+import dev.lobbyhub.protocol.ClientMessage.LobbyUpdate;
 import dev.lobbyhub.protocol.LeaveReason;
+import dev.lobbyhub.protocol.LobbyState;
 import dev.lobbyhub.protocol.ServerMessages;
+import io.smallrye.mutiny.Uni;
 
 /**
  * Seats of a single node: admission and release decided on the spot, each in one short critical
@@ -26,6 +30,8 @@ import dev.lobbyhub.protocol.ServerMessages;
  * the grace runs out ({@link #expireHolds}), with the reason that made it away.
  */
 public final class LocalSeating implements Seating {
+
+    private static final Uni<Optional<LobbyState>> NO_STATE = Uni.createFrom().item(Optional.empty());
 
     /** The node id in seats of a single node: nobody else reads it. */
     private static final String THIS_NODE = "this-node";
@@ -61,7 +67,7 @@ public final class LocalSeating implements Seating {
         ConnectionRegistry.Settings settings = registry.settings();
         Session session = new Session(connectionId, userId, identity.name(), lobbyCode, transport, resume);
         Decision decision = new Decision(session);
-        List<String> memberIds;
+        SeatStore.Seated seated;
         synchronized (index.lock()) {
             if (registry.isDraining()) {
                 return new Admission.Rejected(CloseCode.SERVER_SHUTDOWN);
@@ -81,7 +87,7 @@ public final class LocalSeating implements Seating {
             if (claim instanceof SeatStore.Refused refused) {
                 return new Admission.Rejected(refused.code());
             }
-            memberIds = ((SeatStore.Seated) claim).members();
+            seated = (SeatStore.Seated) claim;
         }
         decision.announce();
         decision.countHold();
@@ -91,7 +97,7 @@ public final class LocalSeating implements Seating {
         if (decision.displacedReason != null) {
             ledger.departed(decision.displaced, decision.displacedReason);
         }
-        ledger.admitted(session, memberIds);
+        ledger.admitted(session, seated.members(), seated.state());
         return new Admission.Admitted(session);
     }
 
@@ -109,6 +115,45 @@ public final class LocalSeating implements Seating {
         if (decision.removed) {
             ledger.departed(session, reason);
         }
+    }
+
+    @Override
+    public Uni<StateAnswer> updateLobby(String lobby, String by, LobbyUpdate update) {
+        return Uni.createFrom().item(() -> decide(decision -> seats.updateLobbyNow(lobby, by, update, decision)));
+    }
+
+    @Override
+    public Uni<StateAnswer> updateMember(String lobby, String userId, String properties) {
+        return Uni.createFrom().item(() -> decide(decision -> seats.updateMemberNow(lobby, userId, properties, decision)));
+    }
+
+    @Override
+    public Uni<StateAnswer> kick(String lobby, String by, String userId) {
+        return Uni.createFrom().item(() -> decide(decision -> seats.kickNow(lobby, by, userId, decision)));
+    }
+
+    @Override
+    public Uni<StateAnswer> setOwner(String lobby, String userId) {
+        return Uni.createFrom().item(() -> decide(decision -> seats.setOwnerNow(lobby, userId, decision)));
+    }
+
+    @Override
+    public Uni<Optional<LobbyState>> state(String lobby) {
+        LobbyState state = seats.stateNow(lobby);
+        return state == null ? NO_STATE : Uni.createFrom().item(Optional.of(state));
+    }
+
+    /** One change of a lobby's state under the node's lock; the lobby hears it after, and a kicked connection is closed. */
+    private StateAnswer decide(java.util.function.Function<Decision, StateAnswer> change) {
+        Decision decision = new Decision(null);
+        StateAnswer answer;
+        synchronized (index.lock()) {
+            answer = change.apply(decision);
+        }
+        decision.announce();
+        decision.countHold();
+        decision.closeKicked();
+        return answer;
     }
 
     /** Ends the seats held longer than the grace: their lobbies hear {@code member_left} with the reason that made them away. */
@@ -150,6 +195,9 @@ public final class LocalSeating implements Seating {
         boolean closeDisplaced;
         LeaveReason displacedReason;
         boolean removed;
+        /** A connection whose seat a kick freed, closed 4006 after the lock; {@code closeKicked}: this decision ends it. */
+        Session kicked;
+        boolean closeKicked;
         /** How a held seat this decision ends is counted: freed, unless it expired or its user came back. */
         HoldOutcome holdEnds = HoldOutcome.FREED;
         boolean holdEnded;
@@ -210,9 +258,32 @@ public final class LocalSeating implements Seating {
                 Lobby left = index.removeLocked(session);
                 removed = left != null;
                 if (removed) {
+                    if (reason == LeaveReason.KICKED) {
+                        kicked = session;
+                        closeKicked = session.beginClose(CloseCode.KICKED);
+                    }
                     fanOut.leftLocked(left, userId, reason);
                     told.add(left);
                 }
+            }
+        }
+
+        @Override
+        public void stateChanged(String lobby, String frame, long sequence) {
+            Lobby changed = index.lobby(lobby);
+            if (changed != null) {
+                changed.append(changed.members(), frame, null, null, 0);
+                told.add(changed);
+            }
+        }
+
+        /** After the lock: the connection a kick freed is closed 4006 and counted as gone. */
+        void closeKicked() {
+            if (kicked != null) {
+                if (closeKicked) {
+                    kicked.transport().close(CloseCode.KICKED);
+                }
+                ledger.departed(kicked, LeaveReason.KICKED);
             }
         }
 

@@ -163,9 +163,14 @@ final class SeatEventApplier implements SeatEvents {
         }
     }
 
-    /** A session whose seat was taken from it (a newer connection, or its node's lease lost) is closed. */
+    /** A session whose seat was taken from it (a newer connection, its owner's kick, or its node's lease lost) is closed. */
     private void closeFreed(Session session, LeaveReason reason) {
-        CloseCode code = reason == LeaveReason.REPLACED ? CloseCode.REPLACED : CloseCode.BACKPLANE_UNAVAILABLE;
+        CloseCode code = switch (reason) {
+            case REPLACED -> CloseCode.REPLACED;
+            // The lobby's owner kicked it (SPEC §12): its seat was freed with the user kept out.
+            case KICKED -> CloseCode.KICKED;
+            default -> CloseCode.BACKPLANE_UNAVAILABLE;
+        };
         if (session.beginClose(code)) {
             session.transport().close(code);
         }

@@ -28,4 +28,12 @@ public interface SeatEvents {
     default void back(String lobby, String userId, String oldConnectionId, String newConnectionId, long sequence) {
         throw new UnsupportedOperationException("held seats");
     }
+
+    /**
+     * The lobby's state changed (SPEC §12): {@code frame} ({@code owner_changed}, {@code lobby_updated} or
+     * {@code member_updated}, without offset) goes to every member, in the lobby's order.
+     */
+    default void stateChanged(String lobby, String frame, long sequence) {
+        throw new UnsupportedOperationException("lobby state");
+    }
 }

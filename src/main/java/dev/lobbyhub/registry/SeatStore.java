@@ -5,6 +5,7 @@ import java.util.List;
 import dev.lobbyhub.config.LobbyhubConfig.OnDuplicate;
 import dev.lobbyhub.protocol.CloseCode;
 import dev.lobbyhub.protocol.LeaveReason;
+import dev.lobbyhub.protocol.LobbyState;
 import io.smallrye.mutiny.Uni;
 
 /**
@@ -48,14 +49,15 @@ public interface SeatStore {
      * away: then it names the held seat taken back). With a shared lobby log, {@code sequence} is the
      * claim's offset in it, {@code seatAt} the offset at which the seat began (kept when the user's
      * newer connection takes it over) and {@code epoch} the log's; without, 0 and null.
-     * {@code holdEnded} says what the claim did to a held seat of the user (null: none), and
-     * {@code away} lists the lobby's away members.
+     * {@code holdEnded} says what the claim did to a held seat of the user (null: none),
+     * {@code away} lists the lobby's away members and {@code state} is the lobby's state right after
+     * the claim (SPEC §12; null where the store keeps none).
      */
     record Seated(long sequence, List<String> members, Displaced displaced, long connectedAtMillis, long seatAt,
-            String epoch, HoldEnded holdEnded, List<String> away) implements Claim {
+            String epoch, HoldEnded holdEnded, List<String> away, LobbyState state) implements Claim {
 
         public Seated(long sequence, List<String> members, Displaced displaced, long connectedAtMillis) {
-            this(sequence, members, displaced, connectedAtMillis, 0, null, null, List.of());
+            this(sequence, members, displaced, connectedAtMillis, 0, null, null, List.of(), null);
         }
 
         /** Whether it took over the user's own seat in the same lobby (a member coming back, SPEC §11). */

@@ -8,6 +8,7 @@ import org.jboss.logging.Logger;
 import dev.lobbyhub.logging.LogText;
 import dev.lobbyhub.metrics.LobbyhubMetrics;
 import dev.lobbyhub.protocol.LeaveReason;
+import dev.lobbyhub.protocol.LobbyState;
 import dev.lobbyhub.protocol.ServerMessages;
 
 /**
@@ -36,7 +37,7 @@ final class SessionLedger {
      * The session took its seat: it gets {@code welcome} with the lobby's members as of that change,
      * then what it missed when it came back asking for it (SPEC §11).
      */
-    void admitted(Session session, List<String> memberIds) {
+    void admitted(Session session, List<String> memberIds, LobbyState state) {
         metrics.accepted();
         LOG.infof("connect user=%s lobby=%s conn=%s", LogText.escape(session.userId()), session.lobby(),
                 session.connectionId());
@@ -47,7 +48,7 @@ final class SessionLedger {
         if (!log.on()) {
             session.sendWelcome(ServerMessages.welcome(session.connectionId(), session.userId(), session.lobby(),
                     memberIds, settings.pingIntervalMs(), settings.staleAfterMs(), settings.maxMessageBytes(), away,
-                    settings.reconnectGraceMs(), null), List.of());
+                    settings.reconnectGraceMs(), null, state), List.of());
             return;
         }
         List<String> missed = missed(session, log);
@@ -58,16 +59,16 @@ final class SessionLedger {
         }
         session.sendWelcome(ServerMessages.welcome(session.connectionId(), session.userId(), session.lobby(), memberIds,
                 settings.pingIntervalMs(), settings.staleAfterMs(), settings.maxMessageBytes(), away,
-                settings.reconnectGraceMs(), new ServerMessages.LogPosition(epoch, session.liveAfter(), recovered)),
-                missed == null ? List.of() : missed);
+                settings.reconnectGraceMs(), new ServerMessages.LogPosition(epoch, session.liveAfter(), recovered),
+                state), missed == null ? List.of() : missed);
     }
 
     /**
-     * As {@link #admitted(Session, List)}, where the cluster's seats said who is away and its log
+     * As {@link #admitted(Session, List, LobbyState)}, where the cluster's seats said who is away and its log
      * where it stands ({@code position}; null with the log off) and what it missed.
      */
     void admitted(Session session, List<String> memberIds, List<String> away, ServerMessages.LogPosition position,
-            List<String> missed) {
+            List<String> missed, LobbyState state) {
         metrics.accepted();
         LOG.infof("connect user=%s lobby=%s conn=%s", LogText.escape(session.userId()), session.lobby(),
                 session.connectionId());
@@ -77,7 +78,7 @@ final class SessionLedger {
         }
         session.sendWelcome(ServerMessages.welcome(session.connectionId(), session.userId(), session.lobby(), memberIds,
                 settings.pingIntervalMs(), settings.staleAfterMs(), settings.maxMessageBytes(), away,
-                settings.reconnectGraceMs(), position),
+                settings.reconnectGraceMs(), position, state),
                 missed);
     }
 

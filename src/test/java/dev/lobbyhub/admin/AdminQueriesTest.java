@@ -194,7 +194,9 @@ public class AdminQueriesTest {
             long after = System.currentTimeMillis();
             String nodeId = stats().getString("node_id");
             JsonObject detail = ok(admin().get("/api/v1/lobbies/{code}", lobby));
-            assertEquals(Set.of("code", "max", "members"), detail.fieldNames());
+            assertEquals(Set.of("code", "max", "members", "owner", "locked", "visibility", "max_members", "properties",
+                    "version"), detail.fieldNames());
+            assertEquals(ann, detail.getString("owner"), "the first member seated owns the lobby");
             assertEquals(lobby, detail.getString("code"));
             assertEquals(10, detail.getInteger("max"));
             JsonArray members = detail.getJsonArray("members");
@@ -202,8 +204,8 @@ public class AdminQueriesTest {
             Map<String, JsonObject> byUser = new HashMap<>();
             for (int i = 0; i < members.size(); i++) {
                 JsonObject member = members.getJsonObject(i);
-                assertEquals(Set.of("user_id", "name", "connected_at", "rtt_ms", "node_id", "state", "away_until"),
-                        member.fieldNames());
+                assertEquals(Set.of("user_id", "name", "connected_at", "rtt_ms", "node_id", "state", "away_until",
+                        "properties"), member.fieldNames());
                 assertEquals("connected", member.getString("state"));
                 assertNull(member.getValue("away_until"));
                 byUser.put(member.getString("user_id"), member);

@@ -87,7 +87,7 @@ public class OpenApiContractTest {
         Set<String> paths = new TreeSet<>();
         document.get("paths").fieldNames().forEachRemaining(paths::add);
         assertEquals(new TreeSet<>(Set.of("/api/v1/stats", "/api/v1/lobbies", "/api/v1/lobbies/{code}",
-                "/api/v1/lobbies/{code}/messages", "/api/v1/users/{id}", "/api/v1/users/{id}/messages",
+                "/api/v1/lobbies/{code}/owner", "/api/v1/lobbies/{code}/messages", "/api/v1/users/{id}", "/api/v1/users/{id}/messages",
                 "/api/v1/users/{id}/ping", "/api/v1/users/{id}/connection")), paths);
     }
 
@@ -182,6 +182,49 @@ public class OpenApiContractTest {
                     .statusCode());
             assertEquals(400, admin("post", lobbyPath, json("{\"data\": 1, \"exclude_user_id\": 7}"),
                     "/api/v1/lobbies/" + lobby + "/messages").statusCode());
+        }
+    }
+
+    @Test
+    void lobbyStateChangesAndOwnership() {
+        String lobby = Tokens.unique("oa");
+        String owner = Tokens.unique("oa-owner");
+        String guest = Tokens.unique("oa-guest");
+        String path = "/api/v1/lobbies/{code}";
+        String ownerPath = "/api/v1/lobbies/{code}/owner";
+        String concrete = "/api/v1/lobbies/" + lobby;
+        try (TestSocket a = TestSocket.joinWelcomed(base, lobby, Tokens.valid(owner));
+                TestSocket b = TestSocket.joinWelcomed(base, lobby, Tokens.valid(guest))) {
+            b.send(new io.vertx.core.json.JsonObject().put("type", "member_update")
+                    .put("properties", new io.vertx.core.json.JsonObject().put("ready", true)));
+            b.expect("member_updated");
+            assertEquals(200, admin("get", path, given(), concrete).statusCode());
+            assertEquals(200, admin("patch", path, json("{\"locked\": true, \"properties\": {\"mode\": \"ctf\"},"
+                    + " \"expected_version\": 0}"), concrete).statusCode());
+            assertEquals(409, admin("patch", path, json("{\"locked\": false, \"expected_version\": 0}"), concrete)
+                    .statusCode());
+            for (String bad : new String[] { "{}", "{\"locked\": 1}", "{\"visibility\": \"all\"}", "[]",
+                    "{\"max_members\": 0}", "{\"max_members\": 1000}", "{\"locked\": true, \"locked\": false}",
+                    "{\"properties\": {\"x\": \"" + "y".repeat(5000) + "\"}}" }) {
+                assertEquals(400, admin("patch", path, json(bad), concrete).statusCode(), bad);
+            }
+            assertEquals(404, admin("patch", path, json("{\"locked\": true}"), concrete + "-empty").statusCode());
+            assertEquals(413, admin("patch", path, json("{\"properties\": \"" + "x".repeat(70_000) + "\"}"), concrete)
+                    .statusCode());
+            assertEquals(415, admin("patch", path, given().contentType("text/plain").body("{\"locked\": true}"),
+                    concrete).statusCode());
+
+            assertEquals(200, admin("put", ownerPath, json("{\"user_id\": \"" + guest + "\"}"), concrete + "/owner")
+                    .statusCode());
+            assertEquals(404, admin("put", ownerPath, json("{\"user_id\": \"nobody-here\"}"), concrete + "/owner")
+                    .statusCode());
+            assertEquals(404, admin("put", ownerPath, json("{\"user_id\": \"" + guest + "\"}"),
+                    concrete + "-empty/owner").statusCode());
+            assertEquals(400, admin("put", ownerPath, json("{\"user\": \"x\"}"), concrete + "/owner").statusCode());
+            assertEquals(413, admin("put", ownerPath, json("{\"user_id\": \"" + "x".repeat(70_000) + "\"}"),
+                    concrete + "/owner").statusCode());
+            assertEquals(415, admin("put", ownerPath, given().contentType("text/plain").body("{}"), concrete + "/owner")
+                    .statusCode());
         }
     }
 

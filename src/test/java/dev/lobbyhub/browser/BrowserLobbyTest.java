@@ -68,13 +68,13 @@ class BrowserLobbyTest {
                     .delete("/api/v1/users/" + carol + "/connection").then().statusCode(204);
             c.awaitState("closed");
             c.awaitText(By.id("state"), "4006 kicked");
-            c.awaitText(By.id("log"), "kicked through the admin API: will not reconnect");
+            c.awaitText(By.id("log"), "kicked out (by the lobby's owner or the game backend): will not reconnect");
             assertNull(c.script("return window.lobby.retryTimer;"));
             given().header("Authorization", "Bearer test-admin-key").get("/api/v1/users/" + carol)
                     .then().statusCode(200).body("connected", org.hamcrest.Matchers.equalTo(false));
 
             // A final state: said so, play disabled, and a way back in.
-            c.awaitText(By.id("final-why"), "kicked through the admin API");
+            c.awaitText(By.id("final-why"), "kicked out");
             assertTrue(c.driver().findElement(By.id("final")).isDisplayed());
             assertFalse(c.driver().findElement(By.id("chat-input")).isEnabled());
             assertTrue(c.driver().findElement(By.id("notice")).isDisplayed());

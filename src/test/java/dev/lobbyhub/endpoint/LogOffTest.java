@@ -40,7 +40,9 @@ class LogOffTest {
         try (TestSocket a = TestSocket.join(base, lobby, Tokens.valid(alice))) {
             JsonObject welcome = a.expect("welcome");
             assertEquals(List.of("type", "connection_id", "user_id", "lobby", "members", "ping_interval_ms",
-                    "stale_after_ms", "max_message_bytes", "away", "reconnect_grace_ms"), List.copyOf(welcome.fieldNames()));
+                    "stale_after_ms", "max_message_bytes", "away", "reconnect_grace_ms", "owner", "locked", "visibility",
+                    "max_members", "properties", "version", "member_properties"), List.copyOf(welcome.fieldNames()),
+                    "no epoch, offset or recovered with the log off; the lobby state is there");
             try (TestSocket b = TestSocket.joinWelcomed(base, lobby, Tokens.valid(bob))) {
                 assertEquals(new JsonObject().put("type", "member_joined").put("user_id", bob), a.next());
                 b.send(new JsonObject().put("type", "lobby_message").put("data", 1).put("id", "m1"));

@@ -30,6 +30,33 @@ class ClientMessageParserTest {
     // --- valid messages ---
 
     @Test
+    void lobbyStateMessagesParseWithTheirFields() throws Exception {
+        ClientMessage.LobbyUpdate update = assertInstanceOf(ClientMessage.LobbyUpdate.class, ClientMessageParser.parse(
+                "{\"type\":\"lobby_update\",\"locked\":true,\"visibility\":\"public\",\"max_members\":2,"
+                        + "\"properties\":{ \"mode\" : \"duel\" },\"expected_version\":0,\"id\":3,\"extra\":1}"));
+        assertEquals(new ClientMessage.LobbyUpdate(true, "public", 2L, "{\"mode\":\"duel\"}", 0L, json("3")), update);
+        ClientMessage.LobbyUpdate partial = assertInstanceOf(ClientMessage.LobbyUpdate.class,
+                ClientMessageParser.parse("{\"type\":\"lobby_update\",\"properties\":{}}"));
+        assertEquals(new ClientMessage.LobbyUpdate(null, null, null, "{}", null, null), partial);
+
+        assertEquals(new ClientMessage.MemberUpdate("{\"ready\":true}", null),
+                ClientMessageParser.parse("{\"type\":\"member_update\",\"properties\":{\"ready\":true}}"));
+        assertEquals(new ClientMessage.Kick("bob", null), ClientMessageParser.parse("{\"type\":\"kick\",\"user_id\":\"bob\"}"));
+    }
+
+    @Test
+    void badLobbyStateMessagesAreInvalidMessages() {
+        for (String bad : new String[] { "{\"type\":\"lobby_update\"}", "{\"type\":\"lobby_update\",\"locked\":null}",
+                "{\"type\":\"lobby_update\",\"locked\":\"true\"}", "{\"type\":\"lobby_update\",\"visibility\":\"PUBLIC\"}",
+                "{\"type\":\"lobby_update\",\"max_members\":0}", "{\"type\":\"lobby_update\",\"max_members\":2.0}",
+                "{\"type\":\"lobby_update\",\"locked\":true,\"expected_version\":-1}",
+                "{\"type\":\"lobby_update\",\"properties\":[]}", "{\"type\":\"member_update\"}",
+                "{\"type\":\"member_update\",\"properties\":\"x\"}", "{\"type\":\"kick\"}", "{\"type\":\"kick\",\"user_id\":\"\"}" }) {
+            assertEquals(ErrorCode.INVALID_MESSAGE, rejected(bad).code(), bad);
+        }
+    }
+
+    @Test
     void healthPongParsesWithTimestamp() throws Exception {
         ClientMessage message = ClientMessageParser.parse("{\"type\":\"health_pong\",\"timestamp\":1712345678901}");
 

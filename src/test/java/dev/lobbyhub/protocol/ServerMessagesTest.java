@@ -28,6 +28,29 @@ class ServerMessagesTest {
     }
 
     @Test
+    void lobbyStateFramesCarryThePropertiesAsWritten() {
+        LobbyState state = new LobbyState("ann", true, "public", 4, "{\"mode\":\"duel\"}", 3,
+                java.util.Map.of("bob", "{\"ready\":true}"));
+        JsonObject welcome = parse(ServerMessages.welcome("c-1", "bob", "room", List.of("ann", "bob"), 1, 2, 3,
+                List.of(), 0, null, state));
+        assertEquals("ann", welcome.getString("owner"));
+        assertEquals(true, welcome.getBoolean("locked"));
+        assertEquals("public", welcome.getString("visibility"));
+        assertEquals(4, welcome.getInteger("max_members"));
+        assertEquals(new JsonObject().put("mode", "duel"), welcome.getJsonObject("properties"));
+        assertEquals(3L, welcome.getLong("version"));
+        assertEquals(new JsonObject().put("bob", new JsonObject().put("ready", true)), welcome.getJsonObject("member_properties"));
+
+        assertEquals(new JsonObject().put("type", "lobby_updated").put("version", 3).put("locked", true)
+                .put("visibility", "public").put("max_members", 4).put("properties", new JsonObject().put("mode", "duel"))
+                .putNull("by"), parse(ServerMessages.lobbyUpdated(state, null)));
+        assertEquals(new JsonObject().put("type", "owner_changed").put("user_id", "bob").put("previous", "ann"),
+                parse(ServerMessages.ownerChanged("bob", "ann")));
+        assertEquals(new JsonObject().put("type", "member_updated").put("user_id", "bob")
+                .put("properties", new JsonObject().put("ready", true)), parse(ServerMessages.memberUpdated("bob", "{\"ready\":true}")));
+    }
+
+    @Test
     void welcomeHasExactlyTheSpecFields() {
         JsonObject welcome = parse(ServerMessages.welcome("c-1", "alice", "room-1", List.of("bob", "alice"),
                 15000, 45000, 65536));
@@ -153,7 +176,7 @@ class ServerMessagesTest {
     @Test
     void everyErrorCodeIsWrittenInSnakeCase() {
         List<String> expected = List.of("invalid_json", "invalid_message", "unknown_type", "user_not_found",
-                "rate_limited", "binary_not_supported");
+                "rate_limited", "binary_not_supported", "not_owner", "version_conflict", "properties_too_large");
         ErrorCode[] codes = ErrorCode.values();
 
         assertEquals(expected.size(), codes.length);

@@ -43,6 +43,11 @@ class LocalSeatStoreTest extends SeatStoreContract {
         public void back(String lobby, String userId, String oldConnectionId, String newConnectionId, long sequence) {
             events.add(sequence + " back " + lobby + " " + userId);
         }
+
+        @Override
+        public void stateChanged(String lobby, String frame, long sequence) {
+            events.add(sequence + " state " + lobby + " " + frame);
+        }
     });
 
     @Override
@@ -64,7 +69,9 @@ class LocalSeatStoreTest extends SeatStoreContract {
         release("c2");
         release("c2");
 
+        // Ann owned l1: when her seat there ends, bob (seated longest) owns it (SPEC §12).
         assertEquals(List.of("1 joined l1 ann", "2 joined l1 bob", "3 replaced l1 ann", "4 left l1 ann replaced",
-                "5 joined l2 ann", "6 left l1 bob left"), events);
+                "5 state l1 {\"type\":\"owner_changed\",\"user_id\":\"bob\",\"previous\":\"ann\"}", "6 joined l2 ann",
+                "7 left l1 bob left"), events);
     }
 }

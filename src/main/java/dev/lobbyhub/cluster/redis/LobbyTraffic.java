@@ -89,11 +89,14 @@ final class LobbyTraffic implements LobbyLink, SeatSequencer.Messages {
         return log.append(lobby, frame, only, except, null, null);
     }
 
-    /** A message of the lobby's log, in offset order: to this node's members it is meant for, and counted for whoever asked. */
+    /**
+     * A message or a change of the lobby's state from its log, in offset order: to this node's members it
+     * is meant for, and counted for whoever asked.
+     */
     @Override
     public void deliver(String lobby, LoggedEntry message) {
         wire.countReceived();
-        int delivered = here.frameAt(lobby, message.offset(), message.frame(), message.only(), message.except());
+        int delivered = here.frameAt(lobby, message.offset(), message.bareFrame(), message.only(), message.except());
         String request = message.text("r");
         if (request != null) {
             wire.answer(message.text("rn"), request, IntNode.valueOf(delivered));

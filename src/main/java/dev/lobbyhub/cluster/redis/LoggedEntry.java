@@ -1,17 +1,21 @@
 package dev.lobbyhub.cluster.redis;
 
 import java.util.Locale;
+import java.util.Map;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
 import dev.lobbyhub.protocol.LeaveReason;
+import dev.lobbyhub.protocol.LobbyState;
 import dev.lobbyhub.protocol.ServerMessages;
 import dev.lobbyhub.registry.LogEntry;
 
 /**
  * An entry of a lobby's log as the scripts write it ({@code lib.lua}): the entry's fields as JSON
- * ({@code ev} = {@code msg}, {@code joined}, {@code left}, {@code replaced}, {@code away} or {@code back}; {@code o} its offset,
- * {@code e} the log's epoch) and, for a message, its frame without the offset. Published on the
+ * ({@code ev} = {@code msg}, {@code joined}, {@code left}, {@code replaced}, {@code away}, {@code back}, or a
+ * state change {@code owner}, {@code lobby} or {@code mprops}; {@code o} its offset,
+ * {@code e} the log's epoch) and, for a message, its frame without the offset (for {@code lobby} and
+ * {@code mprops}: the properties). Published on the
  * lobby's channel as {@code "L" + fields + "\n" + frame}, kept in the lobby's stream as fields
  * {@code m} and {@code f}.
  */
@@ -66,6 +70,10 @@ record LoggedEntry(JsonNode fields, String frame) {
             case "left" -> ServerMessages.memberLeft(text("user"), reason().wire());
             case "away" -> ServerMessages.memberAway(text("user"), reason().wire(), fields.path("hold_ms").asLong());
             case "back" -> ServerMessages.memberBack(text("user"));
+            case "owner" -> ServerMessages.ownerChanged(text("user"), text("previous"));
+            case "lobby" -> ServerMessages.lobbyUpdated(new LobbyState(null, fields.path("l").asBoolean(),
+                    text("vis"), fields.path("max").asInt(), frame, fields.path("v").asLong(), Map.of()), text("by"));
+            case "mprops" -> ServerMessages.memberUpdated(text("user"), frame);
             default -> null;
         };
     }
@@ -75,9 +83,21 @@ record LoggedEntry(JsonNode fields, String frame) {
         return "msg".equals(kind()) ? text("to") : null;
     }
 
-    /** The user who does not get it: a message's sender, the member a seat change is about. */
+    /**
+     * The user who does not get it: a message's sender, the member a seat change is about; nobody
+     * for a change of the lobby's state (SPEC §12: every member hears those, the one it is about included).
+     */
     String except() {
+        if (isStateChange()) {
+            return null;
+        }
         return "msg".equals(kind()) ? text("x") : text("user");
+    }
+
+    /** An {@code owner_changed}, {@code lobby_updated} or {@code member_updated}. */
+    boolean isStateChange() {
+        String kind = kind();
+        return "owner".equals(kind) || "lobby".equals(kind) || "mprops".equals(kind);
     }
 
     /** As members get it, offset included (when the log is on). */

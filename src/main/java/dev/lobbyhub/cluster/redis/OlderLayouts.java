@@ -22,11 +22,11 @@ final class OlderLayouts {
 
     OlderLayouts(PinnedConnection pinned, String keyPrefix, Duration timeout) {
         this.pinned = pinned;
-        this.olderNodes = RedisScripts.layoutBase(keyPrefix) + "nodes";
+        this.olderNodes = RedisScripts.layoutBase(keyPrefix) + "v" + (RedisScripts.LAYOUT - 1) + ":nodes";
         this.timeout = timeout;
     }
 
-    /** Logs how many live nodes of layout 1 this node sees (nothing when none, or when Redis does not answer). */
+    /** Logs how many live nodes of the previous layout this node sees (nothing when Redis does not answer). */
     void logLiveNodes() {
         pinned.send(Request.cmd(Command.TIME))
                 .chain(time -> {
@@ -37,8 +37,9 @@ final class OlderLayouts {
                 .subscribe().with(count -> {
                     long live = count.toLong();
                     if (live > 0) {
-                        LOG.warnf("cluster: %d live node(s) of the previous release (Redis key layout 1) share this Redis;"
-                                + " their players and this node's do not see each other until they reconnect here", live);
+                        LOG.warnf("cluster: %d live node(s) of the previous release (Redis key layout %d) share this Redis;"
+                                + " their players and this node's do not see each other until they reconnect here", live,
+                                RedisScripts.LAYOUT - 1);
                     } else {
                         LOG.infof("cluster: no live node of an older Redis key layout (this release: layout %d)",
                                 RedisScripts.LAYOUT);

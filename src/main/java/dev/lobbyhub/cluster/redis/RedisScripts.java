@@ -56,23 +56,24 @@ final class RedisScripts {
 
     /**
      * The layout of lobbyhub's keys (SPEC §9): raised by a release that changes them, so nodes of two
-     * releases never read or write each other's keys. 2: the lobby log (per-lobby offsets, streams).
+     * releases never read or write each other's keys. 2: the lobby log (per-lobby offsets, streams);
+     * 3: lobby state (owner, lock, properties; SPEC §12), decided by the seat scripts.
      */
-    static final int LAYOUT = 2;
+    static final int LAYOUT = 3;
 
-    /** {@code lobbyhub} becomes {@code lobbyhub:{lobbyhub}:v2:}: starts with the prefix, hashes on it, names the layout. */
+    /** {@code lobbyhub} becomes {@code lobbyhub:{lobbyhub}:v3:}: starts with the prefix, hashes on it, names the layout. */
     static String keyBase(String prefix) {
         return layoutBase(prefix) + "v" + LAYOUT + ":";
     }
 
-    /** The keys of layout 1, which had no version in them: {@code lobbyhub:{lobbyhub}:}. */
+    /** What every layout's keys start with; layout 1's had no version after it: {@code lobbyhub:{lobbyhub}:}. */
     static String layoutBase(String prefix) {
         return prefix + ":{" + prefix + "}:";
     }
 
     /** Every operation's file in {@code cluster/redis/}, lib.lua aside. */
     private static final List<String> OPERATIONS = List.of("append", "claim", "cluster_stats", "leave", "lobby_members",
-            "lobby_page", "reap", "register", "release", "renew", "set_rtt", "user_seat");
+            "lobby_page", "lobby_state", "reap", "register", "release", "renew", "set_rtt", "user_seat");
     private static final Map<String, Script> SCRIPTS = loadAll();
 
     private static Map<String, Script> loadAll() {

@@ -2,9 +2,18 @@ package dev.lobbyhub.cluster.redis;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 
+import dev.lobbyhub.registry.LobbyStates;
 import dev.lobbyhub.registry.SeatStore;
+import dev.lobbyhub.registry.StateAnswer;
+import dev.lobbyhub.registry.StateAnswer.Refusal;
+import dev.lobbyhub.protocol.ClientMessage.LobbyUpdate;
+import dev.lobbyhub.protocol.LobbyState;
 import dev.lobbyhub.config.LobbyhubConfig.OnDuplicate;
 import dev.lobbyhub.protocol.CloseCode;
 import dev.lobbyhub.protocol.LeaveReason;
@@ -18,9 +27,10 @@ import io.vertx.mutiny.redis.client.Response;
  * the seat change on the lobby's channel in the same step, so every node sees a lobby's changes in
  * commit order.
  */
-public final class RedisSeatStore implements SeatStore {
+public final class RedisSeatStore implements SeatStore, LobbyStates {
 
     private static final RedisScripts.Script CLAIM = RedisScripts.load("claim");
+    private static final RedisScripts.Script LOBBY_STATE = RedisScripts.load("lobby_state");
     private static final RedisScripts.Script RELEASE = RedisScripts.load("release");
     /** How seat events are published (Redis 7 Cluster would use SPUBLISH). */
     private static final String PUBLISH = "PUBLISH";
@@ -83,9 +93,14 @@ public final class RedisSeatStore implements SeatStore {
                         : new Displaced(reply.get(3).toString(), reply.get(4).toString(), reply.get(5).toString());
                 return new Seated(reply.get(1).toLong(), members, displaced, reply.get(6).toLong(),
                         reply.get(7).toLong(), reply.get(8) == null ? null : reply.get(8).toString(),
-                        holdEnded(reply.get(9)), userIds(reply.get(10)));
+                        holdEnded(reply.get(9)), userIds(reply.get(10)), state(reply.size() > 11 ? reply.get(11) : null));
             case "lobby_full":
                 return new Refused(CloseCode.LOBBY_FULL);
+            case "lobby_locked":
+                return new Refused(CloseCode.LOBBY_LOCKED);
+            case "forbidden":
+                // Kicked out of this lobby by its owner (SPEC §12).
+                return new Refused(CloseCode.FORBIDDEN);
             case "duplicate_session":
                 return new Refused(CloseCode.DUPLICATE_SESSION);
             case "node_expired":
@@ -97,6 +112,64 @@ public final class RedisSeatStore implements SeatStore {
             default:
                 throw new IllegalStateException("unexpected claim reply " + status);
         }
+    }
+
+    @Override
+    public Uni<StateAnswer> updateLobby(String lobby, String by, LobbyUpdate update) {
+        return scripts.call(LOBBY_STATE, PUBLISH, "update", lobby, by == null ? "" : by,
+                update.locked() == null ? "" : update.locked() ? "1" : "0", orEmpty(update.visibility()),
+                orEmpty(update.maxMembers()), orEmpty(update.properties()), orEmpty(update.expectedVersion()))
+                .map(RedisSeatStore::stateAnswer);
+    }
+
+    @Override
+    public Uni<StateAnswer> updateMember(String lobby, String userId, String properties) {
+        return scripts.call(LOBBY_STATE, PUBLISH, "member", lobby, userId, properties).map(RedisSeatStore::stateAnswer);
+    }
+
+    @Override
+    public Uni<StateAnswer> kick(String lobby, String by, String userId) {
+        return scripts.call(LOBBY_STATE, PUBLISH, "kick", lobby, by, userId).map(RedisSeatStore::stateAnswer);
+    }
+
+    @Override
+    public Uni<StateAnswer> setOwner(String lobby, String userId) {
+        return scripts.call(LOBBY_STATE, PUBLISH, "owner", lobby, userId).map(RedisSeatStore::stateAnswer);
+    }
+
+    @Override
+    public Uni<Optional<LobbyState>> state(String lobby) {
+        return scripts.call(LOBBY_STATE, PUBLISH, "get", lobby).map(reply -> Optional.ofNullable(state(reply.get(1))));
+    }
+
+    private static String orEmpty(Object value) {
+        return value == null ? "" : value.toString();
+    }
+
+    private static StateAnswer stateAnswer(Response reply) {
+        return switch (reply.get(0).toString()) {
+            case "ok" -> new StateAnswer.Changed(state(reply.get(1)));
+            case "not_owner" -> new StateAnswer.Refused(Refusal.NOT_OWNER);
+            case "version_conflict" -> new StateAnswer.Refused(Refusal.VERSION_CONFLICT);
+            case "not_member" -> new StateAnswer.Refused(Refusal.NOT_MEMBER);
+            case "no_lobby" -> new StateAnswer.Refused(Refusal.NO_LOBBY);
+            default -> throw new IllegalStateException("unexpected lobby_state reply " + reply);
+        };
+    }
+
+    /** A state as the scripts reply it ({@code lib.lua} state_reply), or null for none. */
+    private static LobbyState state(Response reply) {
+        if (reply == null || reply.size() < 7) {
+            return null;
+        }
+        Map<String, String> members = new LinkedHashMap<>();
+        Response flat = reply.get(6);
+        for (int i = 0; i + 1 < flat.size(); i += 2) {
+            members.put(flat.get(i).toString(), flat.get(i + 1).toString());
+        }
+        return new LobbyState(reply.get(0).toString(), reply.get(1).toLong() == 1L, reply.get(2).toString(),
+                reply.get(3).toInteger(), reply.get(4).toString(), reply.get(5).toLong(),
+                members.isEmpty() ? Map.of() : Collections.unmodifiableMap(members));
     }
 
     private static List<String> userIds(Response list) {

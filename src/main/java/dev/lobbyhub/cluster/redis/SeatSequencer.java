@@ -422,6 +422,8 @@ final class SeatSequencer {
                     members.put(user, connection);
                     sessions.back(lobby, user, entry.text("old_conn"), connection, number);
                 }
+                // The lobby's state changed (SPEC §12): every member here hears it, in this order.
+                case "owner", "lobby", "mprops" -> messages.deliver(lobby, entry);
                 default -> LOG.debugf("lobby %s: unknown log entry %s", lobby, entry.fields());
             }
         }

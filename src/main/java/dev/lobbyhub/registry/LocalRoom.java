@@ -1,0 +1,89 @@
+package dev.lobbyhub.registry;
+
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+
+import dev.lobbyhub.protocol.ClientMessage.LobbyUpdate;
+import dev.lobbyhub.protocol.LobbyState;
+import dev.lobbyhub.protocol.Visibility;
+
+/**
+ * The state of one lobby on a single node (SPEC §12), kept by {@link LocalSeatStore} under its lock
+ * for as long as the lobby has a seat: owner, settings, version, members' properties and the users
+ * kicked out of it.
+ */
+final class LocalRoom {
+
+    String owner;
+    private boolean locked;
+    private String visibility = Visibility.PRIVATE;
+    private int maxMembers;
+    private String properties = LobbyState.NO_PROPERTIES;
+    private long version;
+    private final Map<String, String> memberProperties = new LinkedHashMap<>();
+    private final Set<String> kicked = new HashSet<>();
+
+    LocalRoom(String owner, int maxMembers) {
+        this.owner = owner;
+        this.maxMembers = maxMembers;
+    }
+
+    int maxMembers() {
+        return maxMembers;
+    }
+
+    boolean locked() {
+        return locked;
+    }
+
+    boolean keepsOut(String userId) {
+        return kicked.contains(userId);
+    }
+
+    void kickOut(String userId) {
+        kicked.add(userId);
+    }
+
+    long version() {
+        return version;
+    }
+
+    /** Applies an update whose version check passed: one more version. */
+    void apply(LobbyUpdate update) {
+        if (update.locked() != null) {
+            locked = update.locked();
+        }
+        if (update.visibility() != null) {
+            visibility = update.visibility();
+        }
+        if (update.maxMembers() != null) {
+            maxMembers = update.maxMembers().intValue();
+        }
+        if (update.properties() != null) {
+            properties = update.properties();
+        }
+        version++;
+    }
+
+    /** A member's properties; an empty object leaves it without any. */
+    void memberProperties(String userId, String json) {
+        if (LobbyState.NO_PROPERTIES.equals(json)) {
+            memberProperties.remove(userId);
+        } else {
+            memberProperties.put(userId, json);
+        }
+    }
+
+    /** The member's seat ended: its properties go with it. */
+    void seatEnded(String userId) {
+        memberProperties.remove(userId);
+    }
+
+    LobbyState snapshot() {
+        return new LobbyState(owner, locked, visibility, maxMembers, properties, version,
+                memberProperties.isEmpty() ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(memberProperties)));
+    }
+}
