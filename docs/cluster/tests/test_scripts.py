@@ -553,8 +553,8 @@ def main():
     scenario("admin reads")
     r = call("lobby_members", "arena")
     members = {row[0]: row for row in r[1]}
-    check(len(members) == 10 and r[0] == off_now("arena") and r[2] == epoch_of("arena"),
-          "lobby_members: 10 rows, the lobby's offset and epoch")
+    check(len(members) == 10 and r[0] == off_now("arena") and r[2] == epoch_of("arena") and r[3][0] in members,
+          "lobby_members: 10 rows, the lobby's offset and epoch, and its state (owned by a member)")
     z = [row for row in r[1] if row[1] == "c-arena-new"][0]
     check(z[2] == "n2" and isinstance(z[3], int) and z[4] == "Zoe" and z[5] is None,
           f"row = user, conn, node, connected_at, name, rtt_ms(null): {z}")
@@ -564,9 +564,9 @@ def main():
     check(u[:3] == ["c-arena-new", "arena", "n2"] and u[4] == "Zoe" and u[5] == 42, f"user_seat: {u}")
     check(call("user_seat", "nobody") == [], "user_seat of an absent user: []")
     r = call("lobby_members", "nowhere")
-    check(r == [0, [], None], f"lobby_members of a lobby that never had a log: [0, [], null]: {r}")
+    check(r == [0, [], None, None], f"lobby_members of a lobby that never had a log: [0, [], null, null]: {r}")
     r = call("lobby_members", "red")
-    check(r == [off_now("red"), [], epoch_of("red")] and r[0] > 0,
+    check(r == [off_now("red"), [], epoch_of("red"), None] and r[0] > 0,
           f"lobby_members of an emptied lobby: no rows, its log's offset and epoch kept: {r}")
     for i in range(25):
         claim(f"pg-{i:02}", f"pgu{i}", f"c-pg{i}", "n3")
@@ -683,8 +683,8 @@ def main():
     evs = [(lobby, e, f) for lobby, e, f, _ in evs if lobby is not None and e is not None]
     old_fields = [e for _, e, _ in evs if {"seq", "prev", "t", "lobby"} & set(e)]
     check(old_fields == [], "no entry has seq, prev, t or lobby (the channel names the lobby)")
-    check(all((f == "") == (e["ev"] != "msg") for _, e, f in evs),
-          "seat changes carry an empty frame, messages their frame")
+    check(all((f == "") == (e["ev"] not in ("msg", "lobby", "mprops")) for _, e, f in evs),
+          "seat changes carry an empty frame, messages their frame, lobby state changes their properties")
     by_lobby = defaultdict(list)
     for lobby, e, f in evs:
         by_lobby[lobby].append(e)
@@ -823,7 +823,7 @@ def lobby_log_scenario(events, replies_off):
     replies_off[L].append((rr[3], E))
     pt = cli("PTTL", B + "llog:" + L)
     check(rr[0] == 1 and 0 < pt <= 60000, f"the lobby emptied: its llog hash now expires (PTTL {pt})")
-    check(cli("ZSCORE", B + "lobbies", L) is None and call("lobby_members", L) == [rr[3], [], E],
+    check(cli("ZSCORE", B + "lobbies", L) is None and call("lobby_members", L) == [rr[3], [], E, None],
           "lobby_members of the emptied lobby: no rows, offset and epoch kept")
     r = claim(L, "ld", "c-ld", "n3")
     check(r[1] == rr[3] + 1 and r[8] == E and r[7] == r[1] and cli("PTTL", B + "llog:" + L) == -1,
@@ -1055,6 +1055,8 @@ def replay(by_lobby):
             if ev == "owner":                          # lobby state: the new owner holds a seat
                 if e["user"] not in members:
                     wrong.append((lobby, e))
+                continue
+            if ev in ("lobby", "mprops"):
                 continue
             if ev == "joined":
                 ok = e["user"] not in members

@@ -158,7 +158,11 @@ export interface DirectMessage<D = unknown> extends LogEntry { type: 'direct_mes
 export interface Ack { type: 'ack'; id: string | number; offset: number }
 /** The server could not deliver the log entries from `from` to `to` (inclusive); live frames follow. */
 export interface Gap { type: 'gap'; from: number; to: number }
-/** The lobby's log was lost and starts again in a new epoch; the client continues from `offset`. */
+/**
+ * The lobby's log was lost and starts again in a new epoch; the client continues from `offset`. Its state
+ * (SPEC §12) was lost too: members' properties are cleared, and `owner_changed` (previous null) and
+ * `lobby_updated` (version 0) follow.
+ */
 export interface LogReset { type: 'log_reset'; epoch: string; offset: number }
 /**
  * Emitted after the welcome of a connection that asked to resume the lobby log: the client's own

@@ -518,6 +518,9 @@ export class LobbyClient {
         this.position = typeof message.epoch === 'string' && Number.isInteger(message.offset)
           ? { lobby: this.options.lobby, epoch: message.epoch, offset: message.offset } : null;
         this.replayUntil = null;
+        // The server lost the lobby's log, and its state with it: members' properties are gone, and
+        // owner_changed and lobby_updated (version 0) follow with the state it starts afresh from.
+        this.memberProperties = {};
         this.emit('log_reset', message);
         return;
       case 'ack':

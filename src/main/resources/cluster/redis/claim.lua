@@ -138,9 +138,11 @@ else
     d_conn, d_node, d_lobby = old, old_node, old_lobby
   end
   write_seat(lobby, user, cid, node, name, now)
-  state_open(lobby, user, max)
+  local made = state_open(lobby, user, max)
   seq = seat_changed(pub, lobby, { ev = 'joined', user = user, conn = cid, node = node })
   seat_at = seq
+  -- A member put back whose lobby lost its state: the members there hear the state start afresh.
+  if made and returning then state_announce(pub, lobby) end
 end
 seat_at = tonumber(seat_at) or seq
 redis.call('HSET', B .. 'conn:' .. cid, 'seat_at', seat_at)

@@ -194,12 +194,14 @@ end
 -- entry of the lobby log: ev owner {user, previous}, lobby {v, l, vis, max, by} with the properties as
 -- its frame text, mprops {user} with the member's properties as its frame text.
 
--- The state of a lobby whose first seat `user` just took: it owns it.
+-- The state of a lobby whose first seat `user` just took: it owns it. True when it was made now.
 local function state_open(lobby, user, max)
   local sk = B .. 'lstate:' .. lobby
   if redis.call('EXISTS', sk) == 0 then
     redis.call('HSET', sk, 'owner', user, 'locked', 0, 'vis', 'private', 'max', max, 'props', '{}', 'ver', 0)
+    return true
   end
+  return false
 end
 
 -- The state as replies carry it: {owner, locked, vis, max, props, ver, {user, props, ...}}, or false.
@@ -216,6 +218,15 @@ local function state_entry(pub, lobby, entry, frame)
   local offset = log_append(pub, lobby, entry, frame, size)
   if size > 0 then redis.call('PEXPIRE', B .. 'log:' .. lobby, ttl) end
   return offset
+end
+
+-- Tells the lobby a state made afresh while it had members already (a node putting back its members
+-- after Redis lost its data, or after its seats were reaped): owner_changed with no previous owner,
+-- then lobby_updated at version 0 by nobody. Members' properties and kicks were lost with it.
+local function state_announce(pub, lobby)
+  local s = redis.call('HMGET', B .. 'lstate:' .. lobby, 'owner', 'max')
+  state_entry(pub, lobby, { ev = 'owner', user = s[1], previous = cjson.null }, nil)
+  state_entry(pub, lobby, { ev = 'lobby', v = 0, l = false, vis = 'private', max = tonumber(s[2]), by = cjson.null }, '{}')
 end
 
 -- Hands the lobby to `user` (owner_changed); nothing when it owns it already.

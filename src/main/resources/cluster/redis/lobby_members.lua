@@ -1,9 +1,11 @@
 -- lobby_members (read only): members of one lobby for GET /api/v1/lobbies/{code}.
 -- ARGV: lobby
--- Reply: {offset, {{user, conn, node, connected_at, name|nil, rtt_ms|nil, away_until|nil, away_reason|nil}, ...}, epoch}
+-- Reply: {offset, {{user, conn, node, connected_at, name|nil, rtt_ms|nil, away_until|nil, away_reason|nil}, ...}, epoch,
+--   state}
 --   offset = the lobby log's last entry (0 and no rows: nobody in it -> 404); epoch = the log's;
 --   away_until = when an away member's held seat ends (Redis time, epoch ms; SPEC §10), away_reason why
---   it is away (what its lobby hears when the hold ends)
+--   it is away (what its lobby hears when the hold ends); state = the lobby's (lib.lua state_reply; SPEC §12), nil when
+--   it has none
 local lobby = ARGV[1]
 local lk = B .. 'lobby:' .. lobby
 local flat = redis.call('HGETALL', lk)
@@ -16,4 +18,4 @@ for i = 1, #flat, 2 do
                       f[5] or false }
 end
 local offset, epoch = log_position(lobby)
-return { offset, rows, epoch }
+return { offset, rows, epoch, state_reply(lobby) }

@@ -299,6 +299,22 @@ public final class ClusterSeating implements Seating {
         fanOut.deliver(told);
     }
 
+    /**
+     * A change of the lobby's state that this node's members missed while the entries were lost (SPEC
+     * §12): {@code frame} ({@code owner_changed}, {@code lobby_updated} or {@code member_updated}) goes
+     * to every member here, in the lobby's order, outside the log.
+     */
+    public void tellMissedState(String lobby, String frame) {
+        Lobby told;
+        synchronized (index.lock()) {
+            told = index.lobby(lobby);
+            if (told != null) {
+                fanOut.toEveryone(told, frame);
+            }
+        }
+        fanOut.deliver(told);
+    }
+
     /** Whether this node holds the connection (admitted, or its seat being claimed). */
     public boolean holds(String connectionId) {
         return index.findConnection(connectionId) != null || reserved.containsKey(connectionId);

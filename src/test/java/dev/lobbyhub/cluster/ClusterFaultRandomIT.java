@@ -97,6 +97,11 @@ class ClusterFaultRandomIT {
         /** The lobby log's epoch and the last offset this client heard (SPEC §11). */
         String epoch;
         long lastOffset;
+        /** The lobby's state as this client has been told it (SPEC §12). */
+        String owner;
+        long version;
+        JsonObject properties;
+        final Map<String, JsonObject> memberProperties = new TreeMap<>();
 
         Client(String user, String lobby, int node, String nodeId, TestSocket socket, JsonObject welcome) {
             this.epoch = welcome.getString("epoch");
@@ -110,6 +115,19 @@ class ClusterFaultRandomIT {
             for (int i = 0; i < members.size(); i++) {
                 believed.add(members.getString(i));
             }
+            this.owner = welcome.getString("owner");
+            this.version = welcome.getLong("version");
+            this.properties = welcome.getJsonObject("properties");
+            JsonObject props = welcome.getJsonObject("member_properties");
+            props.fieldNames().forEach(member -> memberProperties.put(member, props.getJsonObject(member)));
+        }
+
+        /** The state this client believes, in the admin API's terms: owner, version, properties, each member's. */
+        JsonObject believedState() {
+            JsonObject members = new JsonObject();
+            believed.forEach(user -> members.put(user, memberProperties.getOrDefault(user, new JsonObject())));
+            return new JsonObject().put("owner", owner).put("version", version).put("properties", properties)
+                    .put("members", members);
         }
 
         /**
@@ -121,6 +139,8 @@ class ClusterFaultRandomIT {
                 if (isType(frame, "log_reset")) {
                     epoch = frame.getString("epoch");
                     lastOffset = frame.getLong("offset");
+                    // The lobby's state went with its log: it starts afresh (owner_changed, lobby_updated follow).
+                    memberProperties.clear();
                     continue;
                 }
                 Long offset = frame.getLong("offset");
@@ -140,6 +160,19 @@ class ClusterFaultRandomIT {
                     believed.add(frame.getString("user_id"));
                 } else if (isType(frame, "member_left")) {
                     believed.remove(frame.getString("user_id"));
+                    memberProperties.remove(frame.getString("user_id"));
+                } else if (isType(frame, "owner_changed")) {
+                    owner = frame.getString("user_id");
+                } else if (isType(frame, "lobby_updated")) {
+                    version = frame.getLong("version");
+                    properties = frame.getJsonObject("properties");
+                } else if (isType(frame, "member_updated")) {
+                    JsonObject props = frame.getJsonObject("properties");
+                    if (props.isEmpty()) {
+                        memberProperties.remove(frame.getString("user_id"));
+                    } else {
+                        memberProperties.put(frame.getString("user_id"), props);
+                    }
                 }
             }
         }
@@ -222,11 +255,23 @@ class ClusterFaultRandomIT {
                     } else {
                         refused++;
                     }
-                } else if (roll < 0.85) {
+                } else if (roll < 0.72) {
                     Client leaving = open.get(random.nextInt(open.size()));
                     trace.add(step + ": leave " + leaving);
                     leaving.socket.close();
                     leaving.socket.awaitClose();
+                } else if (roll < 0.85) {
+                    // Lobby state traffic (SPEC §12): the owner's settings, anyone's own properties.
+                    Client sender = open.get(random.nextInt(open.size()));
+                    sender.catchUp();
+                    JsonObject mark = new JsonObject().put("step", step);
+                    if (sender.user.equals(sender.owner)) {
+                        trace.add(step + ": lobby_update by " + sender);
+                        sender.socket.send(new JsonObject().put("type", "lobby_update").put("properties", mark));
+                    } else {
+                        trace.add(step + ": member_update by " + sender);
+                        sender.socket.send(new JsonObject().put("type", "member_update").put("properties", mark));
+                    }
                 } else {
                     Client moving = open.get(random.nextInt(open.size()));
                     int index = random.nextInt(cluster.size());
@@ -278,11 +323,14 @@ class ClusterFaultRandomIT {
                                         lobby + " per the admin API of " + cluster.hostname(i) + " vs open connections");
                             }
                         }
+                        Map<String, JsonObject> states = new HashMap<>();
                         for (Client client : clients) {
                             if (!client.socket.isClosed()) {
                                 client.catchUp();
                                 assertEquals(new TreeMap<>(expected.get(client.lobby)).keySet(),
                                         new java.util.TreeSet<>(client.believed), client + " believes");
+                                JsonObject state = states.computeIfAbsent(client.lobby, ClusterFaultRandomIT::lobbyState);
+                                assertEquals(state, client.believedState(), client + "'s view of the lobby state");
                             }
                         }
                     });
@@ -296,6 +344,18 @@ class ClusterFaultRandomIT {
         } finally {
             clients.forEach(c -> c.socket.close());
         }
+    }
+
+    /** A lobby's state per the admin API, as {@link Client#believedState} puts it. */
+    private static JsonObject lobbyState(String lobby) {
+        JsonObject detail = admin().get(node(0), "/api/v1/lobbies/" + lobby).ok();
+        JsonObject members = new JsonObject();
+        for (Object member : detail.getJsonArray("members")) {
+            JsonObject line = (JsonObject) member;
+            members.put(line.getString("user_id"), line.getJsonObject("properties"));
+        }
+        return new JsonObject().put("owner", detail.getString("owner")).put("version", detail.getLong("version"))
+                .put("properties", detail.getJsonObject("properties")).put("members", members);
     }
 
     /** Opens a connection; true when welcomed. A refusal must be one a client can meet under these faults. */

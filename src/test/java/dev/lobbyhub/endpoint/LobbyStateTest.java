@@ -6,9 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
 import java.net.URI;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
@@ -131,6 +136,35 @@ class LobbyStateTest {
             JsonObject second = lobbyUpdated(2, true, "private", 2, new JsonObject().put("map", "dust"), owner);
             assertEquals(second, bare(g.expect("lobby_updated")), "the conflicting update changed nothing");
             assertEquals(second, bare(o.expect("lobby_updated")));
+        }
+    }
+
+    @Test
+    void manyWritersAtOnceWithTheSameExpectedVersionExactlyOneWins() throws Exception {
+        String lobby = Tokens.unique("race");
+        String owner = Tokens.unique("owner");
+        try (TestSocket o = TestSocket.joinWelcomed(base, lobby, Tokens.valid(owner))) {
+            int writers = 12;
+            ExecutorService pool = Executors.newFixedThreadPool(writers);
+            try {
+                List<Future<Integer>> answers = new ArrayList<>();
+                for (int i = 0; i < writers; i++) {
+                    JsonObject body = new JsonObject().put("properties", new JsonObject().put("writer", i))
+                            .put("expected_version", 0);
+                    answers.add(pool.submit(() -> admin("PATCH", "/api/v1/lobbies/" + lobby, body).extract().statusCode()));
+                }
+                Map<Integer, Integer> statuses = new HashMap<>();
+                for (Future<Integer> answer : answers) {
+                    statuses.merge(answer.get(30, TimeUnit.SECONDS), 1, Integer::sum);
+                }
+                assertEquals(Map.of(200, 1, 409, writers - 1), statuses);
+            } finally {
+                pool.shutdownNow();
+            }
+            assertEquals(1L, o.expect("lobby_updated").getLong("version"));
+            // The fence: the owner's next update is the next frame, version 2; no other update came between.
+            o.send(update("locked", true, "expected_version", 1));
+            assertEquals(2L, o.expect("lobby_updated").getLong("version"));
         }
     }
 

@@ -55,6 +55,16 @@ public final class AdminHttp {
                 .POST(HttpRequest.BodyPublishers.ofString(body.encode(), StandardCharsets.UTF_8)));
     }
 
+    public Answer patch(URI base, String path, JsonObject body) {
+        return send(request(base, path).header("Content-Type", "application/json")
+                .method("PATCH", HttpRequest.BodyPublishers.ofString(body.encode(), StandardCharsets.UTF_8)));
+    }
+
+    public Answer put(URI base, String path, JsonObject body) {
+        return send(request(base, path).header("Content-Type", "application/json")
+                .PUT(HttpRequest.BodyPublishers.ofString(body.encode(), StandardCharsets.UTF_8)));
+    }
+
     /** A POST without a body, as {@code /users/{id}/ping} takes it. */
     public Answer post(URI base, String path) {
         return send(request(base, path).POST(HttpRequest.BodyPublishers.noBody()));

@@ -158,7 +158,7 @@ public final class RedisSeatStore implements SeatStore, LobbyStates {
     }
 
     /** A state as the scripts reply it ({@code lib.lua} state_reply), or null for none. */
-    private static LobbyState state(Response reply) {
+    static LobbyState state(Response reply) {
         if (reply == null || reply.size() < 7) {
             return null;
         }

@@ -11,6 +11,8 @@ import org.jboss.logging.Logger;
 
 import dev.lobbyhub.metrics.LobbyhubMetrics;
 import dev.lobbyhub.protocol.LeaveReason;
+import dev.lobbyhub.protocol.LobbyState;
+import dev.lobbyhub.protocol.ServerMessages;
 import dev.lobbyhub.registry.ClusterSeating;
 import dev.lobbyhub.registry.ConnectionRegistry;
 import dev.lobbyhub.registry.SeatEvents;
@@ -97,6 +99,8 @@ final class SeatSequencer {
          * over delivery, which is at most once).
          */
         private final Set<String> deliveredOutsideLog = ConcurrentHashMap.newKeySet();
+        /** The lobby's state (SPEC §12) as this node's members were told it; null before it is read. */
+        private LobbyState state;
 
         private Seats(String lobby) {
             this.lobby = lobby;
@@ -121,6 +125,7 @@ final class SeatSequencer {
         synchronized void start(Response snapshot) {
             offset = snapshot.get(0).toLong();
             epoch = epochOf(snapshot);
+            state = stateOf(snapshot);
             for (Response row : snapshot.get(1)) {
                 members.put(row.get(0).toString(), row.get(1).toString());
                 noteAway(row);
@@ -251,6 +256,7 @@ final class SeatSequencer {
                     sessions.joined(lobby, member.getKey(), member.getValue(), 0);
                 }
             }
+            tellMissedState(stateOf(snapshot), newEpoch);
             if (tellLeaves) {
                 toldBefore = null;
             }
@@ -260,6 +266,75 @@ final class SeatSequencer {
             if (early != null) {
                 replayEarly();
             }
+        }
+
+        /**
+         * Tells this node's members the changes of the lobby's state they missed, as the frames that would
+         * have told them: the owner, the settings, each member's properties. After a new epoch the members
+         * forgot the players' properties ({@code log_reset}): all are told again.
+         */
+        private void tellMissedState(LobbyState read, boolean newEpoch) {
+            if (read == null) {
+                return; // not made yet (members are being put back after Redis lost its data)
+            }
+            LobbyState told = state;
+            state = read;
+            if (told == null) {
+                return;
+            }
+            if (!read.owner().equals(told.owner())) {
+                seating.tellMissedState(lobby, ServerMessages.ownerChanged(read.owner(), told.owner()));
+            }
+            if (read.version() != told.version() || read.locked() != told.locked() || read.maxMembers() != told.maxMembers()
+                    || !read.visibility().equals(told.visibility()) || !read.properties().equals(told.properties())) {
+                seating.tellMissedState(lobby, ServerMessages.lobbyUpdated(read, null));
+            }
+            Map<String, String> before = newEpoch ? Map.of() : told.memberProperties();
+            for (Map.Entry<String, String> member : read.memberProperties().entrySet()) {
+                if (!member.getValue().equals(before.get(member.getKey()))) {
+                    seating.tellMissedState(lobby, ServerMessages.memberUpdated(member.getKey(), member.getValue()));
+                }
+            }
+            for (String user : before.keySet()) {
+                if (!read.memberProperties().containsKey(user) && members.containsKey(user)) {
+                    seating.tellMissedState(lobby, ServerMessages.memberUpdated(user, LobbyState.NO_PROPERTIES));
+                }
+            }
+        }
+
+        /** A state change applied from the log: the state as this node's members now know it. */
+        private void noteState(LoggedEntry entry) {
+            if (state == null) {
+                if ("joined".equals(entry.kind()) && members.size() == 1) {
+                    // The lobby's first member: its state is made with the seat (lib.lua state_open).
+                    state = LobbyState.fresh(entry.text("user"), registry.settings().maxPerLobby());
+                }
+                return;
+            }
+            switch (entry.kind()) {
+                case "owner" -> state = new LobbyState(entry.text("user"), state.locked(), state.visibility(),
+                        state.maxMembers(), state.properties(), state.version(), state.memberProperties());
+                case "lobby" -> state = new LobbyState(state.owner(), entry.fields().path("l").asBoolean(),
+                        entry.text("vis"), entry.fields().path("max").asInt(), entry.frame(),
+                        entry.fields().path("v").asLong(), state.memberProperties());
+                case "mprops" -> state = withMemberProperties(entry.text("user"), entry.frame());
+                // With the last seat the state is gone; the next first member makes a new one.
+                case "left" -> state = members.isEmpty() ? null
+                        : withMemberProperties(entry.text("user"), LobbyState.NO_PROPERTIES);
+                default -> {
+                }
+            }
+        }
+
+        private LobbyState withMemberProperties(String user, String properties) {
+            Map<String, String> changed = new LinkedHashMap<>(state.memberProperties());
+            if (LobbyState.NO_PROPERTIES.equals(properties)) {
+                changed.remove(user);
+            } else {
+                changed.put(user, properties);
+            }
+            return new LobbyState(state.owner(), state.locked(), state.visibility(), state.maxMembers(),
+                    state.properties(), state.version(), changed);
         }
 
         /** A member row as read ({@code lobby_members}): away, with its reason, or connected. */
@@ -391,6 +466,7 @@ final class SeatSequencer {
                     if (!connection.equals(members.put(user, connection))) {
                         sessions.joined(lobby, user, connection, number);
                     }
+                    noteState(entry);
                 }
                 case "left" -> {
                     LeaveReason reason = entry.reason();
@@ -400,6 +476,7 @@ final class SeatSequencer {
                     if (members.remove(user, connection)) {
                         sessions.left(lobby, user, connection, reason, number);
                     }
+                    noteState(entry);
                     if (reason == LeaveReason.NODE_LOST && nodeId.equals(entry.text("node")) && !readBack) {
                         ownSeatLost.run();
                     }
@@ -423,10 +500,18 @@ final class SeatSequencer {
                     sessions.back(lobby, user, entry.text("old_conn"), connection, number);
                 }
                 // The lobby's state changed (SPEC §12): every member here hears it, in this order.
-                case "owner", "lobby", "mprops" -> messages.deliver(lobby, entry);
+                case "owner", "lobby", "mprops" -> {
+                    noteState(entry);
+                    messages.deliver(lobby, entry);
+                }
                 default -> LOG.debugf("lobby %s: unknown log entry %s", lobby, entry.fields());
             }
         }
+    }
+
+    /** The lobby's state in a {@code lobby_members} snapshot, or null when it has none. */
+    private static LobbyState stateOf(Response snapshot) {
+        return snapshot.size() > 3 ? RedisSeatStore.state(snapshot.get(3)) : null;
     }
 
     private static String epochOf(Response snapshot) {
