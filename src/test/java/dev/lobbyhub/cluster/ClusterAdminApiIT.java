@@ -120,7 +120,7 @@ class ClusterAdminApiIT {
             Map<String, JsonObject> byUser = new HashMap<>();
             for (int i = 0; i < members.size(); i++) {
                 JsonObject member = members.getJsonObject(i);
-                assertEquals(Set.of("user_id", "name", "connected_at", "rtt_ms", "node_id", "state", "away_until"),
+                assertEquals(Set.of("user_id", "name", "connected_at", "rtt_ms", "node_id", "state", "away_until", "properties"),
                         member.fieldNames(), member::encode);
                 assertEquals("connected", member.getString("state"), member::encode);
                 byUser.put(member.getString("user_id"), member);

@@ -136,8 +136,9 @@ class ClusterFaultRedisIT {
         awaitFrame(to, deadline(TestSocket.WAIT), f -> isChat(f) && data.equals(f.getValue("data")), skip, what);
     }
 
+    /** Presence, chat, and the lobby state's changes (a new owner, or the state made afresh after a restart). */
     private static Predicate<JsonObject> presenceOrChat() {
-        return f -> isChat(f) || isType(f, "member_joined") || isType(f, "member_left");
+        return f -> isChat(f) || isType(f, "member_joined") || isType(f, "member_left") || Frames.isStateChange(f);
     }
 
     // ---- SIGSTOP Redis ----

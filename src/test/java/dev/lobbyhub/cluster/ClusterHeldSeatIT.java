@@ -540,7 +540,9 @@ class ClusterHeldSeatIT {
         cluster.killRedis();
         cluster.startRedis();
         cluster.awaitAllReady();
-        Predicate<JsonObject> outage = frame -> Set.of("health_ping", "log_reset").contains(frame.getString("type"));
+        // The lobby's state was lost with the rest: it starts afresh (owner_changed, lobby_updated).
+        Predicate<JsonObject> outage = frame -> Set.of("health_ping", "log_reset", "owner_changed", "lobby_updated")
+                .contains(frame.getString("type"));
         JsonObject left = nextAfterGrace(w, "member_left", outage);
         assertEquals(new JsonObject().put("type", "member_left").put("user_id", phone).put("reason", "dropped"),
                 withoutOffset(left));

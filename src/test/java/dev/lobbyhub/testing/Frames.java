@@ -60,6 +60,14 @@ public final class Frames {
         return type.equals(frame.getString("type"));
     }
 
+    /**
+     * A change of the lobby's state (SPEC §12): a new owner when the owner left, a state made afresh
+     * after Redis lost its data. Tests about presence and relay let it pass.
+     */
+    public static boolean isStateChange(JsonObject frame) {
+        return isType(frame, "owner_changed") || isType(frame, "lobby_updated") || isType(frame, "member_updated");
+    }
+
     /** A lobby message (from a member or the admin API): chat the tests let pass. */
     public static boolean isChat(JsonObject frame) {
         return isType(frame, "lobby_message");
