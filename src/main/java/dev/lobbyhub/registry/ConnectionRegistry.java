@@ -172,7 +172,7 @@ public class ConnectionRegistry {
             return;
         }
         synchronized (lobby.log) {
-            lobby.log.restartAt(offset);
+            lobby.restartAt(offset);
             fanOut.toEveryone(lobby, ServerMessages.logReset(epoch, offset));
         }
         fanOut.deliver(lobby);

@@ -107,6 +107,22 @@ final class Lobby {
         }
     }
 
+    /**
+     * The cluster lost the lobby's log, which goes on in a new epoch after {@code offset}: its members
+     * hear every entry after that from now on, whatever offset they had reached in the old epoch.
+     */
+    void restartAt(long offset) {
+        synchronized (log) {
+            log.restartAt(offset);
+            for (Session member : members) {
+                member.hearsAfter(offset);
+            }
+            for (Session held : away) {
+                held.hearsAfter(offset);
+            }
+        }
+    }
+
     /** Removes exactly this session (not another of the same user); true when it was a member. */
     boolean remove(Session session) {
         synchronized (log) {

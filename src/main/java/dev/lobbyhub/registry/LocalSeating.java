@@ -3,6 +3,7 @@ package dev.lobbyhub.registry;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Function;
 
 import dev.lobbyhub.auth.Identity;
 import dev.lobbyhub.config.LobbyhubConfig.OnDuplicate;
@@ -144,7 +145,7 @@ public final class LocalSeating implements Seating {
     }
 
     /** One change of a lobby's state under the node's lock; the lobby hears it after, and a kicked connection is closed. */
-    private StateAnswer decide(java.util.function.Function<Decision, StateAnswer> change) {
+    private StateAnswer decide(Function<Decision, StateAnswer> change) {
         Decision decision = new Decision(null);
         StateAnswer answer;
         synchronized (index.lock()) {

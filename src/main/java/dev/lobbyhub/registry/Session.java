@@ -114,6 +114,11 @@ public final class Session {
         }
     }
 
+    /** Under its lobby's order lock, after its lobby's log went on in a new epoch: it hears the entries after {@code offset}. */
+    void hearsAfter(long offset) {
+        liveAfter = offset;
+    }
+
     /** Before it joins: it takes over {@code older}'s seat in the same lobby, which began where that one's did. */
     void takesOverSeatOf(Session older) {
         if (older == null) {

@@ -239,12 +239,18 @@ class ClusterLobbyLogIT {
         String lobby = Tokens.unique("logepoch");
         String alice = Tokens.unique("alice");
         String bob = Tokens.unique("bob");
+        TestSocket b = join(1, lobby, bob);
+        b.expect("welcome");
+        // Alice takes her seat late in the old epoch: at offset 21, above where the new epoch will be.
+        for (int i = 0; i < 20; i++) {
+            b.send(chat("before " + i).put("id", i));
+            b.expect("ack");
+        }
         TestSocket a = join(0, lobby, alice);
         JsonObject welcome = a.expect("welcome");
         String epoch = welcome.getString("epoch");
-        TestSocket b = join(1, lobby, bob);
-        b.expect("welcome");
-        a.expect("member_joined");
+        assertTrue(welcome.getLong("offset") > 20, welcome::encode);
+        b.expect("member_joined");
 
         cluster.killRedis();
         cluster.startRedis();
@@ -253,11 +259,13 @@ class ClusterLobbyLogIT {
         assertNotEquals(epoch, reset.getString("epoch"), reset::encode);
         long resetAt = reset.getLong("offset");
 
-        // Admission waits for every node to put its members back: then the lobby talks in the new epoch.
+        // Admission waits for every node to put its members back: then the lobby talks in the new epoch,
+        // at offsets below where Alice took her seat in the old one; she hears them all the same.
         b.send(chat("after"));
         JsonObject after = a.expectSkipping("lobby_message", frame -> !"lobby_message".equals(frame.getString("type")));
         assertEquals("after", after.getValue("data"), after::encode);
         assertTrue(after.getLong("offset") > resetAt, after::encode);
+        assertTrue(after.getLong("offset") < welcome.getLong("offset"), "the case this test is for: " + after.encode());
 
         TestSocket again = resume(2, lobby, alice, welcome.getLong("offset"), epoch);
         JsonObject second = again.expect("welcome");

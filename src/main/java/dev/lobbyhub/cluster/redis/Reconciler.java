@@ -125,7 +125,8 @@ final class Reconciler {
                         vertx.setTimer(nodeTimeoutMillis, id -> {
                             if (status.isUp()) { // else another reconciliation is due, and schedules its own
                                 feeds.resync(lobbiesHere(), true).subscribe().with(done -> {
-                                }, failure -> LOG.debugf("cluster: second re-read failed: %s", failure));
+                                }, failure -> LOG.warnf("cluster: the second re-read after Redis lost its data failed: %s",
+                                        failure.toString()));
                             }
                         });
                     }

@@ -256,7 +256,12 @@ final class SeatSequencer {
                     sessions.joined(lobby, member.getKey(), member.getValue(), 0);
                 }
             }
-            tellMissedState(stateOf(snapshot), newEpoch);
+            try {
+                tellMissedState(stateOf(snapshot), newEpoch);
+            } catch (RuntimeException e) {
+                // Never leave the entries that waited for this catch-up waiting for good.
+                LOG.warnf(e, "lobby %s: the lobby state missed here could not be told", lobby);
+            }
             if (tellLeaves) {
                 toldBefore = null;
             }
@@ -279,17 +284,17 @@ final class SeatSequencer {
             }
             LobbyState told = state;
             state = read;
-            if (told == null) {
-                return;
+            // Not known what the members here were told: tell it all (telling a member what it knows is harmless).
+            boolean unknown = told == null;
+            if (unknown || !read.owner().equals(told.owner())) {
+                seating.tellMissedState(lobby, ServerMessages.ownerChanged(read.owner(), unknown ? null : told.owner()));
             }
-            if (!read.owner().equals(told.owner())) {
-                seating.tellMissedState(lobby, ServerMessages.ownerChanged(read.owner(), told.owner()));
-            }
-            if (read.version() != told.version() || read.locked() != told.locked() || read.maxMembers() != told.maxMembers()
-                    || !read.visibility().equals(told.visibility()) || !read.properties().equals(told.properties())) {
+            if (unknown || read.version() != told.version() || read.locked() != told.locked()
+                    || read.maxMembers() != told.maxMembers() || !read.visibility().equals(told.visibility())
+                    || !read.properties().equals(told.properties())) {
                 seating.tellMissedState(lobby, ServerMessages.lobbyUpdated(read, null));
             }
-            Map<String, String> before = newEpoch ? Map.of() : told.memberProperties();
+            Map<String, String> before = unknown || newEpoch ? Map.of() : told.memberProperties();
             for (Map.Entry<String, String> member : read.memberProperties().entrySet()) {
                 if (!member.getValue().equals(before.get(member.getKey()))) {
                     seating.tellMissedState(lobby, ServerMessages.memberUpdated(member.getKey(), member.getValue()));
