@@ -30,8 +30,13 @@ class BrowserLobbyStateTest {
         return base + "?user=" + user + "&lobby=" + lobby;
     }
 
-    private static By member(String user) {
-        return By.cssSelector("#members li[data-user='" + user + "']");
+    /**
+     * An attribute of a player's line, read in one step: the page draws the member list again every
+     * few seconds (round trips, held seats), so an element found earlier may be gone.
+     */
+    private static Object memberData(Browser browser, String user, String attribute) {
+        return browser.script("const li = document.querySelector(\"#members li[data-user='\" + arguments[0] + \"']\");"
+                + " return li === null ? null : li.getAttribute(arguments[1]);", user, attribute);
     }
 
     @Test
@@ -48,7 +53,7 @@ class BrowserLobbyStateTest {
             assertTrue(o.driver().findElement(By.id("lock")).isDisplayed());
 
             p.driver().findElement(By.id("ready")).click();
-            o.await(d -> "true".equals(d.findElement(member(pete)).getAttribute("data-ready")));
+            o.await(d -> "true".equals(memberData(o, pete, "data-ready")));
             p.awaitText(By.id("ready"), "Not ready");
 
             o.driver().findElement(By.id("lock")).click();
@@ -62,11 +67,25 @@ class BrowserLobbyStateTest {
             p.awaitText(By.id("mode-state"), "Mode: duel.");
             p.awaitText(By.id("log"), olga + " locked the lobby, mode duel");
 
+            // The owner's kick button on a player's line: closed 4006, and kept out.
+            o.driver().findElement(By.id("lock")).click();
+            p.await(d -> "false".equals(d.findElement(By.id("lock-state")).getAttribute("data-locked")));
+            String rude = Tokens.unique("rude");
+            try (TestSocket r = TestSocket.joinWelcomed(base, lobby, Tokens.valid(rude))) {
+                o.await(d -> !d.findElements(By.cssSelector("#members button[data-kick='" + rude + "']")).isEmpty());
+                assertTrue(p.driver().findElements(By.cssSelector("#members button[data-kick]")).isEmpty(),
+                        "only the owner has kick buttons");
+                o.script("document.querySelector(\"#members button[data-kick='\" + arguments[0] + \"']\").click();", rude);
+                assertEquals(new TestSocket.Close(4006, "kicked"), r.awaitClose());
+                p.awaitText(By.id("log"), rude + " left (kicked)");
+                TestSocket.connect(base, "/ws/" + lobby + "?token=" + Tokens.valid(rude)).expectRejected(4003, "forbidden");
+            }
+
             o.script("window.lobby.close();");
             p.awaitText(By.id("owner"), "You own this lobby.");
             p.awaitText(By.id("log"), pete + " owns the lobby now (was " + olga + ")");
             assertTrue(p.driver().findElement(By.id("lock")).isDisplayed(), "the new owner gets the controls");
-            assertEquals("true", p.driver().findElement(member(pete)).getAttribute("data-owner"));
+            p.await(d -> "true".equals(memberData(p, pete, "data-owner")));
         }
     }
 }
