@@ -20,6 +20,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 import dev.lobbyhub.testing.AdminHttp;
 import dev.lobbyhub.testing.ClusterNodes;
+import dev.lobbyhub.testing.Frames;
 import dev.lobbyhub.testing.TestSocket;
 import dev.lobbyhub.testing.Tokens;
 import io.vertx.core.json.JsonObject;
@@ -98,12 +99,6 @@ class ClusterLobbyStateIT {
         }
     }
 
-    private static JsonObject withoutOffset(JsonObject frame) {
-        JsonObject copy = frame.copy();
-        copy.remove("offset");
-        return copy;
-    }
-
     @Test
     @Order(1)
     void everyNodeSeesOneStateAndMembersOnEveryNodeHearEachChange() {
@@ -118,8 +113,8 @@ class ClusterLobbyStateIT {
         next(first, "member_joined");
         first.send(new JsonObject().put("type", "lobby_update").put("visibility", "public")
                 .put("properties", new JsonObject().put("mode", "ctf")));
-        JsonObject heard = withoutOffset(next(second, "lobby_updated"));
-        assertEquals(withoutOffset(next(first, "lobby_updated")), heard);
+        JsonObject heard = Frames.bare(next(second, "lobby_updated"));
+        assertEquals(Frames.bare(next(first, "lobby_updated")), heard);
         second.send(new JsonObject().put("type", "member_update").put("properties", new JsonObject().put("team", "red")));
         next(first, "member_updated");
         next(second, "member_updated");
@@ -209,7 +204,7 @@ class ClusterLobbyStateIT {
             for (TestSocket member : List.of(second, third)) {
                 JsonObject left = nextAfterGrace(member, "member_left");
                 assertEquals("node_lost", left.getString("reason"));
-                assertEquals(changed, withoutOffset(member.expectSkipping("owner_changed", PING)),
+                assertEquals(changed, Frames.bare(member.expectSkipping("owner_changed", PING)),
                         "the owner's leave, then at once the handover");
             }
             // Once: the new owner's update is the next thing the other member hears.

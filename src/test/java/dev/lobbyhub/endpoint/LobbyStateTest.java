@@ -1,6 +1,7 @@
 package dev.lobbyhub.endpoint;
 
 import static io.restassured.RestAssured.given;
+import static dev.lobbyhub.testing.Frames.bare;
 import static org.hamcrest.Matchers.equalTo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -48,13 +49,6 @@ class LobbyStateTest {
 
     private TestSocket connect(String lobby, String user) {
         return TestSocket.connect(base, "/ws/" + lobby + "?token=" + Tokens.valid(user));
-    }
-
-    /** A frame as compared here: its offset is the log's business (RecoveryTest). */
-    private static JsonObject bare(JsonObject frame) {
-        JsonObject copy = frame.copy();
-        copy.remove("offset");
-        return copy;
     }
 
     private static JsonObject update(Object... fields) {

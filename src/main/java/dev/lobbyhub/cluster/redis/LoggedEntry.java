@@ -71,11 +71,16 @@ record LoggedEntry(JsonNode fields, String frame) {
             case "away" -> ServerMessages.memberAway(text("user"), reason().wire(), fields.path("hold_ms").asLong());
             case "back" -> ServerMessages.memberBack(text("user"));
             case "owner" -> ServerMessages.ownerChanged(text("user"), text("previous"));
-            case "lobby" -> ServerMessages.lobbyUpdated(new LobbyState(null, fields.path("l").asBoolean(),
-                    text("vis"), fields.path("max").asInt(), frame, fields.path("v").asLong(), Map.of()), text("by"));
+            case "lobby" -> ServerMessages.lobbyUpdated(settings(null, Map.of()), text("by"));
             case "mprops" -> ServerMessages.memberUpdated(text("user"), frame);
             default -> null;
         };
+    }
+
+    /** A {@code lobby} entry's settings, as a state with this owner and these players' properties. */
+    LobbyState settings(String owner, Map<String, String> memberProperties) {
+        return new LobbyState(owner, fields.path("l").asBoolean(), text("vis"), fields.path("max").asInt(), frame,
+                fields.path("v").asLong(), memberProperties);
     }
 
     /** The user who alone gets it (a direct message), or null. */

@@ -319,9 +319,7 @@ final class SeatSequencer {
             switch (entry.kind()) {
                 case "owner" -> state = new LobbyState(entry.text("user"), state.locked(), state.visibility(),
                         state.maxMembers(), state.properties(), state.version(), state.memberProperties());
-                case "lobby" -> state = new LobbyState(state.owner(), entry.fields().path("l").asBoolean(),
-                        entry.text("vis"), entry.fields().path("max").asInt(), entry.frame(),
-                        entry.fields().path("v").asLong(), state.memberProperties());
+                case "lobby" -> state = entry.settings(state.owner(), state.memberProperties());
                 case "mprops" -> state = withMemberProperties(entry.text("user"), entry.frame());
                 // With the last seat the state is gone; the next first member makes a new one.
                 case "left" -> state = members.isEmpty() ? null
