@@ -11,7 +11,8 @@
 --   hold_ms  the grace seats are held for (SPEC §10); > 0: the user's seat in this lobby on a node
 --         that missed its lease is taken over silently (held, as the reaper would have), not freed
 -- Order of checks = SPEC §1: node lease, duplicate user (reject), kicked out of the lobby, lobby
--- locked (newcomers only), lobby capacity (the lobby's own max_members once it has a state).
+-- locked (newcomers only), lobby capacity (the lobby's own max_members once it has a state;
+-- reservations count, and the user's own reservation here passes both, SPEC §13).
 -- Replies (first element is the status):
 --   {"ok"|"exists", offset, {user ids after the claim}, displaced_conn, displaced_node, displaced_lobby, connected_at,
 --    seat_at, epoch, hold, {away user ids after the claim}}
@@ -90,14 +91,27 @@ local sk = B .. 'lstate:' .. lobby
 local state = redis.call('HMGET', sk, 'locked', 'max')
 if redis.call('SISMEMBER', B .. 'lkicked:' .. lobby, user) == 1 then return { 'forbidden' } end
 local same = old and old_lobby == lobby
-if state[1] == '1' and not same and not returning then return { 'lobby_locked' } end
+-- A seat reserved for the user here (SPEC §13) passes the lock and the capacity, as a held seat does.
+local rk = B .. 'lres:' .. lobby
+local reserved_here = redis.call('HEXISTS', rk, user) == 1
+if state[1] == '1' and not same and not returning and not reserved_here then return { 'lobby_locked' } end
 
 -- Capacity, decided before anything is changed. A seat of the same user in this lobby is
--- reused (alive: replace) or freed first (dead node), so it does not count.
-local count = redis.call('HLEN', lk)
+-- reused (alive: replace) or freed first (dead node), so it does not count; reservations do.
+local count = redis.call('HLEN', lk) + redis.call('HLEN', rk)
 if same then count = count - 1 end
 local capacity = tonumber(state[2]) or max
-if count >= capacity and mode ~= 'restore' then return { 'lobby_full' } end
+if count >= capacity and mode ~= 'restore' and not reserved_here then return { 'lobby_full' } end
+
+if reserved_here then
+  -- Taken by the user's connection: a seat like any other from now on.
+  redis.call('HDEL', rk, user)
+  redis.call('DEL', B .. 'ures:' .. user)
+  redis.call('ZREM', B .. 'resv', user)
+elseif mode == 'replace' or mode == 'reject' then
+  -- Connecting elsewhere ends a reservation.
+  end_reservation(pub, user)
+end
 
 local d_conn, d_node, d_lobby, hold = false, false, false, false
 local seq

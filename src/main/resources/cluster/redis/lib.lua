@@ -42,11 +42,12 @@ local function now_ms()
     for i = 1, #flat, 2 do
       redis.call('ZADD', nk, tonumber(flat[i + 1]) + unseen, flat[i])
     end
-    -- Held seats likewise: nobody saw their grace pass either.
-    local hk = B .. 'holds'
-    flat = redis.call('ZRANGE', hk, 0, -1, 'WITHSCORES')
-    for i = 1, #flat, 2 do
-      redis.call('ZADD', hk, tonumber(flat[i + 1]) + unseen, flat[i])
+    -- Held seats, reservations and lobbies kept empty likewise: nobody saw their time pass either.
+    for _, k in ipairs({ B .. 'holds', B .. 'resv', B .. 'lkeep' }) do
+      flat = redis.call('ZRANGE', k, 0, -1, 'WITHSCORES')
+      for i = 1, #flat, 2 do
+        redis.call('ZADD', k, tonumber(flat[i + 1]) + unseen, flat[i])
+      end
     end
   end
   if not last or now > last then redis.call('SET', ck, now) end
@@ -124,13 +125,43 @@ end
 -- one order), lobby index upkeep, and the log's lifetime (kept while the lobby has a seat).
 -- Entry fields: ev (joined|left|replaced), user, conn, node, count (members after the change), and
 -- reason (left) or old_conn/old_node (replaced); o and e are added by log_append.
+-- The directory (SPEC §13): B.."lpublic" (score 0, code order) holds the public lobbies;
+-- B.."lopen" the public, unlocked ones with a free seat, scored by their free seats (fullest
+-- first); B.."lptok:"..lobby the lobby's matchable property tokens (key -> token, made by the
+-- node, PropertyMatch). Every change of seats, reservations or settings calls index_lobby.
+-- Reservations: B.."lres:"..lobby (user -> deadline), B.."ures:"..user (its lobby, one per user),
+-- B.."resv" (user -> deadline; reap ends them silently). B.."lkeep" (lobby -> deadline): a lobby a
+-- game backend made without an owner, kept without seats until then.
+local function index_lobby(lobby)
+  local s = redis.call('HMGET', B .. 'lstate:' .. lobby, 'vis', 'locked', 'max')
+  if s[1] ~= 'public' then
+    redis.call('ZREM', B .. 'lpublic', lobby)
+    redis.call('ZREM', B .. 'lopen', lobby)
+    return
+  end
+  redis.call('ZADD', B .. 'lpublic', 0, lobby)
+  local free = (tonumber(s[3]) or 0) - redis.call('HLEN', B .. 'lobby:' .. lobby)
+      - redis.call('HLEN', B .. 'lres:' .. lobby)
+  if s[2] ~= '1' and free > 0 then
+    redis.call('ZADD', B .. 'lopen', free, lobby)
+  else
+    redis.call('ZREM', B .. 'lopen', lobby)
+  end
+end
+
+-- Seats a lobby has: members (connected or away) and reservations.
+local function seat_count(lobby)
+  return redis.call('HLEN', B .. 'lobby:' .. lobby) + redis.call('HLEN', B .. 'lres:' .. lobby)
+end
+
 local function seat_changed(pub, lobby, ev)
   local count = redis.call('HLEN', B .. 'lobby:' .. lobby)
-  if count > 0 then
+  if count > 0 or redis.call('EXISTS', B .. 'lres:' .. lobby) == 1 then
     redis.call('ZADD', B .. 'lobbies', 'NX', 0, lobby)
   else
     redis.call('ZREM', B .. 'lobbies', lobby)
   end
+  index_lobby(lobby)
   ev.count = count
   local size, ttl = log_settings()
   local offset = log_append(pub, lobby, ev, nil, size)
@@ -201,6 +232,9 @@ local function state_open(lobby, user, max)
     redis.call('HSET', sk, 'owner', user, 'locked', 0, 'vis', 'private', 'max', max, 'props', '{}', 'ver', 0)
     return true
   end
+  -- Made by a game backend without an owner: its first member owns it.
+  if redis.call('HGET', sk, 'owner') == '' then redis.call('HSET', sk, 'owner', user) end
+  redis.call('ZREM', B .. 'lkeep', lobby)
   return false
 end
 
@@ -209,7 +243,7 @@ local function state_reply(lobby)
   local f = redis.call('HMGET', B .. 'lstate:' .. lobby, 'owner', 'locked', 'vis', 'max', 'props', 'ver')
   if not f[1] then return false end
   return { f[1], tonumber(f[2]) or 0, f[3], tonumber(f[4]) or 0, f[5], tonumber(f[6]) or 0,
-           redis.call('HGETALL', B .. 'lmprops:' .. lobby) }
+           redis.call('HGETALL', B .. 'lmprops:' .. lobby), redis.call('HLEN', B .. 'lres:' .. lobby) }
 end
 
 -- Appends a state change to the lobby's log (the lobby has a seat, so the log is kept).
@@ -242,19 +276,60 @@ end
 -- the last seat; the owner's seat passes to the member seated longest (lowest seat_at; away ones
 -- included, as their held seat keeps it).
 local function state_seat_ended(pub, lobby, user)
-  if redis.call('HLEN', B .. 'lobby:' .. lobby) == 0 then
-    redis.call('DEL', B .. 'lstate:' .. lobby, B .. 'lmprops:' .. lobby, B .. 'lkicked:' .. lobby)
+  if seat_count(lobby) == 0 and not redis.call('ZSCORE', B .. 'lkeep', lobby) then
+    redis.call('DEL', B .. 'lstate:' .. lobby, B .. 'lmprops:' .. lobby, B .. 'lkicked:' .. lobby,
+               B .. 'lptok:' .. lobby)
+    redis.call('ZREM', B .. 'lobbies', lobby)
+    index_lobby(lobby)
     return
   end
   redis.call('HDEL', B .. 'lmprops:' .. lobby, user)
-  if redis.call('HGET', B .. 'lstate:' .. lobby, 'owner') ~= user then return end
+  if redis.call('HGET', B .. 'lstate:' .. lobby, 'owner') ~= user then
+    index_lobby(lobby)
+    return
+  end
   local best, best_at
   local flat = redis.call('HGETALL', B .. 'lobby:' .. lobby)
   for i = 1, #flat, 2 do
     local at = tonumber(redis.call('HGET', B .. 'conn:' .. flat[i + 1], 'seat_at')) or math.huge
     if not best or at < best_at or (at == best_at and flat[i] < best) then best, best_at = flat[i], at end
   end
-  set_owner(pub, lobby, best)
+  -- No member: a reservation (the owner always holds a seat); none: an empty kept lobby has no owner.
+  if not best then best = redis.call('HKEYS', B .. 'lres:' .. lobby)[1] end
+  if best then
+    set_owner(pub, lobby, best)
+  else
+    redis.call('HSET', B .. 'lstate:' .. lobby, 'owner', '')
+  end
+  index_lobby(lobby)
+end
+
+-- Ends the user's reservation, if any, silently; its lobby goes when that was its last seat.
+local function end_reservation(pub, user)
+  local uk = B .. 'ures:' .. user
+  local lobby = redis.call('GET', uk)
+  if not lobby then return false end
+  redis.call('DEL', uk)
+  redis.call('ZREM', B .. 'resv', user)
+  redis.call('HDEL', B .. 'lres:' .. lobby, user)
+  if redis.call('HLEN', B .. 'lobby:' .. lobby) == 0 and redis.call('EXISTS', B .. 'lres:' .. lobby) == 0 then
+    redis.call('ZREM', B .. 'lobbies', lobby)
+  end
+  state_seat_ended(pub, lobby, user)
+  return true
+end
+
+-- Reserves a seat in lobby for user until deadline (its reservation elsewhere ends first).
+local function reserve_seat(pub, lobby, user, deadline)
+  local uk = B .. 'ures:' .. user
+  local was = redis.call('GET', uk)
+  if was and was ~= lobby then end_reservation(pub, user) end
+  redis.call('SET', uk, lobby)
+  redis.call('ZADD', B .. 'resv', deadline, user)
+  redis.call('HSET', B .. 'lres:' .. lobby, user, deadline)
+  redis.call('ZADD', B .. 'lobbies', 'NX', 0, lobby)
+  redis.call('ZREM', B .. 'lkeep', lobby)
+  index_lobby(lobby)
 end
 
 -- Frees the seat of connection cid, if it still has one. Touches only cid's own entries: the

@@ -2,10 +2,11 @@
 -- tells its members (lib.lua: state_*), so every node delivers it in the lobby's one order.
 -- ARGV: pub, op, lobby, then by op:
 --   update  by ("" = the game backend), locked ("" | 0 | 1), vis ("" | public | private),
---           max ("" | n), props ("" = unchanged | JSON object text), expected_version ("" | n)
+--           max ("" | n), props ("" = unchanged | JSON object text), expected_version ("" | n),
+--           then the new properties' matchable tokens: key, token, ... (SPEC §13)
 --   member  user, props (JSON object text; {} = none)
---   kick    by, user   (the user's seat, connected or held, is freed as kicked; the user stays out)
---   owner   user
+--   kick    by, user   (the user's seat, connected, held or reserved, is freed as kicked; the user stays out)
+--   owner   user (holding a seat there: connected, held or reserved)
 --   get
 -- Reply: {"ok", state} (state as lib.lua state_reply; false when the lobby has no seat left)
 --   | {"no_lobby"} | {"not_owner"} | {"version_conflict"} | {"not_member"}
@@ -31,8 +32,14 @@ if op == 'update' then
   if locked ~= '' then redis.call('HSET', sk, 'locked', locked) end
   if vis ~= '' then redis.call('HSET', sk, 'vis', vis) end
   if max ~= '' then redis.call('HSET', sk, 'max', max) end
-  if props ~= '' then redis.call('HSET', sk, 'props', props) end
+  if props ~= '' then
+    redis.call('HSET', sk, 'props', props)
+    local tk = B .. 'lptok:' .. lobby
+    redis.call('DEL', tk)
+    if #ARGV >= 11 then redis.call('HSET', tk, unpack(ARGV, 10)) end
+  end
   local version = redis.call('HINCRBY', sk, 'ver', 1)
+  index_lobby(lobby)
   local s = redis.call('HMGET', sk, 'locked', 'vis', 'max', 'props')
   local byv = cjson.null
   if by ~= '' then byv = by end
@@ -57,16 +64,19 @@ if op == 'kick' then
   local by, user = ARGV[4], ARGV[5]
   if redis.call('HGET', sk, 'owner') ~= by then return { 'not_owner' } end
   local cid = redis.call('HGET', lk, user)
-  if not cid then return { 'not_member' } end
+  local reserved = redis.call('HEXISTS', B .. 'lres:' .. lobby, user) == 1
+  if not cid and not reserved then return { 'not_member' } end
   redis.call('SADD', B .. 'lkicked:' .. lobby, user)
-  remove_seat(pub, cid, 'kicked')
+  if cid then remove_seat(pub, cid, 'kicked') else end_reservation(pub, user) end
   return { 'ok', state_reply(lobby) }
 end
 
 if op == 'owner' then
   local user = ARGV[4]
   if redis.call('EXISTS', sk) == 0 then return { 'no_lobby' } end
-  if not redis.call('HGET', lk, user) then return { 'not_member' } end
+  if not redis.call('HGET', lk, user) and redis.call('HEXISTS', B .. 'lres:' .. lobby, user) == 0 then
+    return { 'not_member' }
+  end
   set_owner(pub, lobby, user)
   return { 'ok', state_reply(lobby) }
 end

@@ -1,5 +1,5 @@
 -- reap: free the seats of nodes whose lease deadline < TIME, and end held seats whose grace ran
--- out, at most `limit` seats per call.
+-- out, at most `limit` seats per call; then end reservations whose time ran out.
 -- ARGV: pub, node ("" = any expired node), limit[, hold_ms]
 --   hold_ms > 0: a lost node's seats are held for hold_ms (member_away node_lost, SPEC §10)
 --   instead of freed (member_left node_lost).
@@ -57,5 +57,17 @@ if budget > 0 then
   if #due == budget then more = 1 end
 elseif redis.call('ZCOUNT', B .. 'holds', '-inf', '(' .. now) > 0 then
   more = 1
+end
+-- Reservations whose time ran out end silently (SPEC §13), and so do lobbies a game backend made
+-- that nobody took a seat in.
+local due = redis.call('ZRANGEBYSCORE', B .. 'resv', '-inf', '(' .. now, 'LIMIT', 0, limit)
+for _, user in ipairs(due) do
+  if not end_reservation(pub, user) then redis.call('ZREM', B .. 'resv', user) end
+end
+if #due == limit then more = 1 end
+local kept = redis.call('ZRANGEBYSCORE', B .. 'lkeep', '-inf', '(' .. now, 'LIMIT', 0, limit)
+for _, lobby in ipairs(kept) do
+  redis.call('ZREM', B .. 'lkeep', lobby)
+  if seat_count(lobby) == 0 then state_seat_ended(pub, lobby, '') end
 end
 return { rows, more, ended }

@@ -1,11 +1,9 @@
 package dev.lobbyhub.admin;
 
-import java.util.Map;
 
 import jakarta.ws.rs.Priorities;
 import jakarta.ws.rs.container.ContainerRequestContext;
 import jakarta.ws.rs.core.HttpHeaders;
-import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.Response.Status;
 
@@ -13,6 +11,7 @@ import org.jboss.resteasy.reactive.server.ServerRequestFilter;
 
 import dev.lobbyhub.config.LobbyhubConfig;
 import dev.lobbyhub.http.ApiError;
+import dev.lobbyhub.http.JsonContentType;
 
 /**
  * Admin request bodies are JSON within the size limit: 413 for a declared length over it, 415 for a body
@@ -38,7 +37,7 @@ public class AdminBodyFilter {
             return AdminResource.bodyTooLarge(maxBodyBytes);
         }
         boolean hasBody = declared > 0 || request.getHeaderString("Transfer-Encoding") != null;
-        if (hasBody && !isJson(request.getHeaderString(HttpHeaders.CONTENT_TYPE))) {
+        if (hasBody && !JsonContentType.isJson(request.getHeaderString(HttpHeaders.CONTENT_TYPE))) {
             return ApiError.response(Status.UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type",
                     "send the body as Content-Type: application/json");
         }
@@ -56,28 +55,5 @@ public class AdminBodyFilter {
         } catch (NumberFormatException e) {
             return Long.MAX_VALUE;
         }
-    }
-
-    /** {@code application/json}, any case, with no parameter but {@code charset=utf-8}: JSON is UTF-8 (RFC 8259). */
-    static boolean isJson(String contentType) {
-        if (contentType == null) {
-            return false;
-        }
-        MediaType type;
-        try {
-            type = MediaType.valueOf(contentType);
-        } catch (IllegalArgumentException e) {
-            return false;
-        }
-        if (!"application".equalsIgnoreCase(type.getType()) || !"json".equalsIgnoreCase(type.getSubtype())) {
-            return false;
-        }
-        for (Map.Entry<String, String> parameter : type.getParameters().entrySet()) {
-            String value = parameter.getValue().replace("\"", "");
-            if (!"charset".equalsIgnoreCase(parameter.getKey()) || !"utf-8".equalsIgnoreCase(value)) {
-                return false;
-            }
-        }
-        return true;
     }
 }

@@ -31,6 +31,7 @@ import dev.lobbyhub.cluster.LobbyRooms;
 import dev.lobbyhub.cluster.NodeId;
 import dev.lobbyhub.cluster.Presence;
 import dev.lobbyhub.config.LobbyhubConfig;
+import dev.lobbyhub.directory.NewLobbyCodes;
 import dev.lobbyhub.health.Capacity;
 import dev.lobbyhub.http.ApiError;
 import dev.lobbyhub.protocol.ClientMessage;
@@ -39,6 +40,10 @@ import dev.lobbyhub.protocol.InvalidMessageException;
 import dev.lobbyhub.protocol.LobbyCode;
 import dev.lobbyhub.protocol.LobbyState;
 import dev.lobbyhub.protocol.StrictJson;
+import dev.lobbyhub.protocol.PropertyMatch;
+import dev.lobbyhub.protocol.Utf8;
+import dev.lobbyhub.protocol.Visibility;
+import dev.lobbyhub.registry.LobbyDirectory;
 import dev.lobbyhub.registry.StateAnswer;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 import io.smallrye.mutiny.Uni;
@@ -87,14 +92,17 @@ public class AdminResource {
             Long awayUntil, @JsonRawValue String properties) {
     }
 
-    /** {@code max}: the lobby's capacity, its {@code max_members} (SPEC §12); the rest is its state. */
-    public record LobbyDetail(String code, int max, List<Member> members, String owner, boolean locked,
+    /**
+     * {@code max}: the lobby's capacity, its {@code max_members} (SPEC §12); {@code reserved}: seats reserved and
+     * not yet taken (SPEC §13); the rest is its state.
+     */
+    public record LobbyDetail(String code, int max, List<Member> members, int reserved, String owner, boolean locked,
             String visibility, int maxMembers, @JsonRawValue String properties, long version) {
     }
 
-    /** The state a {@code PATCH} answers (SPEC §12). */
+    /** The state a {@code PATCH}, an owner change or a new lobby answers (SPEC §12, §13). */
     public record LobbyStateAnswer(String code, String owner, boolean locked, String visibility, int maxMembers,
-            @JsonRawValue String properties, long version, Map<String, RawProperties> memberProperties) {
+            @JsonRawValue String properties, long version, Map<String, RawProperties> memberProperties, int reserved) {
     }
 
     /** A member's properties, written as the JSON they are. */
@@ -115,11 +123,16 @@ public class AdminResource {
     private final LobbyRooms rooms;
     private final NodeId nodeId;
     private final int maxPerLobby;
+    private final int maxLobbyPropertiesBytes;
+    private final NewLobbyCodes codes;
     private final boolean logOn;
     private final long maxBodyBytes;
 
-    AdminResource(Presence presence, Broker broker, LobbyRooms rooms, NodeId nodeId, LobbyhubConfig config) {
+    AdminResource(Presence presence, Broker broker, LobbyRooms rooms, NodeId nodeId, NewLobbyCodes codes,
+            LobbyhubConfig config) {
         this.presence = presence;
+        this.codes = codes;
+        this.maxLobbyPropertiesBytes = config.limits().maxLobbyPropertiesBytes();
         this.rooms = rooms;
         this.broker = broker;
         this.nodeId = nodeId;
@@ -176,10 +189,10 @@ public class AdminResource {
     @Path("/lobbies/{code}")
     public Uni<Response> lobby(@PathParam("code") String code) {
         return presence.lobbyMembers(code).chain(members -> {
-            if (members.isEmpty()) {
-                return answer(lobbyNotFound(code));
-            }
             return rooms.state(code).map(found -> {
+                if (members.isEmpty() && found.isEmpty()) {
+                    return lobbyNotFound(code);
+                }
                 // Read apart from the members: a lobby emptied in between still answers its members.
                 LobbyState state = found.orElse(LobbyState.fresh(null, maxPerLobby));
                 List<Member> list = new ArrayList<>(members.size());
@@ -188,8 +201,9 @@ public class AdminResource {
                             member.nodeId(), member.away() ? "away" : "connected", member.awayUntilMillis(),
                             state.memberProperties().getOrDefault(member.userId(), LobbyState.NO_PROPERTIES)));
                 }
-                return Response.ok(new LobbyDetail(code, state.maxMembers(), list, state.owner(), state.locked(),
-                        state.visibility(), state.maxMembers(), state.properties(), state.version())).build();
+                return Response.ok(new LobbyDetail(code, state.maxMembers(), list, state.reserved(), state.owner(),
+                        state.locked(), state.visibility(), state.maxMembers(), state.properties(), state.version()))
+                        .build();
             });
         });
     }
@@ -236,8 +250,7 @@ public class AdminResource {
             LobbyState state = changed.state();
             Map<String, RawProperties> members = new LinkedHashMap<>();
             state.memberProperties().forEach((user, json) -> members.put(user, new RawProperties(json)));
-            return Response.ok(new LobbyStateAnswer(code, state.owner(), state.locked(), state.visibility(),
-                    state.maxMembers(), state.properties(), state.version(), members)).build();
+            return Response.ok(stateOf(code, state)).build();
         }
         return switch (((StateAnswer.Refused) answer).why()) {
             case VERSION_CONFLICT -> ApiError.response(Status.CONFLICT, "version_conflict",
@@ -250,6 +263,105 @@ public class AdminResource {
                     "that user holds no seat in lobby " + code);
             default -> lobbyNotFound(code);
         };
+    }
+
+    private static LobbyStateAnswer stateOf(String code, LobbyState state) {
+        Map<String, RawProperties> members = new LinkedHashMap<>();
+        state.memberProperties().forEach((user, json) -> members.put(user, new RawProperties(json)));
+        return new LobbyStateAnswer(code, state.owner(), state.locked(), state.visibility(), state.maxMembers(),
+                state.properties(), state.version(), members, state.reserved());
+    }
+
+    /**
+     * A game backend makes a lobby with a server-chosen code (SPEC §13): its owner, when given, holds a reservation;
+     * without one, the lobby waits empty for {@code users.reservation-ttl}.
+     */
+    @POST
+    @Path("/lobbies")
+    @Consumes(MediaType.WILDCARD) // so that AdminBodyFilter, after the key check, is what answers 415
+    public Uni<Response> createLobby(String body) {
+        if (tooLarge(body)) {
+            return answer(bodyTooLarge(maxBodyBytes));
+        }
+        JsonNode request = body == null || body.isBlank() ? StrictJson.object("{}") : StrictJson.object(body);
+        if (request == null) {
+            return answer(invalidBody("{\"owner\", \"visibility\", \"max_members\", \"properties\"}"));
+        }
+        JsonNode owner = request.get("owner");
+        if (owner != null && !owner.isNull() && (!owner.isTextual() || owner.textValue().isEmpty())) {
+            return answer(invalidBody("owner must be a user id"));
+        }
+        ClientMessage.LobbyUpdate settings;
+        try {
+            settings = request.has("visibility") || request.has("max_members") || request.has("properties")
+                    ? ClientMessageParser.lobbyUpdate(request) : null;
+        } catch (InvalidMessageException e) {
+            return answer(ApiError.response(Status.BAD_REQUEST, "invalid_body", e.getMessage()));
+        }
+        if (request.has("locked") || request.has("expected_version")) {
+            return answer(invalidBody("a new lobby takes owner, visibility, max_members and properties"));
+        }
+        int maxMembers = settings == null || settings.maxMembers() == null ? maxPerLobby : settings.maxMembers().intValue();
+        if (maxMembers > maxPerLobby) {
+            return answer(ApiError.response(Status.BAD_REQUEST, "invalid_body",
+                    "max_members must be a whole number from 1 to " + maxPerLobby));
+        }
+        String properties = settings == null || settings.properties() == null ? LobbyState.NO_PROPERTIES
+                : settings.properties();
+        if (Utf8.length(properties) > maxLobbyPropertiesBytes) {
+            return answer(ApiError.response(Status.BAD_REQUEST, "properties_too_large",
+                    "properties over lobbyhub.limits.max-lobby-properties-bytes"));
+        }
+        String visibility = settings == null || settings.visibility() == null ? Visibility.PRIVATE : settings.visibility();
+        String ownerId = owner == null || owner.isNull() ? null : owner.textValue();
+        return createLobby(ownerId, visibility, maxMembers, properties, 4);
+    }
+
+    private Uni<Response> createLobby(String owner, String visibility, int maxMembers, String properties, int tries) {
+        String code = codes.next();
+        return rooms.create(new LobbyDirectory.NewLobby(code, owner, visibility, maxMembers, properties,
+                PropertyMatch.tokens(properties))).chain(state -> {
+                    if (state != null) {
+                        return answer(Response.ok(stateOf(code, state)).build());
+                    }
+                    // The code is taken (about never): another one.
+                    return tries > 1 ? createLobby(owner, visibility, maxMembers, properties, tries - 1)
+                            : answer(ApiError.response(Status.SERVICE_UNAVAILABLE, "try_again", "no free lobby code found"));
+                });
+    }
+
+    /** Seats for a party or a matchmaker's players, all or none (SPEC §13): 409 {@code lobby_full} when they do not fit. */
+    @POST
+    @Path("/lobbies/{code}/reservations")
+    @Consumes(MediaType.WILDCARD) // so that AdminBodyFilter, after the key check, is what answers 415
+    public Uni<Response> reserve(@PathParam("code") String code, String body) {
+        if (!LobbyCode.isValid(code)) {
+            return answer(ApiError.response(Status.BAD_REQUEST, "invalid_lobby", "lobby must be 1 to 64 of A-Z a-z 0-9 _ -"));
+        }
+        if (tooLarge(body)) {
+            return answer(bodyTooLarge(maxBodyBytes));
+        }
+        JsonNode request = StrictJson.object(body);
+        JsonNode ids = request == null ? null : request.get("user_ids");
+        if (ids == null || !ids.isArray() || ids.isEmpty() || ids.size() > maxPerLobby) {
+            return answer(invalidBody("{\"user_ids\": 1 to " + maxPerLobby + " user ids}"));
+        }
+        java.util.LinkedHashSet<String> users = new java.util.LinkedHashSet<>();
+        for (JsonNode id : ids) {
+            if (!id.isTextual() || id.textValue().isEmpty() || id.textValue().length() > 128) {
+                return answer(invalidBody("each user id is a string of 1 to 128 characters"));
+            }
+            users.add(id.textValue());
+        }
+        return rooms.reserve(code, List.copyOf(users)).chain(answer -> switch (answer) {
+            case RESERVED -> rooms.state(code).map(state -> state.isPresent()
+                    ? Response.ok(stateOf(code, state.get())).build() : lobbyNotFound(code));
+            case LOBBY_FULL -> answer(ApiError.response(Status.CONFLICT, "lobby_full",
+                    "the lobby has not enough free seats for all of them: nothing was reserved"));
+            case FORBIDDEN -> answer(ApiError.response(Status.CONFLICT, "forbidden",
+                    "one of them was kicked out of this lobby by its owner: nothing was reserved"));
+            case NO_LOBBY -> answer(lobbyNotFound(code));
+        });
     }
 
     private static Response lobbyNotFound(String code) {

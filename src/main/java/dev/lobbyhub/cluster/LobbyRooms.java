@@ -1,5 +1,6 @@
 package dev.lobbyhub.cluster;
 
+import java.util.List;
 import java.util.Optional;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -7,6 +8,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import dev.lobbyhub.protocol.ClientMessage.LobbyUpdate;
 import dev.lobbyhub.protocol.LobbyState;
 import dev.lobbyhub.registry.ConnectionRegistry;
+import dev.lobbyhub.registry.LobbyDirectory;
 import dev.lobbyhub.registry.StateAnswer;
 import io.smallrye.mutiny.Uni;
 
@@ -32,6 +34,16 @@ public class LobbyRooms {
     /** The game backend's {@code lobby_update}: needs no ownership, its {@code lobby_updated} has {@code by: null}. */
     public Uni<StateAnswer> update(String lobby, LobbyUpdate update) {
         return registry.lobbyStates().updateLobby(lobby, null, update);
+    }
+
+    /** A game backend's new lobby (SPEC §13): its state, or null when its code is taken. */
+    public Uni<LobbyState> create(LobbyDirectory.NewLobby lobby) {
+        return registry.directory().create(lobby);
+    }
+
+    /** Seats for a party, all or none (SPEC §13). */
+    public Uni<LobbyDirectory.PartyAnswer> reserve(String lobby, List<String> userIds) {
+        return registry.directory().reserve(lobby, userIds);
     }
 
     /** Hands the lobby to a user who holds a seat in it. */

@@ -82,11 +82,15 @@ public class ThisNode {
         return Uni.createFrom().item(true);
     }
 
-    /** Closes the user's connection here with 4006 {@code kicked}, or frees its held seat; false when it has neither. */
+    /**
+     * Closes the user's connection here with 4006 {@code kicked}, or frees its held seat, or ends its reservation
+     * (SPEC §13); false when it has none of them.
+     */
     public Uni<Boolean> kick(String userId) {
         Session session = registry.findUser(userId);
         if (session == null) {
-            return Uni.createFrom().item(registry.freeHold(userId, LeaveReason.KICKED));
+            return Uni.createFrom().item(registry.freeHold(userId, LeaveReason.KICKED)
+                    || registry.cancelReservation(userId));
         }
         return Uni.createFrom().item(registry.disconnect(session, CloseCode.KICKED));
     }

@@ -48,6 +48,11 @@ public final class AllowedOrigins {
     }
 
     /** Whether a handshake with this {@code Origin} header (null when absent) may go on. */
+    /** Whether the list is unset: every origin may come. */
+    public boolean allowsAny() {
+        return exact == null;
+    }
+
     public boolean allows(String origin) {
         if (exact == null || origin == null) {
             return true;

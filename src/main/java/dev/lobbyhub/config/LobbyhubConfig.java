@@ -98,6 +98,10 @@ public interface LobbyhubConfig {
         /** Largest {@code properties} of one member, serialized (SPEC §12). */
         @WithDefault("1024")
         int maxMemberPropertiesBytes();
+
+        /** Directory and quick-join calls per second per user (SPEC §13); one more is answered 429. */
+        @WithDefault("5")
+        int lobbyCallsPerSecond();
     }
 
     interface Health {
@@ -132,6 +136,13 @@ public interface LobbyhubConfig {
          */
         @WithDefault("20s")
         Duration reconnectGrace();
+
+        /**
+         * How long a seat reserved by quick join or a game backend waits for its user's connection
+         * (SPEC §13); an unused one ends silently.
+         */
+        @WithDefault("15s")
+        Duration reservationTtl();
     }
 
     enum OnDuplicate {

@@ -215,6 +215,39 @@ public final class ClusterSeating implements Seating {
         return states().state(lobby);
     }
 
+    @Override
+    public Uni<Page> list(Query query, String afterCode, int limit) {
+        return directory().list(query, afterCode, limit);
+    }
+
+    @Override
+    public Uni<QuickJoin> quickJoin(String userId, Query query, NewLobby ifNone) {
+        return directory().quickJoin(userId, query, ifNone);
+    }
+
+    @Override
+    public Uni<PartyAnswer> reserve(String lobby, List<String> userIds) {
+        return directory().reserve(lobby, userIds);
+    }
+
+    @Override
+    public Uni<LobbyState> create(NewLobby lobby) {
+        return directory().create(lobby);
+    }
+
+    @Override
+    public Uni<Boolean> cancelReservation(String userId) {
+        return directory().cancelReservation(userId);
+    }
+
+    /** The shared store keeps the reservations beside the seats. */
+    private LobbyDirectory directory() {
+        if (store instanceof LobbyDirectory directory) {
+            return directory;
+        }
+        throw new UnsupportedOperationException("this seat store keeps no reservations");
+    }
+
     /** The shared store keeps the lobbies' state beside their seats. */
     private LobbyStates states() {
         if (store instanceof LobbyStates states) {

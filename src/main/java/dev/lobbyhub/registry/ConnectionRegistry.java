@@ -76,11 +76,15 @@ public class ConnectionRegistry {
     private volatile LobbyStates lobbyStates;
     private final CheckedLobbyStates.Limits stateLimits;
     private volatile boolean draining;
+    /** How long a reserved seat waits for its user (SPEC §13). */
+    private long reservationTtlMillis = 15_000;
+    private volatile LobbyDirectory directory;
 
     @Inject
     ConnectionRegistry(LobbyhubConfig config, LobbyhubMetrics metrics) {
         this(Settings.from(config), metrics, new CheckedLobbyStates.Limits(config.limits().maxPerLobby(),
                 config.limits().maxLobbyPropertiesBytes(), config.limits().maxMemberPropertiesBytes()));
+        this.reservationTtlMillis = config.users().reservationTtl().toMillis();
     }
 
     /** With the lobby state limits at their defaults (4096 and 1024 bytes of properties). */
@@ -97,12 +101,22 @@ public class ConnectionRegistry {
         this.local = new LocalSeating(this);
         this.seating = local;
         this.lobbyStates = new CheckedLobbyStates(local, stateLimits);
+        this.directory = local;
         metrics.gauges(index::connectionCount, index::lobbyCount);
     }
 
     /** The lobbies' state (SPEC §12), kept where their seats are decided: on this node, or in the shared store. */
     public LobbyStates lobbyStates() {
         return lobbyStates;
+    }
+
+    /** The lobby directory and reservations (SPEC §13), kept where seats are decided. */
+    public LobbyDirectory directory() {
+        return directory;
+    }
+
+    long reservationTtlMillis() {
+        return reservationTtlMillis;
     }
 
     /** Seats decided on this node alone: how a single node admits. */
@@ -113,6 +127,7 @@ public class ConnectionRegistry {
     /** Cluster mode, at startup before any connection: seats are decided by the shared store from now on. */
     public void useSeating(Seating shared) {
         this.seating = shared;
+        this.directory = shared;
         this.lobbyStates = new CheckedLobbyStates(shared, stateLimits);
         // The cluster's log numbers each lobby's frames and keeps them; this node follows its offsets.
         index.keepLogs(settings.log().sharedInCluster());
@@ -267,7 +282,9 @@ public class ConnectionRegistry {
     /** Once a second: seats held longer than {@code users.reconnect-grace} end (SPEC §10). */
     @Scheduled(every = "1s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void endExpiredHolds() {
-        local.expireHolds(System.currentTimeMillis());
+        long now = System.currentTimeMillis();
+        local.expireHolds(now);
+        local.expireReservations(now);
     }
 
     /**
@@ -288,6 +305,11 @@ public class ConnectionRegistry {
     /** Frees the user's held seat at once, its lobby told {@code reason}; false when it holds none here. */
     public boolean freeHold(String userId, LeaveReason reason) {
         return local.freeHold(userId, reason);
+    }
+
+    /** Ends the user's reservation on this node (an admin kick, SPEC §13); false when it holds none. */
+    public boolean cancelReservation(String userId) {
+        return local.cancelReservationNow(userId);
     }
 
     /** The away members of a lobby on this node. Do not modify. */

@@ -8,12 +8,13 @@ import java.util.Set;
 
 import dev.lobbyhub.protocol.ClientMessage.LobbyUpdate;
 import dev.lobbyhub.protocol.LobbyState;
+import dev.lobbyhub.protocol.PropertyMatch;
 import dev.lobbyhub.protocol.Visibility;
 
 /**
  * The state of one lobby on a single node (SPEC §12), kept by {@link LocalSeatStore} under its lock
- * for as long as the lobby has a seat: owner, settings, version, members' properties and the users
- * kicked out of it.
+ * for as long as the lobby has a seat: owner, settings, version, members' properties, the users
+ * kicked out of it and the seats reserved in it (SPEC §13).
  */
 final class LocalRoom {
 
@@ -25,10 +26,40 @@ final class LocalRoom {
     private long version;
     private final Map<String, String> memberProperties = new LinkedHashMap<>();
     private final Set<String> kicked = new HashSet<>();
+    /** The properties' matchable tokens (SPEC §13). */
+    private Map<String, String> tokens = Map.of();
+    /** Reserved seats: user id to the reservation's end (epoch ms), in reserving order. */
+    final LinkedHashMap<String, Long> reserved = new LinkedHashMap<>();
+    /** A lobby a game backend made without an owner is kept without seats until then (epoch ms). */
+    long keptUntil;
 
     LocalRoom(String owner, int maxMembers) {
         this.owner = owner;
         this.maxMembers = maxMembers;
+    }
+
+    /** A lobby made for quick join or by a game backend (SPEC §13). */
+    LocalRoom(String owner, String visibility, int maxMembers, String properties, Map<String, String> tokens) {
+        this(owner, maxMembers);
+        this.visibility = visibility;
+        this.properties = properties;
+        this.tokens = tokens;
+    }
+
+    String visibility() {
+        return visibility;
+    }
+
+    boolean isPublic() {
+        return Visibility.PUBLIC.equals(visibility);
+    }
+
+    String properties() {
+        return properties;
+    }
+
+    Map<String, String> tokens() {
+        return tokens;
     }
 
     int maxMembers() {
@@ -64,6 +95,7 @@ final class LocalRoom {
         }
         if (update.properties() != null) {
             properties = update.properties();
+            tokens = PropertyMatch.tokens(properties);
         }
         version++;
     }
@@ -84,6 +116,7 @@ final class LocalRoom {
 
     LobbyState snapshot() {
         return new LobbyState(owner, locked, visibility, maxMembers, properties, version,
-                memberProperties.isEmpty() ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(memberProperties)));
+                memberProperties.isEmpty() ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(memberProperties)),
+                reserved.size());
     }
 }

@@ -2,15 +2,19 @@ package dev.lobbyhub.registry;
 
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 
 import dev.lobbyhub.config.LobbyhubConfig.OnDuplicate;
 import dev.lobbyhub.protocol.CloseCode;
 import dev.lobbyhub.protocol.ClientMessage.LobbyUpdate;
 import dev.lobbyhub.protocol.LeaveReason;
 import dev.lobbyhub.protocol.LobbyState;
+import dev.lobbyhub.protocol.PropertyMatch;
 import dev.lobbyhub.protocol.ServerMessages;
 import dev.lobbyhub.registry.StateAnswer.Refusal;
 import io.smallrye.mutiny.Uni;
@@ -22,7 +26,9 @@ import io.smallrye.mutiny.Uni;
  * one step (each call may name its own listener). There are no leases on one node: every node id
  * is alive. A seat can be held for its user after its connection ended ({@link #holdNow}): it
  * still counts in its lobby, the user's next connection to that lobby takes it back, and one to
- * another lobby frees it.
+ * another lobby frees it. A seat can also be reserved for a user who has not connected yet (SPEC
+ * §13): it counts in its lobby but is no member, the user's connection to that lobby takes it, and
+ * it ends silently at its deadline ({@link #expireNow}).
  */
 public final class LocalSeatStore implements SeatStore {
 
@@ -37,6 +43,12 @@ public final class LocalSeatStore implements SeatStore {
     private final Map<String, LinkedHashMap<String, String>> lobbies = new HashMap<>();
     /** Per lobby with a seat: its state (SPEC §12). */
     private final Map<String, LocalRoom> rooms = new HashMap<>();
+    /** The codes of public lobbies, in code order (the directory's pages). */
+    private final TreeSet<String> publicCodes = new TreeSet<>();
+    /** User id to the lobby a seat is reserved for it in. */
+    private final Map<String, String> reservationOf = new HashMap<>();
+    /** Lobbies a game backend made without an owner, kept without seats for a while. */
+    private final Set<String> keptEmpty = new HashSet<>();
     private long sequence;
     /** How many seats are held now: with none, no lobby has away members to list. */
     private int heldSeats;
@@ -79,17 +91,28 @@ public final class LocalSeatStore implements SeatStore {
         boolean sameLobby = old != null && old.lobby().equals(seat.lobby());
         LinkedHashMap<String, String> members = lobbies.get(seat.lobby());
         LocalRoom room = rooms.get(seat.lobby());
-        // SPEC §1, §12: kicked out, then locked, then full; a member coming back or replacing its
-        // connection passes the last two.
+        boolean reservedHere = seat.lobby().equals(reservationOf.get(seat.userId()));
+        // SPEC §1, §12, §13: kicked out, then locked, then full; a member coming back or replacing its
+        // connection, and a reservation, pass the last two.
         if (room != null && room.keepsOut(seat.userId())) {
             return new Refused(CloseCode.FORBIDDEN);
         }
-        if (!sameLobby && room != null && room.locked()) {
+        boolean passes = sameLobby || reservedHere;
+        if (!passes && room != null && room.locked()) {
             return new Refused(CloseCode.LOBBY_LOCKED);
         }
         int capacity = room == null ? maxPerLobby : room.maxMembers();
-        if (!sameLobby && members != null && members.size() >= capacity) {
+        int taken = (members == null ? 0 : members.size()) + (room == null ? 0 : room.reserved.size());
+        if (!passes && taken >= capacity) {
             return new Refused(CloseCode.LOBBY_FULL);
+        }
+        if (reservedHere) {
+            // Taken by the user's connection: a seat like any other from now on (SPEC §13).
+            reservationOf.remove(seat.userId());
+            room.reserved.remove(seat.userId());
+        } else if (reservationOf.containsKey(seat.userId())) {
+            // Connecting elsewhere ends it.
+            endReservation(seat.userId(), events);
         }
         Displaced displaced = null;
         if (held && sameLobby) {
@@ -134,7 +157,14 @@ public final class LocalSeatStore implements SeatStore {
         if (!sameLobby) {
             take(seat);
             // The first member seated in an empty lobby owns it.
-            room = rooms.computeIfAbsent(seat.lobby(), code -> new LocalRoom(seat.userId(), maxPerLobby));
+            room = rooms.get(seat.lobby());
+            if (room == null) {
+                room = new LocalRoom(seat.userId(), maxPerLobby);
+                rooms.put(seat.lobby(), room);
+            } else if (room.owner == null) {
+                room.owner = seat.userId();
+            }
+            keptEmpty.remove(seat.lobby());
             events.joined(seat.lobby(), seat.userId(), seat.connectionId(), ++sequence);
         }
         return new Seated(sequence, new ArrayList<>(lobbies.get(seat.lobby()).keySet()), displaced,
@@ -152,14 +182,48 @@ public final class LocalSeatStore implements SeatStore {
             return;
         }
         LinkedHashMap<String, String> members = lobbies.get(lobby);
-        if (members == null || members.isEmpty()) {
-            rooms.remove(lobby);
+        if ((members == null || members.isEmpty()) && room.reserved.isEmpty() && !keptEmpty.contains(lobby)) {
+            dropRoom(lobby);
             return;
         }
         room.seatEnded(userId);
         if (userId.equals(room.owner)) {
-            room.owner = members.keySet().iterator().next();
-            events.stateChanged(lobby, ServerMessages.ownerChanged(room.owner, userId), ++sequence);
+            // To the member seated longest; with none, to a reservation (the owner always holds a seat).
+            String next = members != null && !members.isEmpty() ? members.keySet().iterator().next()
+                    : room.reserved.isEmpty() ? null : room.reserved.keySet().iterator().next();
+            room.owner = next;
+            if (next != null) {
+                events.stateChanged(lobby, ServerMessages.ownerChanged(next, userId), ++sequence);
+            }
+        }
+    }
+
+    private void dropRoom(String lobby) {
+        LocalRoom room = rooms.remove(lobby);
+        publicCodes.remove(lobby);
+        keptEmpty.remove(lobby);
+        if (room != null) {
+            for (String user : room.reserved.keySet()) {
+                reservationOf.remove(user);
+            }
+        }
+    }
+
+    /** The directory lists the lobby while it is public. */
+    private void indexRoom(String lobby, LocalRoom room) {
+        if (room.isPublic()) {
+            publicCodes.add(lobby);
+        } else {
+            publicCodes.remove(lobby);
+        }
+    }
+
+    /** Ends the user's reservation, silently; the lobby goes when that was its last seat. */
+    private void endReservation(String userId, SeatEvents events) {
+        String lobby = reservationOf.remove(userId);
+        LocalRoom room = lobby == null ? null : rooms.get(lobby);
+        if (room != null && room.reserved.remove(userId) != null) {
+            seatEnded(lobby, userId, events);
         }
     }
 
@@ -234,6 +298,7 @@ public final class LocalSeatStore implements SeatStore {
             return new StateAnswer.Refused(Refusal.VERSION_CONFLICT);
         }
         room.apply(update);
+        indexRoom(lobby, room);
         LobbyState state = room.snapshot();
         events.stateChanged(lobby, ServerMessages.lobbyUpdated(state, by), ++sequence);
         return new StateAnswer.Changed(state);
@@ -260,12 +325,18 @@ public final class LocalSeatStore implements SeatStore {
         if (room == null || !by.equals(room.owner)) {
             return new StateAnswer.Refused(Refusal.NOT_OWNER);
         }
-        String connection = lobbies.get(lobby).get(userId);
-        if (connection == null) {
+        LinkedHashMap<String, String> members = lobbies.get(lobby);
+        String connection = members == null ? null : members.get(userId);
+        boolean reserved = room.reserved.containsKey(userId);
+        if (connection == null && !reserved) {
             return new StateAnswer.Refused(Refusal.NOT_MEMBER);
         }
         room.kickOut(userId);
-        releaseNow(connection, LeaveReason.KICKED, events);
+        if (connection != null) {
+            releaseNow(connection, LeaveReason.KICKED, events);
+        } else {
+            endReservation(userId, events);
+        }
         LocalRoom after = rooms.get(lobby);
         return new StateAnswer.Changed(after == null ? null : after.snapshot());
     }
@@ -276,7 +347,8 @@ public final class LocalSeatStore implements SeatStore {
         if (room == null) {
             return new StateAnswer.Refused(Refusal.NO_LOBBY);
         }
-        if (!lobbies.get(lobby).containsKey(userId)) {
+        LinkedHashMap<String, String> members = lobbies.get(lobby);
+        if ((members == null || !members.containsKey(userId)) && !room.reserved.containsKey(userId)) {
             return new StateAnswer.Refused(Refusal.NOT_MEMBER);
         }
         if (!userId.equals(room.owner)) {
@@ -297,6 +369,194 @@ public final class LocalSeatStore implements SeatStore {
     public synchronized List<String> members(String lobby) {
         LinkedHashMap<String, String> members = lobbies.get(lobby);
         return members == null ? List.of() : List.copyOf(members.keySet());
+    }
+
+    /** {@link LobbyDirectory#list}, decided on the calling thread. */
+    public synchronized LobbyDirectory.Page listNow(LobbyDirectory.Query query, String afterCode, int limit) {
+        List<LobbyDirectory.Listed> page = new ArrayList<>(Math.min(limit, 64));
+        Iterable<String> codes = afterCode == null ? publicCodes : publicCodes.tailSet(afterCode, false);
+        for (String code : codes) {
+            LocalRoom room = rooms.get(code);
+            if (!listed(code, room, query)) {
+                continue;
+            }
+            if (page.size() == limit) {
+                return new LobbyDirectory.Page(page, page.get(page.size() - 1).code());
+            }
+            page.add(new LobbyDirectory.Listed(code, memberCount(code), room.maxMembers(), room.owner, room.locked(),
+                    room.properties()));
+        }
+        return new LobbyDirectory.Page(page, null);
+    }
+
+    private boolean listed(String code, LocalRoom room, LobbyDirectory.Query query) {
+        return (query.only() == null || query.only().contains(code))
+                && (!query.hasSpace() || (!room.locked() && freeSeats(code, room) > 0))
+                && PropertyMatch.matches(room.tokens(), query.match());
+    }
+
+    private int memberCount(String lobby) {
+        LinkedHashMap<String, String> members = lobbies.get(lobby);
+        return members == null ? 0 : members.size();
+    }
+
+    private int freeSeats(String lobby, LocalRoom room) {
+        return room.maxMembers() - memberCount(lobby) - room.reserved.size();
+    }
+
+    /**
+     * {@link LobbyDirectory#quickJoin}, decided on the calling thread: the user's seat or reservation
+     * if it has one, else a reservation in the fullest fitting lobby, else in {@code ifNone}, made now.
+     */
+    public synchronized LobbyDirectory.QuickJoin quickJoinNow(String userId, LobbyDirectory.Query query,
+            LobbyDirectory.NewLobby ifNone, long ttlMillis, long nowMillis) {
+        String seatedIn = connectionOfUser.containsKey(userId)
+                ? byConnection.get(connectionOfUser.get(userId)).lobby() : null;
+        if (seatedIn != null) {
+            return new LobbyDirectory.Placed(seatedIn, false, 0);
+        }
+        String reservedIn = reservationOf.get(userId);
+        if (reservedIn != null) {
+            long until = rooms.get(reservedIn).reserved.get(userId);
+            return new LobbyDirectory.Placed(reservedIn, false, Math.max(1, until - nowMillis));
+        }
+        String best = null;
+        int bestFree = Integer.MAX_VALUE;
+        Iterable<String> codes = query.only() == null ? publicCodes : new TreeSet<>(query.only());
+        for (String code : codes) {
+            LocalRoom room = rooms.get(code);
+            if (room == null || !room.isPublic() || room.locked() || room.keepsOut(userId)
+                    || !PropertyMatch.matches(room.tokens(), query.match())) {
+                continue;
+            }
+            int free = freeSeats(code, room);
+            if (free > 0 && free < bestFree) {
+                best = code;
+                bestFree = free;
+            }
+        }
+        if (best != null) {
+            reserveSeat(best, rooms.get(best), userId, nowMillis + ttlMillis);
+            return new LobbyDirectory.Placed(best, false, ttlMillis);
+        }
+        if (ifNone == null) {
+            return new LobbyDirectory.NoLobby();
+        }
+        if (rooms.containsKey(ifNone.code()) || lobbies.containsKey(ifNone.code())) {
+            return new LobbyDirectory.CodeTaken();
+        }
+        LocalRoom made = newRoom(ifNone);
+        reserveSeat(ifNone.code(), made, userId, nowMillis + ttlMillis);
+        return new LobbyDirectory.Placed(ifNone.code(), true, ttlMillis);
+    }
+
+    /** {@link LobbyDirectory#reserve}, decided on the calling thread: all or none. */
+    public synchronized LobbyDirectory.PartyAnswer reserveNow(String lobby, List<String> userIds, long ttlMillis,
+            long nowMillis, SeatEvents events) {
+        LocalRoom room = rooms.get(lobby);
+        if (room == null) {
+            return LobbyDirectory.PartyAnswer.NO_LOBBY;
+        }
+        LinkedHashMap<String, String> members = lobbies.get(lobby);
+        int needed = 0;
+        for (String user : userIds) {
+            if (room.keepsOut(user)) {
+                return LobbyDirectory.PartyAnswer.FORBIDDEN;
+            }
+            if ((members == null || !members.containsKey(user)) && !room.reserved.containsKey(user)) {
+                needed++;
+            }
+        }
+        if (needed > freeSeats(lobby, room)) {
+            return LobbyDirectory.PartyAnswer.LOBBY_FULL;
+        }
+        for (String user : userIds) {
+            if (members != null && members.containsKey(user)) {
+                continue;
+            }
+            if (!lobby.equals(reservationOf.get(user))) {
+                endReservation(user, events);
+            }
+            reserveSeat(lobby, room, user, nowMillis + ttlMillis);
+        }
+        return LobbyDirectory.PartyAnswer.RESERVED;
+    }
+
+    /**
+     * {@link LobbyDirectory#create}, decided on the calling thread; null when the code is taken. Its
+     * owner gets a reservation; a lobby without one is kept empty for {@code ttlMillis}.
+     */
+    public synchronized LobbyState createNow(LobbyDirectory.NewLobby lobby, long ttlMillis, long nowMillis,
+            SeatEvents events) {
+        if (rooms.containsKey(lobby.code()) || lobbies.containsKey(lobby.code())) {
+            return null;
+        }
+        LocalRoom room = newRoom(lobby);
+        if (lobby.owner() != null) {
+            endReservation(lobby.owner(), events);
+            reserveSeat(lobby.code(), room, lobby.owner(), nowMillis + ttlMillis);
+        } else {
+            keptEmpty.add(lobby.code());
+            room.keptUntil = nowMillis + ttlMillis;
+        }
+        return room.snapshot();
+    }
+
+    /** {@link LobbyDirectory#cancelReservation}, decided on the calling thread. */
+    public synchronized boolean cancelReservationNow(String userId, SeatEvents events) {
+        if (!reservationOf.containsKey(userId)) {
+            return false;
+        }
+        endReservation(userId, events);
+        return true;
+    }
+
+    /** Ends the reservations due by {@code nowMillis}, and the empty lobbies kept until then; how many reservations ended. */
+    public synchronized int expireNow(long nowMillis, SeatEvents events) {
+        int ended = 0;
+        if (!reservationOf.isEmpty()) {
+            List<String> due = new ArrayList<>();
+            reservationOf.forEach((user, lobby) -> {
+                if (rooms.get(lobby).reserved.get(user) <= nowMillis) {
+                    due.add(user);
+                }
+            });
+            for (String user : due) {
+                endReservation(user, events);
+                ended++;
+            }
+        }
+        if (!keptEmpty.isEmpty()) {
+            for (String lobby : List.copyOf(keptEmpty)) {
+                LocalRoom room = rooms.get(lobby);
+                if (room == null || room.keptUntil <= nowMillis) {
+                    keptEmpty.remove(lobby);
+                    if (room != null && memberCount(lobby) == 0 && room.reserved.isEmpty()) {
+                        dropRoom(lobby);
+                    }
+                }
+            }
+        }
+        return ended;
+    }
+
+    /** How many seats are reserved now (for tests and checks). */
+    public synchronized int reservations() {
+        return reservationOf.size();
+    }
+
+    private LocalRoom newRoom(LobbyDirectory.NewLobby lobby) {
+        LocalRoom room = new LocalRoom(lobby.owner(), lobby.visibility(), lobby.maxMembers(), lobby.properties(),
+                lobby.tokens());
+        rooms.put(lobby.code(), room);
+        indexRoom(lobby.code(), room);
+        return room;
+    }
+
+    private void reserveSeat(String lobby, LocalRoom room, String userId, long untilMillis) {
+        room.reserved.put(userId, untilMillis);
+        reservationOf.put(userId, lobby);
+        keptEmpty.remove(lobby);
     }
 
     private void take(Seat seat) {

@@ -144,10 +144,48 @@ public final class LocalSeating implements Seating {
         return state == null ? NO_STATE : Uni.createFrom().item(Optional.of(state));
     }
 
+    @Override
+    public Uni<Page> list(Query query, String afterCode, int limit) {
+        return Uni.createFrom().item(() -> seats.listNow(query, afterCode, limit));
+    }
+
+    @Override
+    public Uni<QuickJoin> quickJoin(String userId, Query query, NewLobby ifNone) {
+        return Uni.createFrom().item(() -> seats.quickJoinNow(userId, query, ifNone, registry.reservationTtlMillis(),
+                System.currentTimeMillis()));
+    }
+
+    @Override
+    public Uni<PartyAnswer> reserve(String lobby, List<String> userIds) {
+        return Uni.createFrom().item(() -> decide(decision -> seats.reserveNow(lobby, userIds,
+                registry.reservationTtlMillis(), System.currentTimeMillis(), decision)));
+    }
+
+    @Override
+    public Uni<LobbyState> create(NewLobby lobby) {
+        return Uni.createFrom().item(() -> decide(decision -> seats.createNow(lobby, registry.reservationTtlMillis(),
+                System.currentTimeMillis(), decision)));
+    }
+
+    @Override
+    public Uni<Boolean> cancelReservation(String userId) {
+        return Uni.createFrom().item(() -> cancelReservationNow(userId));
+    }
+
+    /** Ends the user's reservation here (silently; an owner's passes on); false when it holds none. */
+    public boolean cancelReservationNow(String userId) {
+        return decide(decision -> seats.cancelReservationNow(userId, decision));
+    }
+
+    /** Ends the reservations whose time ran out, silently (SPEC §13). */
+    public void expireReservations(long nowMillis) {
+        decide(decision -> seats.expireNow(nowMillis, decision));
+    }
+
     /** One change of a lobby's state under the node's lock; the lobby hears it after, and a kicked connection is closed. */
-    private StateAnswer decide(Function<Decision, StateAnswer> change) {
+    private <T> T decide(Function<Decision, T> change) {
         Decision decision = new Decision(null);
-        StateAnswer answer;
+        T answer;
         synchronized (index.lock()) {
             answer = change.apply(decision);
         }

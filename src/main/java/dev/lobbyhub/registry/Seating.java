@@ -7,7 +7,7 @@ import dev.lobbyhub.protocol.LeaveReason;
  * through the shared seat store in cluster mode. Either way the session leaves this node's
  * indexes, its lobby is told once and the departure is counted once.
  */
-public interface Seating extends LobbyStates {
+public interface Seating extends LobbyStates, LobbyDirectory {
 
     /**
      * Frees the seat of a session that stopped being open; {@code closedByServer} when this node

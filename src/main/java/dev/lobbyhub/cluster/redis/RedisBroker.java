@@ -16,6 +16,7 @@ import dev.lobbyhub.cluster.Broker;
 import dev.lobbyhub.cluster.Presence;
 import dev.lobbyhub.metrics.LobbyhubMetrics;
 import dev.lobbyhub.protocol.LeaveReason;
+import dev.lobbyhub.registry.LobbyDirectory;
 import dev.lobbyhub.registry.SeatStore;
 import dev.lobbyhub.cluster.ThisNode;
 import dev.lobbyhub.delivery.Relay;
@@ -140,13 +141,20 @@ final class RedisBroker implements Broker {
         });
     }
 
-    /** A user away has its held seat freed ({@code member_left kicked}); a connected one is closed by its node. */
+    /**
+     * A user away has its held seat freed ({@code member_left kicked}); a connected one is closed by its node; a
+     * reservation ends.
+     */
     @Override
     public Uni<Boolean> kick(String userId) {
         if (here.holds(userId)) {
             return here.kick(userId);
         }
         return seated(userId).chain(found -> {
+            if (found == null && seats instanceof LobbyDirectory directory) {
+                // No seat: a seat reserved for it ends (SPEC §13).
+                return directory.cancelReservation(userId).onFailure().transform(RedisScripts::unavailable);
+            }
             if (found == null || !found.away()) {
                 return ask(found, "kick", "", timeout).map(answer -> answer != null && answer.asBoolean());
             }

@@ -72,7 +72,8 @@ public class RedisCluster implements BackplaneHealth {
                 config.limits().maxConnections(), config.recovery().historySize(),
                 config.recovery().historyTtl().toMillis(), holdMillis);
         this.presence = new RedisPresence(reads);
-        RedisSeatStore seats = new RedisSeatStore(pinned, cluster.keyPrefix(), timeout, holdMillis);
+        RedisSeatStore seats = new RedisSeatStore(pinned, cluster.keyPrefix(), timeout, holdMillis,
+                config.users().reservationTtl().toMillis());
         RedisLobbyLog lobbyLog = new RedisLobbyLog(reads, pinned, keyBase, timeout,
                 config.recovery().historySize(), config.recovery().historyTtl());
         ClusterSeating seating = new ClusterSeating(registry, seats, lobbyLog);

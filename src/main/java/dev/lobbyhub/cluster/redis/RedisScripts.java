@@ -72,7 +72,7 @@ final class RedisScripts {
     }
 
     /** Every operation's file in {@code cluster/redis/}, lib.lua aside. */
-    private static final List<String> OPERATIONS = List.of("append", "claim", "cluster_stats", "leave", "lobby_members",
+    private static final List<String> OPERATIONS = List.of("append", "claim", "cluster_stats", "directory", "leave", "lobby_members",
             "lobby_page", "lobby_state", "reap", "register", "release", "renew", "set_rtt", "user_seat");
     private static final Map<String, Script> SCRIPTS = loadAll();
 

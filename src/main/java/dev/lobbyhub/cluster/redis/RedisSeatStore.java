@@ -8,6 +8,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import dev.lobbyhub.protocol.PropertyMatch;
+import dev.lobbyhub.registry.LobbyDirectory;
 import dev.lobbyhub.registry.LobbyStates;
 import dev.lobbyhub.registry.SeatStore;
 import dev.lobbyhub.registry.StateAnswer;
@@ -27,9 +33,13 @@ import io.vertx.mutiny.redis.client.Response;
  * the seat change on the lobby's channel in the same step, so every node sees a lobby's changes in
  * commit order.
  */
-public final class RedisSeatStore implements SeatStore, LobbyStates {
+public final class RedisSeatStore implements SeatStore, LobbyStates, LobbyDirectory {
 
     private static final RedisScripts.Script CLAIM = RedisScripts.load("claim");
+    private static final RedisScripts.Script DIRECTORY = RedisScripts.load("directory");
+    /** The most public lobbies one directory page looks at, so a call with rare filters stays short in Redis. */
+    static final int LIST_SCAN = 2000;
+    private static final ObjectMapper JSON = new ObjectMapper();
     private static final RedisScripts.Script LOBBY_STATE = RedisScripts.load("lobby_state");
     private static final RedisScripts.Script RELEASE = RedisScripts.load("release");
     /** How seat events are published (Redis 7 Cluster would use SPUBLISH). */
@@ -38,16 +48,21 @@ public final class RedisSeatStore implements SeatStore, LobbyStates {
     private final RedisScripts scripts;
     /** How long a seat is held for its user's return (SPEC §10); 0: never. */
     private final long holdMillis;
+    /** How long a reserved seat waits for its user (SPEC §13). */
+    private final long reservationMillis;
 
     public RedisSeatStore(Redis redis, String keyPrefix, Duration timeout) {
         this.scripts = new RedisScripts(redis, keyPrefix, timeout);
         this.holdMillis = 0;
+        this.reservationMillis = 15_000;
     }
 
     /** Claims and releases sent on one connection, so Redis runs them in the order they were given. */
-    RedisSeatStore(PinnedConnection connection, String keyPrefix, Duration timeout, long holdMillis) {
+    RedisSeatStore(PinnedConnection connection, String keyPrefix, Duration timeout, long holdMillis,
+            long reservationMillis) {
         this.scripts = new RedisScripts(connection::send, keyPrefix, timeout);
         this.holdMillis = holdMillis;
+        this.reservationMillis = reservationMillis;
     }
 
     @Override
@@ -116,10 +131,99 @@ public final class RedisSeatStore implements SeatStore, LobbyStates {
 
     @Override
     public Uni<StateAnswer> updateLobby(String lobby, String by, LobbyUpdate update) {
-        return scripts.call(LOBBY_STATE, PUBLISH, "update", lobby, by == null ? "" : by,
+        List<Object> args = new ArrayList<>(List.of(PUBLISH, "update", lobby, by == null ? "" : by,
                 update.locked() == null ? "" : update.locked() ? "1" : "0", orEmpty(update.visibility()),
-                orEmpty(update.maxMembers()), orEmpty(update.properties()), orEmpty(update.expectedVersion()))
-                .map(RedisSeatStore::stateAnswer);
+                orEmpty(update.maxMembers()), orEmpty(update.properties()), orEmpty(update.expectedVersion())));
+        if (update.properties() != null) {
+            // The directory matches on these (SPEC §13).
+            PropertyMatch.tokens(update.properties()).forEach((key, token) -> {
+                args.add(key);
+                args.add(token);
+            });
+        }
+        return scripts.call(LOBBY_STATE, args.toArray()).map(RedisSeatStore::stateAnswer);
+    }
+
+    @Override
+    public Uni<Page> list(Query query, String afterCode, int limit) {
+        return scripts.call(DIRECTORY, PUBLISH, "list", afterCode == null ? "" : afterCode, limit, LIST_SCAN,
+                queryJson(query)).map(reply -> {
+                    Response rows = reply.get(0);
+                    List<Listed> lobbies = new ArrayList<>(rows.size());
+                    for (Response row : rows) {
+                        lobbies.add(new Listed(row.get(0).toString(), row.get(1).toInteger(), row.get(2).toInteger(),
+                                row.get(3) == null ? null : row.get(3).toString(), row.get(4).toInteger() == 1,
+                                row.get(5).toString()));
+                    }
+                    return new Page(lobbies, reply.get(1) == null ? null : reply.get(1).toString());
+                });
+    }
+
+    @Override
+    public Uni<QuickJoin> quickJoin(String userId, Query query, NewLobby ifNone) {
+        return scripts.call(DIRECTORY, PUBLISH, "quick", userId, reservationMillis, queryJson(query),
+                ifNone == null ? "" : lobbyJson(ifNone)).map(reply -> switch (reply.get(0).toString()) {
+                    case "placed" -> new Placed(reply.get(1).toString(), reply.get(2).toInteger() == 1,
+                            reply.get(3).toLong());
+                    case "no_lobby" -> new NoLobby();
+                    case "code_taken" -> new CodeTaken();
+                    default -> throw new IllegalStateException("unexpected quick join reply " + reply);
+                });
+    }
+
+    @Override
+    public Uni<PartyAnswer> reserve(String lobby, List<String> userIds) {
+        List<Object> args = new ArrayList<>(List.of(PUBLISH, "reserve", lobby, reservationMillis));
+        args.addAll(userIds);
+        return scripts.call(DIRECTORY, args.toArray()).map(reply -> switch (reply.get(0).toString()) {
+            case "ok" -> PartyAnswer.RESERVED;
+            case "lobby_full" -> PartyAnswer.LOBBY_FULL;
+            case "no_lobby" -> PartyAnswer.NO_LOBBY;
+            case "forbidden" -> PartyAnswer.FORBIDDEN;
+            default -> throw new IllegalStateException("unexpected reserve reply " + reply);
+        });
+    }
+
+    @Override
+    public Uni<LobbyState> create(NewLobby lobby) {
+        return scripts.call(DIRECTORY, PUBLISH, "create", reservationMillis, lobbyJson(lobby))
+                .map(reply -> "ok".equals(reply.get(0).toString()) ? state(reply.get(1)) : null);
+    }
+
+    @Override
+    public Uni<Boolean> cancelReservation(String userId) {
+        return scripts.call(DIRECTORY, PUBLISH, "cancel", userId).map(reply -> reply.get(1).toInteger() == 1);
+    }
+
+    /** A query as directory.lua reads it: {@code {"m": {key: [tokens]}, "space": bool, "only": [codes]}}. */
+    static String queryJson(Query query) {
+        ObjectNode json = JSON.createObjectNode();
+        ObjectNode match = json.putObject("m");
+        query.match().forEach((key, tokens) -> {
+            ArrayNode accepted = match.putArray(key);
+            tokens.forEach(accepted::add);
+        });
+        json.put("space", query.hasSpace());
+        if (query.only() != null) {
+            ArrayNode only = json.putArray("only");
+            query.only().forEach(only::add);
+        }
+        return json.toString();
+    }
+
+    /** A lobby to make as directory.lua reads it; the owner left out when there is none. */
+    static String lobbyJson(NewLobby lobby) {
+        ObjectNode json = JSON.createObjectNode();
+        json.put("code", lobby.code());
+        if (lobby.owner() != null) {
+            json.put("owner", lobby.owner());
+        }
+        json.put("vis", lobby.visibility());
+        json.put("max", lobby.maxMembers());
+        json.put("props", lobby.properties());
+        ObjectNode tokens = json.putObject("tok");
+        lobby.tokens().forEach(tokens::put);
+        return json.toString();
     }
 
     @Override
@@ -167,9 +271,11 @@ public final class RedisSeatStore implements SeatStore, LobbyStates {
         for (int i = 0; i + 1 < flat.size(); i += 2) {
             members.put(flat.get(i).toString(), flat.get(i + 1).toString());
         }
-        return new LobbyState(reply.get(0).toString(), reply.get(1).toLong() == 1L, reply.get(2).toString(),
+        String owner = reply.get(0).toString();
+        return new LobbyState(owner.isEmpty() ? null : owner, reply.get(1).toLong() == 1L, reply.get(2).toString(),
                 reply.get(3).toInteger(), reply.get(4).toString(), reply.get(5).toLong(),
-                members.isEmpty() ? Map.of() : Collections.unmodifiableMap(members));
+                members.isEmpty() ? Map.of() : Collections.unmodifiableMap(members),
+                reply.size() > 7 ? reply.get(7).toInteger() : 0);
     }
 
     private static List<String> userIds(Response list) {
