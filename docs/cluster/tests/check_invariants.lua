@@ -76,17 +76,47 @@ for _, k in ipairs(redis.call('KEYS', B .. 'nconns:*')) do
     if redis.call('HGET', B .. 'conn:' .. c, 'node') ~= n then v('nconns:' .. n .. ' lists ' .. c) end
   end
 end
--- Lobby state (SPEC §12): lives exactly while its lobby has a seat, and its owner holds one there.
+-- Lobby state (SPEC §12): lives exactly while its lobby has a seat (a member or a reservation, or it
+-- is kept empty for a game backend, SPEC §13), and its owner holds one there.
 for _, k in ipairs(redis.call('KEYS', B .. 'lstate:*')) do
   local l = suffix(k, 'lstate:')
   local owner = redis.call('HGET', k, 'owner')
-  if redis.call('HLEN', B .. 'lobby:' .. l) == 0 then v('lstate:' .. l .. ' of a lobby without seats')
-  elseif not owner or not redis.call('HGET', B .. 'lobby:' .. l, owner) then v('owner of ' .. l .. ' holds no seat there') end
+  local seats = redis.call('HLEN', B .. 'lobby:' .. l) + redis.call('HLEN', B .. 'lres:' .. l)
+  local kept = redis.call('ZSCORE', B .. 'lkeep', l)
+  if seats == 0 and not kept then v('lstate:' .. l .. ' of a lobby without seats')
+  elseif seats > 0 and (not owner or (not redis.call('HGET', B .. 'lobby:' .. l, owner)
+      and redis.call('HEXISTS', B .. 'lres:' .. l, owner) == 0)) then v('owner of ' .. l .. ' holds no seat there') end
+  -- The directory's indexes (SPEC §13) say what the state says.
+  local s = redis.call('HMGET', k, 'vis', 'locked', 'max')
+  local public = redis.call('ZSCORE', B .. 'lpublic', l) ~= false
+  if public ~= (s[1] == 'public') then v('lpublic and the visibility of ' .. l .. ' disagree') end
+  local free = tonumber(s[3]) - seats
+  local open = redis.call('ZSCORE', B .. 'lopen', l)
+  if s[1] == 'public' and s[2] ~= '1' and free > 0 then
+    if tonumber(open) ~= free then v('lopen scores ' .. l .. ' ' .. tostring(open) .. ', its free seats are ' .. free) end
+  elseif open then v('lopen lists ' .. l .. ', which is private, locked or full') end
   for _, u in ipairs(redis.call('HKEYS', B .. 'lmprops:' .. l)) do
     if not redis.call('HGET', B .. 'lobby:' .. l, u) then v('lmprops:' .. l .. ' of ' .. u .. ', not seated there') end
   end
 end
 for _, k in ipairs(redis.call('KEYS', B .. 'lkicked:*')) do
   if redis.call('EXISTS', B .. 'lstate:' .. suffix(k, 'lkicked:')) == 0 then v(k .. ' without a state') end
+end
+for _, idx in ipairs({ 'lpublic', 'lopen' }) do
+  for _, l in ipairs(redis.call('ZRANGE', B .. idx, 0, -1)) do
+    if redis.call('EXISTS', B .. 'lstate:' .. l) == 0 then v(idx .. ' lists ' .. l .. ', which has no state') end
+  end
+end
+-- Reservations: one per user, listed in all three places, never for a user seated in that lobby.
+for _, u in ipairs(redis.call('ZRANGE', B .. 'resv', 0, -1)) do
+  local l = redis.call('GET', B .. 'ures:' .. u)
+  if not l or redis.call('HEXISTS', B .. 'lres:' .. l, u) == 0 then v('resv lists ' .. u .. ' without its reservation') end
+  if l and redis.call('HGET', B .. 'lobby:' .. l, u) then v(u .. ' is reserved in ' .. l .. ' and seated there') end
+end
+for _, k in ipairs(redis.call('KEYS', B .. 'lres:*')) do
+  local l = suffix(k, 'lres:')
+  for _, u in ipairs(redis.call('HKEYS', k)) do
+    if redis.call('GET', B .. 'ures:' .. u) ~= l then v('lres:' .. l .. ' lists ' .. u .. ', whose reservation is elsewhere') end
+  end
 end
 return bad

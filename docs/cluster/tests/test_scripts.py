@@ -19,7 +19,7 @@ LUA = os.path.join(HERE, "..", "..", "..", "src", "main", "resources", "cluster"
 PREFIX = "lobbyhub"
 B = f"{PREFIX}:{{{PREFIX}}}:v3:"       # lobbyhub:{lobbyhub}:v3:
 OPS = ["claim", "release", "leave", "reap", "renew", "register", "set_rtt", "append",
-       "lobby_members", "user_seat", "lobby_page", "cluster_stats", "lobby_state"]
+       "lobby_members", "user_seat", "lobby_page", "cluster_stats", "lobby_state", "directory"]
 
 passed, failed = 0, 0
 
@@ -725,6 +725,7 @@ def main():
     # ------------------------------------------------------------------
     lobby_state_scenario()
     stale_stream_scenario()
+    directory_scenario()
 
     print(f"\n{passed} passed, {failed} failed")
     return 1 if failed else 0
@@ -978,10 +979,10 @@ def lobby_state_scenario():
     S = "st"
     check(claim(S, "sa", "c-sa", "n1")[0] == "ok", "first member seated")
     r = claim(S, "sb", "c-sb", "n2")
-    check(r[11] == ["sa", 0, "private", 10, "{}", 0, []], f"a claim answers the state: the first member owns it {r[11]}")
+    check(r[11] == ["sa", 0, "private", 10, "{}", 0, [], 0], f"a claim answers the state: the first member owns it {r[11]}")
     check(update(S, "sb", locked="1") == ["not_owner"], "an update from a member who does not own it: not_owner")
     r = update(S, "sa", locked="1", vis="public", mx="3", props='{"mode":"duel"}', expected="0")
-    check(r == ["ok", ["sa", 1, "public", 3, '{"mode":"duel"}', 1, []]], f"the owner's update at version 0: {r}")
+    check(r == ["ok", ["sa", 1, "public", 3, '{"mode":"duel"}', 1, [], 0]], f"the owner's update at version 0: {r}")
     check(update(S, "sa", locked="0", expected="0") == ["version_conflict"] and state(S)[1] == 1,
           "again at version 0: version_conflict, still locked")
     res = parallel([call_args("lobby_state", "PUBLISH", "update", S, "sa", "", "", "", f'{{"n":{i}}}', "1")
@@ -1014,6 +1015,55 @@ def lobby_state_scenario():
     check(state(S) is None and cli("EXISTS", B + "lkicked:" + S) == 0 and cli("EXISTS", B + "lmprops:" + S) == 0,
           "with the last seat the state goes, the kicked list with it")
     check(claim(S, "sc", "c-sc3", "n1")[0] == "ok" and state(S)[0] == "sc", "a new first member owns it afresh")
+    check(invariants() == [], "indexes consistent")
+
+
+def quick(user, props, code="", ttl=15000, only=None, mx=10):
+    q = {"m": {k: [v] for k, v in props.items()}, "space": True}
+    if only is not None:
+        q["only"] = only
+    new = json.dumps({"code": code, "vis": "public", "max": mx, "props": json.dumps({k: v[2:] for k, v in props.items()}),
+                      "tok": props}) if code else ""
+    return call("directory", "PUBLISH", "quick", user, ttl, json.dumps(q), new)
+
+
+def directory_scenario():
+    scenario("directory: 100 quick joins at once fill exactly 10 lobbies; reservations count, pass, expire once")
+    props = {"mode": "s:race"}
+    q = json.dumps({"m": {"mode": ["s:race"]}, "space": True})
+    res = parallel([call_args("directory", "PUBLISH", "quick", f"qj{i}", 15000, q,
+                              json.dumps({"code": f"race{i}", "vis": "public", "max": 10, "props": '{"mode":"race"}',
+                                          "tok": props})) for i in range(100)])
+    per = Counter(r[1] for r in res if r[0] == "placed")
+    check(len(per) == 10 and set(per.values()) == {10} and sum(r[2] for r in res) == 10,
+          f"10 lobbies of 10 reservations, 10 made: {dict(per)}")
+    bad = invariants()
+    check(bad == [], f"indexes consistent after the race {bad[:3]}")
+    L = res[0][1]
+    again = quick("qj0", props)
+    check(again[:3] == ["placed", L, 0] and 0 < again[3] <= 15000, f"asking again: the same reservation {again}")
+    check(claim(L, "stranger", "c-str", "n1") == ["lobby_full"], "reservations count: a stranger is refused lobby_full")
+    update(L, "", locked="1")
+    r = claim(L, "qj0", "c-qj0", "n1")
+    check(r[0] == "ok" and "qj0" in r[2], "a reserved player gets into its full, locked lobby")
+    check(quick("qj0", props)[:4] == ["placed", L, 0, 0], "a seated player gets its lobby back, reserved_ms 0")
+    check(cli("ZSCORE", B + "resv", "qj0") is None, "its reservation is taken")
+    other = next(f"qj{i}" for i, r in enumerate(res) if r[1] == L and i != 0)
+    check(call("directory", "PUBLISH", "cancel", other) == ["ok", 1] and state(L)[7] == 8,
+          "an admin kick cancels one: 8 reservations left")
+
+    scenario("directory: an unused reservation ends silently and its lobby with it")
+    made = quick("lonely", {"mode": "s:alone"}, code="alone1", ttl=150)
+    check(made == ["placed", "alone1", 1, 150], f"made for it: {made}")
+    ev = Events()
+    try:
+        wait_past(int(cli("ZSCORE", B + "resv", "lonely")))
+        call("reap", "PUBLISH", "", 1000)
+        check(state("alone1") is None and cli("ZSCORE", B + "lpublic", "alone1") is None
+              and cli("ZSCORE", B + "lobbies", "alone1") is None, "expired: the lobby made for it is gone")
+        check(ev.of("alone1", 1, timeout=0.5) == [], "nothing was published about it")
+    finally:
+        ev.stop()
     check(invariants() == [], "indexes consistent")
 
 

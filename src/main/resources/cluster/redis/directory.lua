@@ -165,7 +165,6 @@ if op == 'create' then
     reserve_seat(pub, n.code, n.owner, now + ttl)
   else
     redis.call('ZADD', B .. 'lkeep', now + ttl, n.code)
-    redis.call('ZADD', B .. 'lobbies', 'NX', 0, n.code)
     index_lobby(n.code)
   end
   return { 'ok', state_reply(n.code) }

@@ -156,7 +156,7 @@ end
 
 local function seat_changed(pub, lobby, ev)
   local count = redis.call('HLEN', B .. 'lobby:' .. lobby)
-  if count > 0 or redis.call('EXISTS', B .. 'lres:' .. lobby) == 1 then
+  if count > 0 then
     redis.call('ZADD', B .. 'lobbies', 'NX', 0, lobby)
   else
     redis.call('ZREM', B .. 'lobbies', lobby)
@@ -279,7 +279,6 @@ local function state_seat_ended(pub, lobby, user)
   if seat_count(lobby) == 0 and not redis.call('ZSCORE', B .. 'lkeep', lobby) then
     redis.call('DEL', B .. 'lstate:' .. lobby, B .. 'lmprops:' .. lobby, B .. 'lkicked:' .. lobby,
                B .. 'lptok:' .. lobby)
-    redis.call('ZREM', B .. 'lobbies', lobby)
     index_lobby(lobby)
     return
   end
@@ -312,9 +311,6 @@ local function end_reservation(pub, user)
   redis.call('DEL', uk)
   redis.call('ZREM', B .. 'resv', user)
   redis.call('HDEL', B .. 'lres:' .. lobby, user)
-  if redis.call('HLEN', B .. 'lobby:' .. lobby) == 0 and redis.call('EXISTS', B .. 'lres:' .. lobby) == 0 then
-    redis.call('ZREM', B .. 'lobbies', lobby)
-  end
   state_seat_ended(pub, lobby, user)
   return true
 end
@@ -327,7 +323,6 @@ local function reserve_seat(pub, lobby, user, deadline)
   redis.call('SET', uk, lobby)
   redis.call('ZADD', B .. 'resv', deadline, user)
   redis.call('HSET', B .. 'lres:' .. lobby, user, deadline)
-  redis.call('ZADD', B .. 'lobbies', 'NX', 0, lobby)
   redis.call('ZREM', B .. 'lkeep', lobby)
   index_lobby(lobby)
 end

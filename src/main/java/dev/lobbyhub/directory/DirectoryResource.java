@@ -172,20 +172,25 @@ public class DirectoryResource {
     private Identity caller(HttpHeaders headers) throws Refusal {
         String header = headers.getHeaderString(HttpHeaders.AUTHORIZATION);
         if (header == null || !header.regionMatches(true, 0, BEARER, 0, BEARER.length())) {
-            throw new Refusal(ApiError.response(Status.UNAUTHORIZED, "invalid_token",
-                    "send the player's token as Authorization: Bearer <jwt>"));
+            throw new Refusal(unauthorized("send the player's token as Authorization: Bearer <jwt>"));
         }
         Identity identity;
         try {
             identity = tokens.verify(header.substring(BEARER.length()).trim());
         } catch (InvalidTokenException e) {
-            throw new Refusal(ApiError.response(Status.UNAUTHORIZED, "invalid_token", "the token is not valid"));
+            throw new Refusal(unauthorized("the token is not valid"));
         }
         if (!callLimit.tryCall(identity.userId())) {
             throw new Refusal(ApiError.response(Status.TOO_MANY_REQUESTS, "rate_limited",
                     "over lobbyhub.limits.lobby-calls-per-second for this user; try again in a second"));
         }
         return identity;
+    }
+
+    private static Response unauthorized(String message) {
+        Response response = ApiError.response(Status.UNAUTHORIZED, "invalid_token", message);
+        response.getHeaders().putSingle(HttpHeaders.WWW_AUTHENTICATE, "Bearer");
+        return response;
     }
 
     /** The body as a JSON object; none at all is an empty one. */

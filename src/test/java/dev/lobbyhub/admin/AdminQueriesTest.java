@@ -194,7 +194,7 @@ public class AdminQueriesTest {
             long after = System.currentTimeMillis();
             String nodeId = stats().getString("node_id");
             JsonObject detail = ok(admin().get("/api/v1/lobbies/{code}", lobby));
-            assertEquals(Set.of("code", "max", "members", "owner", "locked", "visibility", "max_members", "properties",
+            assertEquals(Set.of("code", "max", "members", "reserved", "owner", "locked", "visibility", "max_members", "properties",
                     "version"), detail.fieldNames());
             assertEquals(ann, detail.getString("owner"), "the first member seated owns the lobby");
             assertEquals(lobby, detail.getString("code"));

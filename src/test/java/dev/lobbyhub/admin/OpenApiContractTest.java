@@ -82,12 +82,12 @@ public class OpenApiContractTest {
     }
 
     @Test
-    void documentIsOpenApi31WithTheAdminPathsOnly() {
+    void documentIsOpenApi31WithTheAdminAndPlayerPathsOnly() {
         assertTrue(document.get("openapi").asText().startsWith("3.1"), () -> document.get("openapi").asText());
         Set<String> paths = new TreeSet<>();
         document.get("paths").fieldNames().forEachRemaining(paths::add);
-        assertEquals(new TreeSet<>(Set.of("/api/v1/stats", "/api/v1/lobbies", "/api/v1/lobbies/{code}",
-                "/api/v1/lobbies/{code}/owner", "/api/v1/lobbies/{code}/messages", "/api/v1/users/{id}", "/api/v1/users/{id}/messages",
+        assertEquals(new TreeSet<>(Set.of("/lobbies", "/lobbies/quick-join", "/api/v1/stats", "/api/v1/lobbies",
+                "/api/v1/lobbies/{code}", "/api/v1/lobbies/{code}/owner", "/api/v1/lobbies/{code}/reservations", "/api/v1/lobbies/{code}/messages", "/api/v1/users/{id}", "/api/v1/users/{id}/messages",
                 "/api/v1/users/{id}/ping", "/api/v1/users/{id}/connection")), paths);
     }
 
@@ -226,6 +226,64 @@ public class OpenApiContractTest {
             assertEquals(415, admin("put", ownerPath, given().contentType("text/plain").body("{}"), concrete + "/owner")
                     .statusCode());
         }
+    }
+
+    @Test
+    void playersListLobbiesAndQuickJoin() {
+        String mode = Tokens.unique("oa-mode");
+        Response placed = player("post", "/lobbies/quick-join", json("{\"properties\": {\"mode\": \"" + mode + "\"}}"));
+        assertEquals(200, placed.statusCode());
+        assertEquals(200, player("get", "/lobbies", given().queryParam("prop.mode", mode).queryParam("limit", 1)).statusCode());
+        assertEquals(400, player("get", "/lobbies", given().queryParam("colour", "red")).statusCode());
+        assertEquals(400, player("post", "/lobbies/quick-join", json("{\"properties\": [1]}")).statusCode());
+        assertEquals(413, player("post", "/lobbies/quick-join", json("{\"properties\": {\"x\": \"" + "y".repeat(6000)
+                + "\"}}")).statusCode());
+        assertEquals(415, player("post", "/lobbies/quick-join", given().contentType("text/plain").body("{}")).statusCode());
+        assertEquals(404, call("post", "/lobbies/quick-join", json("{}").header("Authorization",
+                "Bearer " + Tokens.forLobbies(Tokens.unique("oa"), java.util.List.of("oa-nowhere"))), "/lobbies/quick-join")
+                .statusCode());
+        String eager = "Bearer " + Tokens.valid(Tokens.unique("oa-eager"));
+        for (String template : new String[] { "/lobbies", "/lobbies/quick-join" }) {
+            String method = template.equals("/lobbies") ? "get" : "post";
+            org.awaitility.Awaitility.await().until(() -> call(method, template, json("{}").header("Authorization", eager),
+                    template).statusCode() == 429);
+        }
+    }
+
+    private static Response player(String method, String template, RequestSpecification request) {
+        return call(method, template, request.header("Authorization", "Bearer " + Tokens.valid(Tokens.unique("oa-player"))),
+                template);
+    }
+
+    @Test
+    void gameBackendsMakeLobbiesAndReserveSeats() {
+        String path = "/api/v1/lobbies";
+        Response made = admin("post", path, json("{\"owner\": \"oa-host\", \"visibility\": \"public\"}"), path);
+        assertEquals(200, made.statusCode());
+        String code = made.jsonPath().getString("code");
+        assertEquals(200, admin("post", path, given(), path).statusCode());
+        assertEquals(400, admin("post", path, json("{\"visibility\": \"everyone\"}"), path).statusCode());
+        assertEquals(413, admin("post", path, json("{\"properties\": {\"x\": \"" + "y".repeat(70_000) + "\"}}"), path)
+                .statusCode());
+        assertEquals(415, admin("post", path, given().contentType("text/plain").body("{}"), path).statusCode());
+
+        String reservations = "/api/v1/lobbies/{code}/reservations";
+        String concrete = "/api/v1/lobbies/" + code + "/reservations";
+        assertEquals(200, admin("post", reservations, json("{\"user_ids\": [\"oa-p1\", \"oa-p2\"]}"), concrete)
+                .statusCode());
+        assertEquals(200, admin("get", "/api/v1/lobbies/{code}", given(), "/api/v1/lobbies/" + code).statusCode(),
+                "a lobby of reservations only answers");
+        StringBuilder many = new StringBuilder("{\"user_ids\": [");
+        for (int i = 0; i < 9; i++) {
+            many.append(i == 0 ? "" : ", ").append("\"oa-q").append(i).append('"');
+        }
+        assertEquals(409, admin("post", reservations, json(many.append("]}").toString()), concrete).statusCode());
+        assertEquals(404, admin("post", reservations, json("{\"user_ids\": [\"oa-p3\"]}"),
+                "/api/v1/lobbies/oa-nowhere/reservations").statusCode());
+        assertEquals(400, admin("post", reservations, json("{\"user_ids\": []}"), concrete).statusCode());
+        assertEquals(413, admin("post", reservations, json("{\"user_ids\": [\"" + "x".repeat(70_000) + "\"]}"), concrete)
+                .statusCode());
+        assertEquals(415, admin("post", reservations, given().contentType("text/plain").body("{}"), concrete).statusCode());
     }
 
     @Test
