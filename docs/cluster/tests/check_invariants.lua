@@ -95,6 +95,13 @@ for _, k in ipairs(redis.call('KEYS', B .. 'lstate:*')) do
   if s[1] == 'public' and s[2] ~= '1' and free > 0 then
     if tonumber(open) ~= free then v('lopen scores ' .. l .. ' ' .. tostring(open) .. ', its free seats are ' .. free) end
   elseif open then v('lopen lists ' .. l .. ', which is private, locked or full') end
+  local flat = redis.call('HGETALL', B .. 'lptok:' .. l)
+  for i = 1, #flat, 2 do
+    local pub = B .. 'lpubp:' .. #flat[i] .. ':' .. flat[i] .. flat[i + 1]
+    local opn = B .. 'lopenp:' .. #flat[i] .. ':' .. flat[i] .. flat[i + 1]
+    if (redis.call('ZSCORE', pub, l) ~= false) ~= public then v(pub .. ' and the visibility of ' .. l .. ' disagree') end
+    if tostring(redis.call('ZSCORE', opn, l)) ~= tostring(open) then v(opn .. ' and lopen disagree on ' .. l) end
+  end
   for _, u in ipairs(redis.call('HKEYS', B .. 'lmprops:' .. l)) do
     if not redis.call('HGET', B .. 'lobby:' .. l, u) then v('lmprops:' .. l .. ' of ' .. u .. ', not seated there') end
   end
@@ -102,9 +109,19 @@ end
 for _, k in ipairs(redis.call('KEYS', B .. 'lkicked:*')) do
   if redis.call('EXISTS', B .. 'lstate:' .. suffix(k, 'lkicked:')) == 0 then v(k .. ' without a state') end
 end
-for _, idx in ipairs({ 'lpublic', 'lopen' }) do
-  for _, l in ipairs(redis.call('ZRANGE', B .. idx, 0, -1)) do
+local indexes = { B .. 'lpublic', B .. 'lopen' }
+for _, k in ipairs(redis.call('KEYS', B .. 'lpubp:*')) do indexes[#indexes + 1] = k end
+for _, k in ipairs(redis.call('KEYS', B .. 'lopenp:*')) do indexes[#indexes + 1] = k end
+for _, idx in ipairs(indexes) do
+  for _, l in ipairs(redis.call('ZRANGE', idx, 0, -1)) do
     if redis.call('EXISTS', B .. 'lstate:' .. l) == 0 then v(idx .. ' lists ' .. l .. ', which has no state') end
+    local tokens = redis.call('HGETALL', B .. 'lptok:' .. l)
+    local own = idx == B .. 'lpublic' or idx == B .. 'lopen'
+    for i = 1, #tokens, 2 do
+      local suffix_ = #tokens[i] .. ':' .. tokens[i] .. tokens[i + 1]
+      if idx == B .. 'lpubp:' .. suffix_ or idx == B .. 'lopenp:' .. suffix_ then own = true end
+    end
+    if not own then v(idx .. ' lists ' .. l .. ', which has no such property') end
   end
 end
 -- Reservations: one per user, listed in all three places, never for a user seated in that lobby.

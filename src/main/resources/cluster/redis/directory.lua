@@ -1,5 +1,5 @@
 -- directory: the lobby directory and reservations (SPEC §13), each call one atomic step over the
--- indexes of lib.lua (lpublic, lopen, lptok, lres, ures, resv, lkeep).
+-- indexes of lib.lua (lpublic, lopen and their per-token kin, lptok, lres, ures, resv, lkeep).
 -- ARGV: pub, op, then by op:
 --   list    after ("" = from the first), limit, scan (most lobbies looked at), query (JSON)
 --   quick   user, ttl_ms, query (JSON), new lobby (JSON; "" = make none)
@@ -39,6 +39,20 @@ local function fits(lobby, q, user)
       and redis.call('SISMEMBER', B .. 'lkicked:' .. lobby, user) == 0
 end
 
+-- The smallest index that holds every lobby the query can match: the lobbies of one of its
+-- single-token keys (kind lpubp or lopenp), else all of them (lpublic or lopen).
+local function narrowest(kind, all, m)
+  local best, best_n = B .. all, nil
+  for key, accepted in pairs(m or {}) do
+    if #accepted == 1 then
+      local k = token_index(kind, key, accepted[1])
+      local n = redis.call('ZCARD', k)
+      if not best_n or n < best_n then best, best_n = k, n end
+    end
+  end
+  return best
+end
+
 -- Makes the lobby of n (see above); false when its code is in use.
 local function make_lobby(n)
   local code = n.code
@@ -68,7 +82,7 @@ if op == 'list' then
   else
     local from = '-'
     if after ~= '' then from = '(' .. after end
-    codes = redis.call('ZRANGEBYLEX', B .. 'lpublic', from, '+', 'LIMIT', 0, scan)
+    codes = redis.call('ZRANGEBYLEX', narrowest('lpubp', 'lpublic', q.m), from, '+', 'LIMIT', 0, scan)
   end
   local rows, looked = {}, 0
   for _, code in ipairs(codes) do
@@ -115,10 +129,11 @@ if op == 'quick' then
       end
     end
   else
-    -- Fullest first: lopen is ordered by free seats.
+    -- Fullest first: the open indexes are ordered by free seats.
+    local index = narrowest('lopenp', 'lopen', q.m)
     local offset = 0
     while not best do
-      local page = redis.call('ZRANGEBYSCORE', B .. 'lopen', 1, '+inf', 'LIMIT', offset, 256)
+      local page = redis.call('ZRANGEBYSCORE', index, 1, '+inf', 'LIMIT', offset, 256)
       for _, code in ipairs(page) do
         if fits(code, q, user) then best = code; break end
       end

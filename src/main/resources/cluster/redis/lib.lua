@@ -128,24 +128,52 @@ end
 -- The directory (SPEC §13): B.."lpublic" (score 0, code order) holds the public lobbies;
 -- B.."lopen" the public, unlocked ones with a free seat, scored by their free seats (fullest
 -- first); B.."lptok:"..lobby the lobby's matchable property tokens (key -> token, made by the
--- node, PropertyMatch). Every change of seats, reservations or settings calls index_lobby.
+-- node, PropertyMatch). The same two indexes exist per token, so a filter or a quick join reads only
+-- the lobbies that match one of its properties instead of scanning: token_index('lpubp', k, t) and
+-- token_index('lopenp', k, t). Every change of seats, reservations or settings calls index_lobby.
 -- Reservations: B.."lres:"..lobby (user -> deadline), B.."ures:"..user (its lobby, one per user),
 -- B.."resv" (user -> deadline; reap ends them silently). B.."lkeep" (lobby -> deadline): a lobby a
 -- game backend made without an owner, kept without seats until then.
+local function token_index(kind, key, token)
+  -- The key's length first, so that no key and token can spell another pair.
+  return B .. kind .. ':' .. #key .. ':' .. key .. token
+end
+
+-- Removes the lobby from every directory index (before its tokens or its state go).
+local function unindex_lobby(lobby)
+  if not redis.call('ZSCORE', B .. 'lpublic', lobby) then return end
+  redis.call('ZREM', B .. 'lpublic', lobby)
+  redis.call('ZREM', B .. 'lopen', lobby)
+  local flat = redis.call('HGETALL', B .. 'lptok:' .. lobby)
+  for i = 1, #flat, 2 do
+    redis.call('ZREM', token_index('lpubp', flat[i], flat[i + 1]), lobby)
+    redis.call('ZREM', token_index('lopenp', flat[i], flat[i + 1]), lobby)
+  end
+end
+
 local function index_lobby(lobby)
   local s = redis.call('HMGET', B .. 'lstate:' .. lobby, 'vis', 'locked', 'max')
   if s[1] ~= 'public' then
-    redis.call('ZREM', B .. 'lpublic', lobby)
-    redis.call('ZREM', B .. 'lopen', lobby)
+    unindex_lobby(lobby)
     return
   end
   redis.call('ZADD', B .. 'lpublic', 0, lobby)
   local free = (tonumber(s[3]) or 0) - redis.call('HLEN', B .. 'lobby:' .. lobby)
       - redis.call('HLEN', B .. 'lres:' .. lobby)
-  if s[2] ~= '1' and free > 0 then
+  local open = s[2] ~= '1' and free > 0
+  if open then
     redis.call('ZADD', B .. 'lopen', free, lobby)
   else
     redis.call('ZREM', B .. 'lopen', lobby)
+  end
+  local flat = redis.call('HGETALL', B .. 'lptok:' .. lobby)
+  for i = 1, #flat, 2 do
+    redis.call('ZADD', token_index('lpubp', flat[i], flat[i + 1]), 0, lobby)
+    if open then
+      redis.call('ZADD', token_index('lopenp', flat[i], flat[i + 1]), free, lobby)
+    else
+      redis.call('ZREM', token_index('lopenp', flat[i], flat[i + 1]), lobby)
+    end
   end
 end
 
@@ -277,9 +305,9 @@ end
 -- included, as their held seat keeps it).
 local function state_seat_ended(pub, lobby, user)
   if seat_count(lobby) == 0 and not redis.call('ZSCORE', B .. 'lkeep', lobby) then
+    unindex_lobby(lobby)
     redis.call('DEL', B .. 'lstate:' .. lobby, B .. 'lmprops:' .. lobby, B .. 'lkicked:' .. lobby,
                B .. 'lptok:' .. lobby)
-    index_lobby(lobby)
     return
   end
   redis.call('HDEL', B .. 'lmprops:' .. lobby, user)

@@ -35,6 +35,7 @@ if op == 'update' then
   if props ~= '' then
     redis.call('HSET', sk, 'props', props)
     local tk = B .. 'lptok:' .. lobby
+    unindex_lobby(lobby) -- out of the old tokens' indexes; index_lobby below puts it back under the new
     redis.call('DEL', tk)
     if #ARGV >= 11 then redis.call('HSET', tk, unpack(ARGV, 10)) end
   end
