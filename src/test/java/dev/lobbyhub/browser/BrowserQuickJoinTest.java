@@ -86,7 +86,8 @@ class BrowserQuickJoinTest {
     private static void chooseMode(Browser page, String select, String mode) {
         page.script("const s = document.getElementById(arguments[0]);"
                 + " if (![...s.options].some(o => o.value === arguments[1])) {"
-                + "   const o = document.createElement('option'); o.value = arguments[1]; o.textContent = arguments[1]; s.append(o); }"
+                + "   const o = document.createElement('option'); o.value = arguments[1]; o.textContent = arguments[1];"
+                + "   s.append(o); }"
                 + " s.value = arguments[1];", select, mode);
     }
 
@@ -167,10 +168,12 @@ class BrowserQuickJoinTest {
                             + "const out = {};"
                             + "try { await window.client.listLobbies({limit: 0}); out.limit = 'answered'; }"
                             + " catch (e) { out.limit = describe(e); }"
-                            + "try { await new m.LobbyClient({token: 'not-a-jwt'}).quickJoin({mode: args[0]}); out.token = 'answered'; }"
+                            + "try { await new m.LobbyClient({token: 'not-a-jwt'}).quickJoin({mode: args[0]});"
+                            + " out.token = 'answered'; }"
                             + " catch (e) { out.token = describe(e); }"
                             + "const busy = new m.LobbyClient({token: args[1]});"
-                            + "const calls = await Promise.allSettled(Array.from({length: 12}, () => busy.listLobbies({limit: 1})));"
+                            + "const calls = await Promise.allSettled(Array.from({length: 12},"
+                            + " () => busy.listLobbies({limit: 1})));"
                             + "out.fast = calls.map(c => c.status === 'fulfilled' ? 'ok' : describe(c.reason));"
                             + "done(out);", mode, Tokens.valid(Tokens.unique("busy")));
             Map<String, Object> limit = (Map<String, Object>) refusals.get("limit");

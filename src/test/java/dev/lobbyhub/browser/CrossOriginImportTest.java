@@ -128,7 +128,8 @@ class CrossOriginImportTest {
                             + " refusal = {typed: e instanceof m.LobbyhubHttpError, status: e.status, code: e.code}; }"
                             + "const welcomed = new Promise(resolve => c.on('welcome', resolve)); c.connect();"
                             + "const w = await welcomed; c.close();"
-                            + "done({placed, codes: page.lobbies.map(l => l.code), refusal, welcomed: w.lobby, origin: location.origin});"
+                            + "done({placed, codes: page.lobbies.map(l => l.code), refusal, welcomed: w.lobby,"
+                            + " origin: location.origin});"
                             + "})().catch(e => done('failed: ' + e));",
                     "http://localhost:" + lobbyhub.getPort(), "ws://localhost:" + lobbyhub.getPort(), Tokens.valid(player), mode);
             assertEquals(gameOrigin, result.get("origin"), result::toString);
