@@ -38,8 +38,11 @@ export class BoundedQueue<T> {
 }
 
 export interface LobbyClientOptions {
-  /** Lobby code: 1 to 64 of A-Z a-z 0-9 _ - */
-  lobby: string;
+  /**
+   * Lobby code: 1 to 64 of A-Z a-z 0-9 _ -. May be left out when `quickJoin()` chooses the lobby;
+   * `connect()` throws while there is none.
+   */
+  lobby?: string;
   /**
    * A JWT, or a function returning one; a function is asked again after a 4001 close. When the function
    * throws or rejects (your backend is down), the client emits `token_error` with the cause and asks
@@ -48,6 +51,11 @@ export interface LobbyClientOptions {
   token: string | (() => string | Promise<string>);
   /** WebSocket base such as `wss://lobbies.example.com`; default: this page's host. */
   url?: string;
+  /**
+   * HTTP base of the lobby directory and quick join, such as `https://lobbies.example.com`. Default: `url`
+   * with `ws:` → `http:` and `wss:` → `https:`, or this page's origin.
+   */
+  httpUrl?: string;
   /** First backoff ceiling in ms (default 500). */
   backoffBaseMs?: number;
   /** Largest backoff ceiling in ms (default 30000). */
@@ -80,7 +88,88 @@ export interface LobbyClientOptions {
   onGiveUp?: (code: number, reason: string) => void;
   /** WebSocket constructor to use instead of the global one. */
   WebSocketImpl?: typeof WebSocket;
+  /** fetch to use instead of the global one (for `quickJoin` and `listLobbies`). */
+  fetchImpl?: typeof fetch;
 }
+
+/** A property value quick join and the lobby directory match on: strings of at most 64 characters, numbers, booleans. */
+export type PropertyValue = string | number | boolean;
+
+/** Where quick join placed the player (SPEC §13). */
+export interface QuickJoinResult {
+  /** The lobby's code; the client's `lobbyCode` is now this. */
+  lobby: string;
+  /** True when no lobby matched and this one was made for the player, who owns it. */
+  created: boolean;
+  /**
+   * How long the reserved seat waits for the player's connection, in ms; connect before it runs out or
+   * the seat (and a lobby made for it) is gone. 0 when the player holds a seat there already.
+   */
+  reservedMs: number;
+}
+
+export interface QuickJoinOptions {
+  /** The capacity of a lobby made for this call (1 to the server's max-per-lobby); ignored when one matches. */
+  maxMembers?: number;
+  /** Connect to the placed lobby at once (not when already connected there). Default false. */
+  connect?: boolean;
+  signal?: AbortSignal;
+}
+
+/** What `listLobbies` asks for; every field optional. */
+export interface LobbyFilters {
+  /** Top-level lobby properties that must match exactly (at most 5 keys). */
+  properties?: Record<string, PropertyValue>;
+  /** True: only lobbies with a free seat that are not locked. */
+  hasSpace?: boolean;
+  /** Lobbies per page, 1 to 100 (server default 50). */
+  limit?: number;
+  /** The `nextCursor` of the previous page. */
+  cursor?: string | null;
+  signal?: AbortSignal;
+}
+
+/** One public lobby in the directory. */
+export interface ListedLobby {
+  code: string;
+  /** Connected and away members (reservations not counted). */
+  memberCount: number;
+  /** The lobby's capacity (its `max_members`). */
+  max: number;
+  owner: string | null;
+  locked: boolean;
+  properties: Record<string, unknown>;
+}
+
+/** One page of the directory; `nextCursor` is null on the last page. */
+export interface LobbyPage {
+  lobbies: ListedLobby[];
+  nextCursor: string | null;
+}
+
+/** The `error` codes of lobbyhub's player HTTP API; `http_<status>` when an answer carried none. */
+export type LobbyhubHttpErrorCode = 'invalid_token' | 'invalid_filter' | 'too_many_filters' | 'invalid_limit'
+  | 'invalid_cursor' | 'invalid_body' | 'no_lobby' | 'body_too_large' | 'unsupported_media_type' | 'rate_limited'
+  | 'backplane_unavailable' | 'invalid_answer' | `http_${number}`;
+
+/**
+ * An HTTP call to lobbyhub (`quickJoin`, `listLobbies`) that the server refused. A network failure is not
+ * one: it rejects with fetch's own TypeError, and a failing token function with its own error.
+ */
+export class LobbyhubHttpError extends Error {
+  constructor(status: number, code: string, message: string);
+  readonly name: 'LobbyhubHttpError';
+  /** The HTTP status, e.g. 400, 401, 404 (`no_lobby`: a token limited to some lobbies found no seat), 429. */
+  readonly status: number;
+  readonly code: LobbyhubHttpErrorCode;
+  /** 429 `rate_limited`: over the server's calls per second for this user (5 by default); try again in a second. */
+  readonly rateLimited: boolean;
+  /** The same call may succeed later: 429 or 5xx (e.g. 503 `backplane_unavailable`). */
+  readonly retryable: boolean;
+}
+
+/** The query string of `GET /lobbies` for these filters, without the `?`; throws a TypeError for a non-scalar property value. */
+export function lobbiesQuery(filters?: LobbyFilters): string;
 
 export interface Welcome {
   type: 'welcome';
@@ -231,6 +320,8 @@ export class LobbyClient {
   readonly lobby: LobbySettings | null;
   /** Each member's own properties; members without any are left out. */
   readonly memberProperties: Record<string, Record<string, unknown>>;
+  /** The lobby `connect()` joins: `options.lobby`, or the one `quickJoin()` placed the player in. */
+  readonly lobbyCode: string | null;
   /** Last round-trip time measured with ping(), in ms. */
   readonly rttMs: number | null;
   /** How the last connection ended. */
@@ -242,8 +333,36 @@ export class LobbyClient {
   /** False makes the client ignore health pings, like a hung tab (demonstrations and tests). */
   answerHealthPings: boolean;
   on<K extends keyof LobbyClientEvents>(type: K, handler: (payload: LobbyClientEvents[K]) => void): () => void;
-  /** Opens the connection. After close() or a final close it starts afresh (nothing is resumed). */
+  /**
+   * Opens the connection to `lobbyCode`. After close() or a final close it starts afresh (nothing is
+   * resumed). Throws when there is no lobby yet (no `options.lobby`, no `quickJoin()`).
+   */
   connect(): this;
+  /**
+   * Quick join (SPEC §13): reserves this player a seat in a public, unlocked lobby whose properties hold
+   * every given key and value and that has a free seat (the fullest first), or makes a new public lobby
+   * with these properties, owned by this player. The placed lobby becomes `lobbyCode`; then call
+   * `connect()` (or pass `{connect: true}`) before `reservedMs` runs out:
+   *
+   * ```js
+   * const client = new LobbyClient({ token: () => getToken() });
+   * const placed = await client.quickJoin({ mode: 'duel' });
+   * client.connect(); // into placed.lobby
+   * ```
+   *
+   * A player who holds a seat already gets that lobby back (`created: false`, `reservedMs: 0`); asking
+   * again before connecting answers the same reservation. A token with a `lobbies` claim only considers
+   * those lobbies and never makes one: 404 `no_lobby` when none has a seat. Rejects with a
+   * `LobbyhubHttpError` on a refusal (400 `invalid_body` for a bad property value, 401, 429, 503).
+   */
+  quickJoin(properties?: Record<string, PropertyValue>, options?: QuickJoinOptions): Promise<QuickJoinResult>;
+  /**
+   * One page of the public lobbies, e.g. `listLobbies({ properties: { mode: 'duel' }, hasSpace: true })`.
+   * For the next page pass the same filters with `cursor: page.nextCursor` while it is not null. A token
+   * with a `lobbies` claim sees only those lobbies. Rejects with a `LobbyhubHttpError` on a refusal
+   * (400 `invalid_filter`, `too_many_filters`, `invalid_limit`, `invalid_cursor`; 401; 429; 503).
+   */
+  listLobbies(filters?: LobbyFilters): Promise<LobbyPage>;
   close(): void;
   /** With an `id` (and the server's log on) the server answers with an `ack` event. */
   sendLobby(data: unknown, id?: string): void;

@@ -1,6 +1,7 @@
 // lobbyhub browser client: one lobby connection that answers health pings, keeps the member
 // list, queues sends while reconnecting, reconnects the way each close code asks for, notices a
-// connection that went silent, and resumes the lobby log where it left off (SPEC §11).
+// connection that went silent, and resumes the lobby log where it left off (SPEC §11). It also finds
+// a lobby: the lobby directory and quick join over HTTP (SPEC §13).
 // Types: /lobbyhub-client.d.ts. No dependencies; an ES module.
 
 /** @typedef {'idle'|'connecting'|'open'|'reconnecting'|'closed'} ClientState */
@@ -157,6 +158,79 @@ export function silentAfter(pingIntervalMs, staleAfterMs) {
   return stale === 0 ? limit : Math.min(limit, stale);
 }
 
+/**
+ * An HTTP call to lobbyhub (the lobby directory, quick join) that the server refused, with its
+ * status and the `error` code of its answer (`http_<status>` when the answer had none).
+ */
+export class LobbyhubHttpError extends Error {
+  /**
+   * @param {number} status
+   * @param {string} code
+   * @param {string} message
+   */
+  constructor(status, code, message) {
+    super(message);
+    this.name = 'LobbyhubHttpError';
+    this.status = status;
+    this.code = code;
+  }
+
+  /** Over the per-user call limit (429 `rate_limited`): try again in a second. */
+  get rateLimited() {
+    return this.status === 429;
+  }
+
+  /** The same call may succeed later (429, or the server could not answer: 5xx). */
+  get retryable() {
+    return this.status === 429 || this.status >= 500;
+  }
+}
+
+/**
+ * @typedef {object} LobbyFilters what `listLobbies` asks for (SPEC §13); every field optional
+ * @property {Record<string, string | number | boolean>} [properties] top-level lobby properties that must
+ *   match exactly (at most 5; values at most 64 characters)
+ * @property {boolean} [hasSpace] true: only lobbies with a free seat that are not locked
+ * @property {number} [limit] lobbies per page, 1 to 100 (server default 50)
+ * @property {string | null} [cursor] the `nextCursor` of the previous page
+ * @property {AbortSignal} [signal]
+ */
+
+/**
+ * The query string of `GET /lobbies` for these filters (without the `?`).
+ * @param {LobbyFilters} [filters]
+ * @returns {string}
+ */
+export function lobbiesQuery(filters = {}) {
+  const query = new URLSearchParams();
+  if (filters.limit !== undefined) query.set('limit', String(filters.limit));
+  if (filters.cursor !== undefined && filters.cursor !== null) query.set('cursor', String(filters.cursor));
+  if (filters.hasSpace !== undefined) query.set('has_space', filters.hasSpace ? 'true' : 'false');
+  for (const [key, value] of Object.entries(filters.properties || {})) {
+    if (value === undefined) continue;
+    if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') {
+      throw new TypeError(`lobby filter ${key}: a string, number or boolean`);
+    }
+    query.set(`prop.${key}`, String(value));
+  }
+  return query.toString();
+}
+
+/**
+ * One lobby of the directory, as `listLobbies` gives it.
+ * @param {any} entry the server's `{code, member_count, max, owner, locked, properties}`
+ */
+function listedLobbyOf(entry) {
+  return {
+    code: String(entry.code),
+    memberCount: Number(entry.member_count),
+    max: Number(entry.max),
+    owner: typeof entry.owner === 'string' ? entry.owner : null,
+    locked: entry.locked === true,
+    properties: entry.properties && typeof entry.properties === 'object' ? entry.properties : {},
+  };
+}
+
 /** Ids of the pings the client sends on its own to probe a connection; their pongs are not emitted. */
 const PROBE_ID_PREFIX = 'lobbyhub-probe-';
 
@@ -169,11 +243,14 @@ const LATE_CHECK_MS = 1000;
 
 /**
  * @typedef {object} LobbyClientOptions
- * @property {string} lobby lobby code: 1 to 64 of A-Z a-z 0-9 _ -
+ * @property {string} [lobby] lobby code: 1 to 64 of A-Z a-z 0-9 _ -; may be left out when `quickJoin()`
+ *   chooses the lobby (`connect()` needs one)
  * @property {string | (() => string | Promise<string>)} token a JWT, or a function returning one;
  *   a function is called again for every connection attempt after a 4001 close; when it throws or
  *   rejects, a `token_error` event carries the cause and the client tries again after a backoff
  * @property {string} [url] WebSocket base, default `ws(s)://<this page's host>`; the lobby path is appended
+ * @property {string} [httpUrl] HTTP base of the lobby directory and quick join; default `url` with ws→http and
+ *   wss→https, or this page's origin
  * @property {number} [backoffBaseMs] first backoff ceiling, default 500
  * @property {number} [backoffMaxMs] largest backoff ceiling, default 30000
  * @property {number} [rateLimitPauseMs] wait after a 4008 close, default 5000
@@ -187,6 +264,7 @@ const LATE_CHECK_MS = 1000;
  *   to show life (it is sent a ping) before it is given up the same way; default 5000, 0: no probe
  * @property {(code: number, reason: string) => void} [onGiveUp] called once when the client stops for good
  * @property {typeof WebSocket} [WebSocketImpl] for tests and non-browser runtimes
+ * @property {typeof fetch} [fetchImpl] for tests and non-browser runtimes
  */
 
 /**
@@ -227,6 +305,10 @@ const LATE_CHECK_MS = 1000;
  *
  * Lobby state (SPEC §12): `owner`, `lobby` and `memberProperties` follow the welcome and the state events;
  * replayed state events are emitted but not applied again (the welcome is as of its offset).
+ *
+ * Finding a lobby (SPEC §13): `listLobbies()` pages through the public lobbies, and `quickJoin()` reserves
+ * a seat (in a matching lobby, or a new one) and makes it the lobby `connect()` joins. Both are HTTP calls
+ * with the same token; a refusal rejects with a `LobbyhubHttpError`.
  */
 /**
  * The settings part of a welcome or `lobby_updated`.
@@ -246,8 +328,7 @@ function settingsOf(frame) {
 export class LobbyClient {
   /** @param {LobbyClientOptions} options */
   constructor(options) {
-    if (!options || !options.lobby) throw new Error('LobbyClient needs options.lobby');
-    if (!options.token) throw new Error('LobbyClient needs options.token');
+    if (!options || !options.token) throw new Error('LobbyClient needs options.token');
     this.options = {
       backoffBaseMs: 500,
       backoffMaxMs: 30000,
@@ -322,6 +403,11 @@ export class LobbyClient {
     return this.position ? this.position.offset : null;
   }
 
+  /** The code of the lobby `connect()` joins: `options.lobby`, or where `quickJoin()` placed the player. */
+  get lobbyCode() {
+    return this.options.lobby || null;
+  }
+
   /**
    * @param {string} type
    * @param {(payload: any) => void} handler
@@ -344,6 +430,7 @@ export class LobbyClient {
    * new start: nothing of the lobby log is resumed.
    */
   connect() {
+    if (!this.options.lobby) throw new Error('LobbyClient needs a lobby: options.lobby, or quickJoin() first');
     if (this.state === 'idle' || this.state === 'closed') this.forgetPosition();
     this.stopped = false;
     this.clearRetry();
@@ -424,6 +511,53 @@ export class LobbyClient {
     });
   }
 
+  /**
+   * Quick join (SPEC §13): the server reserves this player a seat in a public, unlocked lobby whose
+   * properties hold every given key and value and that has a free seat (the fullest first), or makes a
+   * new public lobby with these properties, owned by this player. The client's lobby becomes the placed
+   * one: `connect()` then takes the reserved seat, which waits `reservedMs` (15 s by default) for it.
+   * With `{connect: true}` the client connects at once (unless it is already connected there). A player
+   * who holds a seat already gets that lobby back (`created: false`, `reservedMs: 0`).
+   * @param {Record<string, string | number | boolean>} [properties] what the lobby must have (and a new one gets)
+   * @param {{maxMembers?: number, connect?: boolean, signal?: AbortSignal}} [options] `maxMembers`: the
+   *   capacity of a lobby made for this call
+   * @returns {Promise<{lobby: string, created: boolean, reservedMs: number}>}
+   */
+  async quickJoin(properties = {}, options = {}) {
+    /** @type {Record<string, unknown>} */
+    const body = { properties };
+    if (options.maxMembers !== undefined) body.max_members = options.maxMembers;
+    const answer = await this.request('POST', '/lobbies/quick-join', body, options.signal);
+    if (typeof answer.lobby !== 'string' || answer.lobby === '') {
+      throw new LobbyhubHttpError(200, 'invalid_answer', 'quick join answered no lobby');
+    }
+    const placed = {
+      lobby: answer.lobby,
+      created: answer.created === true,
+      reservedMs: Number.isFinite(answer.reserved_ms) ? answer.reserved_ms : 0,
+    };
+    const moved = this.options.lobby !== placed.lobby;
+    this.options.lobby = placed.lobby;
+    if (options.connect && (moved || this.state === 'idle' || this.state === 'closed')) this.connect();
+    return placed;
+  }
+
+  /**
+   * One page of the public lobbies (SPEC §13), filtered by properties and free seats. The next page:
+   * the same filters with `cursor: page.nextCursor`, while it is not null.
+   * @param {LobbyFilters} [filters]
+   * @returns {Promise<{lobbies: Array<{code: string, memberCount: number, max: number, owner: string | null,
+   *   locked: boolean, properties: Record<string, unknown>}>, nextCursor: string | null}>}
+   */
+  async listLobbies(filters = {}) {
+    const query = lobbiesQuery(filters);
+    const answer = await this.request('GET', query ? `/lobbies?${query}` : '/lobbies', undefined, filters.signal);
+    return {
+      lobbies: Array.isArray(answer.lobbies) ? answer.lobbies.map(listedLobbyOf) : [],
+      nextCursor: typeof answer.next_cursor === 'string' ? answer.next_cursor : null,
+    };
+  }
+
   /** @param {object} message */
   send(message) {
     const text = JSON.stringify(message);
@@ -442,8 +576,7 @@ export class LobbyClient {
     if (this.state !== 'reconnecting') this.setState('connecting');
     let token;
     try {
-      token = typeof this.options.token === 'function' ? await this.options.token() : this.options.token;
-      if (typeof token !== 'string' || token === '') throw new TypeError('the token function gave no token');
+      token = await this.currentToken();
     } catch (error) {
       if (this.stopped) return;
       // The game backend could not give a token: nothing was refused by lobbyhub, so say what failed.
@@ -473,6 +606,59 @@ export class LobbyClient {
       if (this.socket === socket) this.onClose(event.code, event.reason);
     };
     this.scheduleCheck(conn);
+  }
+
+  /** @returns {Promise<string>} the token option's token, asked for again each time when it is a function */
+  async currentToken() {
+    const token = typeof this.options.token === 'function' ? await this.options.token() : this.options.token;
+    if (typeof token !== 'string' || token === '') throw new TypeError('the token function gave no token');
+    return token;
+  }
+
+  /**
+   * A call to lobbyhub's player HTTP API with this player's token; a refusal becomes a LobbyhubHttpError.
+   * @param {'GET' | 'POST'} method
+   * @param {string} path
+   * @param {object} [body] sent as JSON
+   * @param {AbortSignal} [signal]
+   * @returns {Promise<any>} the answer's JSON object
+   */
+  async request(method, path, body, signal) {
+    const token = await this.currentToken();
+    /** @type {Record<string, string>} */
+    const headers = { Authorization: `Bearer ${token}`, Accept: 'application/json' };
+    /** @type {RequestInit} */
+    const init = { method, headers };
+    if (body !== undefined) {
+      headers['Content-Type'] = 'application/json';
+      init.body = JSON.stringify(body);
+    }
+    if (signal) init.signal = signal;
+    const fetchImpl = this.options.fetchImpl || fetch;
+    const answer = await fetchImpl(`${this.httpBase()}${path}`, init);
+    const text = await answer.text();
+    let data = null;
+    try {
+      data = text ? JSON.parse(text) : null;
+    } catch (e) {
+      data = null;
+    }
+    if (!answer.ok) {
+      const code = data && typeof data.error === 'string' ? data.error : `http_${answer.status}`;
+      const message = data && typeof data.message === 'string' ? data.message : `lobbyhub answered HTTP ${answer.status}`;
+      throw new LobbyhubHttpError(answer.status, code, message);
+    }
+    if (!data || typeof data !== 'object') {
+      throw new LobbyhubHttpError(answer.status, 'invalid_answer', 'lobbyhub answered something that is not a JSON object');
+    }
+    return data;
+  }
+
+  /** The HTTP base: `httpUrl`, else the WebSocket `url` as http(s), else this page's origin. */
+  httpBase() {
+    if (this.options.httpUrl) return this.options.httpUrl.replace(/\/+$/, '');
+    if (this.options.url) return this.options.url.replace(/\/+$/, '').replace(/^ws(s?):/i, 'http$1:');
+    return location.origin;
   }
 
   baseUrl() {

@@ -1,7 +1,7 @@
 // The demo lobby page. Everything that arrives from the network (user ids, reasons, chat text, board
 // colours, numbers) is written with textContent or checked against a strict pattern: no value from
 // another player ever reaches an HTML sink. The page's Content-Security-Policy backs that up.
-import { LobbyClient, closeDecision } from '/lobbyhub-client.js';
+import { LobbyClient, LobbyhubHttpError, closeDecision } from '/lobbyhub-client.js';
 
 const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);
@@ -101,8 +101,15 @@ function rememberedToken(user, lobby) {
   }
 }
 
-function start(user, lobby, token) {
+/**
+ * @param {string} user
+ * @param {string} lobby
+ * @param {string} token a token given by hand, or '' for dev tokens
+ * @param {LobbyClient} [client] one made already (Play made it for quick join); else a new one for this lobby
+ */
+function start(user, lobby, token, client = new LobbyClient({ lobby, token: tokenFunction(user, token) })) {
   $('join').classList.add('hidden');
+  $('find').classList.add('hidden');
   $('game').classList.remove('hidden');
   $('who').textContent = `${user} in ${lobby}`;
   // A reload or a new tab needs the token where there are no dev tokens: it is kept in sessionStorage, and the
@@ -111,7 +118,6 @@ function start(user, lobby, token) {
   $('replace').href = pageUrl(user, lobby);
   history.replaceState(null, '', $('replace').href);
 
-  const client = new LobbyClient({ lobby, token: token ? () => token : () => devToken(user) });
   window.lobby = client;
   const rtts = new Map();
   /** When each away player's held seat ends (Date.now() ms), as its member_away said. */
@@ -378,6 +384,101 @@ function say(from, text, replayed = false) {
   p.append(name, ' ', text);
   $('chat').append(p);
   $('chat').scrollTop = $('chat').scrollHeight;
+}
+
+/** The token function for a player: the token given by hand, else a dev token minted for this name (for any lobby). */
+function tokenFunction(user, token) {
+  return token ? () => token : () => devToken(user);
+}
+
+/** The name in the form, or null (the form then says that it is needed). */
+function playerName() {
+  const field = $('join-user');
+  const user = field.value.trim();
+  if (!user) {
+    field.reportValidity();
+    return null;
+  }
+  return user;
+}
+
+/** What went wrong with a directory or quick-join call, in words. */
+function problem(error) {
+  if (error instanceof NoDevTokens) return 'this server has no dev tokens: paste a token from your backend in the form';
+  if (error instanceof LobbyhubHttpError) {
+    if (error.rateLimited) return 'too many requests: try again in a second';
+    if (error.code === 'no_lobby') return 'this token may only join some lobbies, and none of them has a free seat';
+    if (error.status === 401) return 'the token was refused';
+    return `${error.status} ${error.code}: ${error.message}`;
+  }
+  // fetch() fails with a TypeError when nothing answers.
+  if (error instanceof TypeError) return 'the server cannot be reached';
+  return error instanceof Error ? error.message : String(error);
+}
+
+// Play: quick join with the chosen mode (a seat in a public lobby of that mode with room, or a new lobby),
+// then connect to the lobby it placed us in before the reserved seat runs out.
+$('play').addEventListener('click', async () => {
+  const user = playerName();
+  if (!user) return;
+  const token = $('join-token').value.trim();
+  const mode = $('play-mode').value;
+  const client = new LobbyClient({ token: tokenFunction(user, token) });
+  $('play').disabled = true;
+  notice('');
+  try {
+    const placed = await client.quickJoin({ mode });
+    start(user, placed.lobby, token, client);
+    log(['quick join'], placed.created ? `: no ${mode} lobby had room, made ${placed.lobby}` : `: a seat in ${placed.lobby}`);
+  } catch (error) {
+    notice(`Play: ${problem(error)}`);
+  } finally {
+    $('play').disabled = false;
+  }
+});
+
+// The lobby browser: public lobbies, by mode and with or without room, loaded when asked for.
+$('browse-refresh').addEventListener('click', async () => {
+  const user = playerName();
+  if (!user) return;
+  const mode = $('browse-mode').value;
+  const finder = new LobbyClient({ token: tokenFunction(user, $('join-token').value.trim()) });
+  $('browse-refresh').disabled = true;
+  $('browse-status').textContent = 'Loading…';
+  try {
+    const page = await finder.listLobbies({ properties: mode ? { mode } : {}, hasSpace: $('browse-space').checked, limit: 20 });
+    renderLobbies(page.lobbies);
+    const n = page.lobbies.length;
+    $('browse-status').textContent = n === 0 ? 'No public lobby matches.'
+      : `${n} public ${n === 1 ? 'lobby' : 'lobbies'}${page.nextCursor ? ' (the first 20)' : ''}`;
+  } catch (error) {
+    $('lobbies').replaceChildren();
+    $('browse-status').textContent = `Could not list the lobbies: ${problem(error)}`;
+  } finally {
+    $('browse-refresh').disabled = false;
+  }
+});
+
+/** The directory's lobbies, each with a Join button; every value is shown as text. */
+function renderLobbies(lobbies) {
+  $('lobbies').replaceChildren(...lobbies.map((lobby) => {
+    const li = el('li');
+    li.dataset.lobby = lobby.code;
+    const mode = typeof lobby.properties.mode === 'string' ? lobby.properties.mode : 'no mode';
+    li.append(el('span', lobby.code, 'name'), el('span', mode, 'badge'));
+    if (lobby.locked) li.append(el('span', 'locked', 'badge'));
+    li.append(el('span', `${lobby.memberCount}/${lobby.max}`, 'count'));
+    const join = el('button', 'Join', 'small');
+    join.type = 'button';
+    join.dataset.join = lobby.code;
+    join.disabled = lobby.locked || lobby.memberCount >= lobby.max;
+    join.addEventListener('click', () => {
+      const user = playerName();
+      if (user) start(user, lobby.code, $('join-token').value.trim());
+    });
+    li.append(join);
+    return li;
+  }));
 }
 
 $('join-form').addEventListener('submit', (e) => {

@@ -207,6 +207,50 @@ class ClientLibraryTest {
     }
 
     @Test
+    void lobbyFiltersBecomeTheDirectorysQueryString() {
+        @SuppressWarnings("unchecked")
+        Map<String, Object> queries = (Map<String, Object>) run("const q = m.lobbiesQuery; let bad;"
+                + "try { q({properties: {mode: {nested: true}}}); bad = 'built'; } catch (e) { bad = e.name; }"
+                + "done({none: q(), empty: q({}), all: q({properties: {mode: 'duel & co', level: 3, ranked: false,"
+                + " skipped: undefined}, hasSpace: true, limit: 10, cursor: 'c_1'}), noSpace: q({hasSpace: false}),"
+                + " nullCursor: q({cursor: null}), bad});");
+        assertEquals("", queries.get("none"));
+        assertEquals("", queries.get("empty"));
+        assertEquals("limit=10&cursor=c_1&has_space=true&prop.mode=duel+%26+co&prop.level=3&prop.ranked=false",
+                queries.get("all"));
+        assertEquals("has_space=false", queries.get("noSpace"));
+        assertEquals("", queries.get("nullCursor"));
+        assertEquals("TypeError", queries.get("bad"), "an object is no filter value");
+    }
+
+    @Test
+    void httpErrorsAreTypedAndSayWhetherToTryAgain() {
+        @SuppressWarnings("unchecked")
+        Map<String, Object> errors = (Map<String, Object>) run("const d = (s, c) => { const e = new m.LobbyhubHttpError(s, c, 'm');"
+                + " return {error: e instanceof Error, name: e.name, status: e.status, code: e.code, rateLimited: e.rateLimited,"
+                + " retryable: e.retryable}; };"
+                + "done({limited: d(429, 'rate_limited'), down: d(503, 'backplane_unavailable'), bad: d(400, 'invalid_filter')});");
+        assertEquals(Map.of("error", true, "name", "LobbyhubHttpError", "status", 429L, "code", "rate_limited",
+                "rateLimited", true, "retryable", true), errors.get("limited"));
+        assertEquals(Map.of("error", true, "name", "LobbyhubHttpError", "status", 503L, "code", "backplane_unavailable",
+                "rateLimited", false, "retryable", true), errors.get("down"));
+        assertEquals(Map.of("error", true, "name", "LobbyhubHttpError", "status", 400L, "code", "invalid_filter",
+                "rateLimited", false, "retryable", false), errors.get("bad"));
+    }
+
+    @Test
+    void theHttpAddressFollowsTheWebSocketAddress() {
+        @SuppressWarnings("unchecked")
+        Map<String, Object> bases = (Map<String, Object>) run("const b = o => new m.LobbyClient({token: 't', ...o}).httpBase();"
+                + "done({page: b({}), ws: b({url: 'ws://lobbies.example:8080/'}), wss: b({url: 'wss://lobbies.example'}),"
+                + " given: b({url: 'wss://a.example', httpUrl: 'https://b.example/api/'}), origin: location.origin});");
+        assertEquals(bases.get("origin"), bases.get("page"));
+        assertEquals("http://lobbies.example:8080", bases.get("ws"));
+        assertEquals("https://lobbies.example", bases.get("wss"));
+        assertEquals("https://b.example/api", bases.get("given"));
+    }
+
+    @Test
     void clientQueuesWhileNotConnectedAndTellsOnOverflow() {
         @SuppressWarnings("unchecked")
         Map<String, Object> result = (Map<String, Object>) run("const c = new m.LobbyClient({lobby: 'x', token: 't',"

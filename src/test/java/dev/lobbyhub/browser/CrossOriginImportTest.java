@@ -8,6 +8,7 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Map;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -101,6 +102,43 @@ class CrossOriginImportTest {
             assertEquals(player, answer.getString("from"));
             assertEquals(42, answer.getJsonObject("data").getInteger("move"));
             assertEquals(List.of("got 41"), browser.script("return window.events;"));
+        }
+    }
+
+    /**
+     * Quick join and the lobby directory from the game's origin: the client finds lobbyhub's HTTP address from
+     * its WebSocket {@code url}, and CORS (preflight included, for the Authorization header) lets the game read
+     * answers and refusals alike.
+     */
+    @Test
+    void gameOnAnotherOriginQuickJoinsAndListsLobbies() {
+        String mode = Tokens.unique("mode");
+        String player = Tokens.unique("finder");
+        String gameOrigin = "http://127.0.0.1:" + game.getAddress().getPort();
+        try (Browser browser = Browser.open()) {
+            browser.get(gameOrigin + "/find"); // any page of the game's origin
+            @SuppressWarnings("unchecked")
+            Map<String, Object> result = (Map<String, Object>) browser.asyncScript(
+                    "const args = arguments; const done = args[args.length - 1]; (async () => {"
+                            + "const m = await import(args[0] + '/lobbyhub-client.js');"
+                            + "const c = new m.LobbyClient({url: args[1], token: args[2]});"
+                            + "const placed = await c.quickJoin({mode: args[3]});"
+                            + "const page = await c.listLobbies({properties: {mode: args[3]}});"
+                            + "let refusal = null; try { await c.listLobbies({limit: 1000}); } catch (e) {"
+                            + " refusal = {typed: e instanceof m.LobbyhubHttpError, status: e.status, code: e.code}; }"
+                            + "const welcomed = new Promise(resolve => c.on('welcome', resolve)); c.connect();"
+                            + "const w = await welcomed; c.close();"
+                            + "done({placed, codes: page.lobbies.map(l => l.code), refusal, welcomed: w.lobby,"
+                            + " origin: location.origin});"
+                            + "})().catch(e => done('failed: ' + e));",
+                    "http://localhost:" + lobbyhub.getPort(), "ws://localhost:" + lobbyhub.getPort(), Tokens.valid(player), mode);
+            assertEquals(gameOrigin, result.get("origin"), result::toString);
+            @SuppressWarnings("unchecked")
+            Map<String, Object> placed = (Map<String, Object>) result.get("placed");
+            assertEquals(true, placed.get("created"), result::toString);
+            assertEquals(List.of(placed.get("lobby")), result.get("codes"));
+            assertEquals(Map.of("typed", true, "status", 400L, "code", "invalid_limit"), result.get("refusal"));
+            assertEquals(placed.get("lobby"), result.get("welcomed"));
         }
     }
 }
