@@ -52,9 +52,14 @@ public final class RedisSeatStore implements SeatStore, LobbyStates, LobbyDirect
     private final long reservationMillis;
 
     public RedisSeatStore(Redis redis, String keyPrefix, Duration timeout) {
+        this(redis, keyPrefix, timeout, 15_000);
+    }
+
+    /** With reservations that last {@code reservationMillis}. */
+    RedisSeatStore(Redis redis, String keyPrefix, Duration timeout, long reservationMillis) {
         this.scripts = new RedisScripts(redis, keyPrefix, timeout);
         this.holdMillis = 0;
-        this.reservationMillis = 15_000;
+        this.reservationMillis = reservationMillis;
     }
 
     /** Claims and releases sent on one connection, so Redis runs them in the order they were given. */
