@@ -68,7 +68,13 @@ if op == 'kick' then
   local reserved = redis.call('HEXISTS', B .. 'lres:' .. lobby, user) == 1
   if not cid and not reserved then return { 'not_member' } end
   redis.call('SADD', B .. 'lkicked:' .. lobby, user)
-  if cid then remove_seat(pub, cid, 'kicked') else end_reservation(pub, user) end
+  if cid then
+    remove_seat(pub, cid, 'kicked')
+  else
+    end_reservation(pub, user)
+    -- Never in presence, but SPEC §12 has every member hear the kick.
+    if redis.call('HLEN', lk) > 0 then state_entry(pub, lobby, { ev = 'unreserved', user = user, reason = 'kicked' }, nil) end
+  end
   return { 'ok', state_reply(lobby) }
 end
 

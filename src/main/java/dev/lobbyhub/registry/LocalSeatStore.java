@@ -6,6 +6,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.NavigableSet;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -43,8 +44,8 @@ public final class LocalSeatStore implements SeatStore {
     private final Map<String, LinkedHashMap<String, String>> lobbies = new HashMap<>();
     /** Per lobby with a seat: its state (SPEC §12). */
     private final Map<String, LocalRoom> rooms = new HashMap<>();
-    /** The codes of public lobbies, in code order (the directory's pages). */
-    private final TreeSet<String> publicCodes = new TreeSet<>();
+    /** The directory's indexes of public lobbies (SPEC §13). */
+    private final LocalDirectoryIndex directory = new LocalDirectoryIndex();
     /** User id to the lobby a seat is reserved for it in. */
     private final Map<String, String> reservationOf = new HashMap<>();
     /** Lobbies a game backend made without an owner, kept without seats for a while. */
@@ -200,7 +201,7 @@ public final class LocalSeatStore implements SeatStore {
 
     private void dropRoom(String lobby) {
         LocalRoom room = rooms.remove(lobby);
-        publicCodes.remove(lobby);
+        directory.remove(lobby);
         keptEmpty.remove(lobby);
         if (room != null) {
             for (String user : room.reserved.keySet()) {
@@ -209,12 +210,13 @@ public final class LocalSeatStore implements SeatStore {
         }
     }
 
-    /** The directory lists the lobby while it is public. */
-    private void indexRoom(String lobby, LocalRoom room) {
-        if (room.isPublic()) {
-            publicCodes.add(lobby);
+    /** After a change of the lobby's seats, reservations or settings: the directory indexes it as it is now. */
+    private void reindex(String lobby) {
+        LocalRoom room = rooms.get(lobby);
+        if (room == null) {
+            directory.remove(lobby);
         } else {
-            publicCodes.remove(lobby);
+            directory.update(lobby, room, freeSeats(lobby, room));
         }
     }
 
@@ -224,6 +226,7 @@ public final class LocalSeatStore implements SeatStore {
         LocalRoom room = lobby == null ? null : rooms.get(lobby);
         if (room != null && room.reserved.remove(userId) != null) {
             seatEnded(lobby, userId, events);
+            reindex(lobby);
         }
     }
 
@@ -282,6 +285,7 @@ public final class LocalSeatStore implements SeatStore {
         if (members.isEmpty()) {
             lobbies.remove(holder.lobby());
         }
+        reindex(holder.lobby());
         return holder;
     }
 
@@ -298,7 +302,7 @@ public final class LocalSeatStore implements SeatStore {
             return new StateAnswer.Refused(Refusal.VERSION_CONFLICT);
         }
         room.apply(update);
-        indexRoom(lobby, room);
+        reindex(lobby);
         LobbyState state = room.snapshot();
         events.stateChanged(lobby, ServerMessages.lobbyUpdated(state, by), ++sequence);
         return new StateAnswer.Changed(state);
@@ -336,6 +340,10 @@ public final class LocalSeatStore implements SeatStore {
             releaseNow(connection, LeaveReason.KICKED, events);
         } else {
             endReservation(userId, events);
+            if (lobbies.containsKey(lobby)) {
+                // Never in presence, but SPEC §12 has every member hear the kick, in the lobby's order.
+                events.stateChanged(lobby, ServerMessages.memberLeft(userId, LeaveReason.KICKED.wire()), ++sequence);
+            }
         }
         LocalRoom after = rooms.get(lobby);
         return new StateAnswer.Changed(after == null ? null : after.snapshot());
@@ -374,7 +382,8 @@ public final class LocalSeatStore implements SeatStore {
     /** {@link LobbyDirectory#list}, decided on the calling thread. */
     public synchronized LobbyDirectory.Page listNow(LobbyDirectory.Query query, String afterCode, int limit) {
         List<LobbyDirectory.Listed> page = new ArrayList<>(Math.min(limit, 64));
-        Iterable<String> codes = afterCode == null ? publicCodes : publicCodes.tailSet(afterCode, false);
+        NavigableSet<String> index = directory.publicLobbies(query.match());
+        Iterable<String> codes = afterCode == null ? index : index.tailSet(afterCode, false);
         for (String code : codes) {
             LocalRoom room = rooms.get(code);
             if (!listed(code, room, query)) {
@@ -421,18 +430,28 @@ public final class LocalSeatStore implements SeatStore {
             return new LobbyDirectory.Placed(reservedIn, false, Math.max(1, until - nowMillis));
         }
         String best = null;
-        int bestFree = Integer.MAX_VALUE;
-        Iterable<String> codes = query.only() == null ? publicCodes : new TreeSet<>(query.only());
-        for (String code : codes) {
-            LocalRoom room = rooms.get(code);
-            if (room == null || !room.isPublic() || room.locked() || room.keepsOut(userId)
-                    || !PropertyMatch.matches(room.tokens(), query.match())) {
-                continue;
+        if (query.only() == null) {
+            // Fullest first: the first open lobby of the narrowest index that fits.
+            for (LocalDirectoryIndex.Open open : directory.openLobbies(query.match())) {
+                LocalRoom room = rooms.get(open.code());
+                if (!room.keepsOut(userId) && PropertyMatch.matches(room.tokens(), query.match())) {
+                    best = open.code();
+                    break;
+                }
             }
-            int free = freeSeats(code, room);
-            if (free > 0 && free < bestFree) {
-                best = code;
-                bestFree = free;
+        } else {
+            int bestFree = Integer.MAX_VALUE;
+            for (String code : new TreeSet<>(query.only())) {
+                LocalRoom room = rooms.get(code);
+                if (room == null || !room.isPublic() || room.locked() || room.keepsOut(userId)
+                        || !PropertyMatch.matches(room.tokens(), query.match())) {
+                    continue;
+                }
+                int free = freeSeats(code, room);
+                if (free > 0 && free < bestFree) {
+                    best = code;
+                    bestFree = free;
+                }
             }
         }
         if (best != null) {
@@ -549,7 +568,7 @@ public final class LocalSeatStore implements SeatStore {
         LocalRoom room = new LocalRoom(lobby.owner(), lobby.visibility(), lobby.maxMembers(), lobby.properties(),
                 lobby.tokens());
         rooms.put(lobby.code(), room);
-        indexRoom(lobby.code(), room);
+        reindex(lobby.code());
         return room;
     }
 
@@ -557,11 +576,13 @@ public final class LocalSeatStore implements SeatStore {
         room.reserved.put(userId, untilMillis);
         reservationOf.put(userId, lobby);
         keptEmpty.remove(lobby);
+        reindex(lobby);
     }
 
     private void take(Seat seat) {
         byConnection.put(seat.connectionId(), new Holder(seat.lobby(), seat.userId(), seat.nodeId(), null));
         connectionOfUser.put(seat.userId(), seat.connectionId());
         lobbies.computeIfAbsent(seat.lobby(), code -> new LinkedHashMap<>()).put(seat.userId(), seat.connectionId());
+        reindex(seat.lobby());
     }
 }

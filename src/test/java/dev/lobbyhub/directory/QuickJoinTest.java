@@ -206,9 +206,10 @@ class QuickJoinTest {
             String banned = Tokens.unique("banned");
             assertEquals(code, placed(banned, mode).getString("lobby"));
             owner.send(new JsonObject().put("type", "kick").put("user_id", banned));
-            // A reservation was never in presence: its end is not told. The fence is the owner's next update.
-            owner.send(new JsonObject().put("type", "member_update").put("properties", new JsonObject().put("fence", 1)));
-            assertEquals(maker, owner.expect("member_updated").getString("user_id"));
+            // Never in presence, but everyone hears the kick (SPEC §12).
+            JsonObject left = owner.expect("member_left");
+            assertEquals(banned, left.getString("user_id"));
+            assertEquals("kicked", left.getString("reason"));
             assertEquals(0, lobby(code).getInteger("reserved"), "the owner's kick ends it");
             assertNotEquals(code, placed(banned, mode).getString("lobby"), "a kicked user is placed elsewhere");
         }

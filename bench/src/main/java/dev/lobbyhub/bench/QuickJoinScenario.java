@@ -29,14 +29,15 @@ import io.vertx.core.json.JsonObject;
  * game modes, a slot of its own so that each call makes a lobby); their reservations last as long as the
  * server's {@code users.reservation-ttl} (set it long). Then, open loop at each rate of {@code rates}:
  * quick joins of new players with {@code {mode}} only, each placed in the fullest lobby of its mode;
- * then directory listings {@code GET /lobbies?prop.mode=<m>&has_space=true} at {@code list-rate}.
+ * then, after a 5 s warm-up, directory listings {@code GET /lobbies?prop.mode=<m>&has_space=true&limit=50} at each
+ * rate of {@code list-rates}.
  * Latency is from when a call was due to its answer; every call is a new user (no rate limit is met).
  * With {@code --ports} of several nodes the calls alternate between them.
  *
  * <pre>
  * java -cp lobbyhub-bench.jar dev.lobbyhub.bench.QuickJoinScenario --port 18080 --pid SERVER_PID \
  *     [--ports 18101,18102 --pids PID_A,PID_B,REDIS_PID] [--label lobbyhub] [--lobbies 10000] [--modes 100]
- *     [--rates 250,500,1000,2000] [--list-rate 200] [--step-seconds 10]
+ *     [--rates 250,500,1000,2000] [--list-rates 200,500,1000] [--step-seconds 10]
  * </pre>
  * Prints one {@code RESULT} line per step ({@code quickjoin}, and {@code list} for the listings).
  */
@@ -54,7 +55,6 @@ public final class QuickJoinScenario {
         int lobbies = args.integer("lobbies", 10_000);
         int modes = args.integer("modes", 100);
         int[] rates = ints(args.string("rates", "250,500,1000,2000"));
-        int listRate = args.integer("list-rate", 200);
         Duration step = Duration.ofSeconds(args.integer("step-seconds", 10));
         int[] ports = ints(args.string("ports", String.valueOf(args.target().port())));
         long[] pids = Arrays.stream(args.string("pids", String.valueOf(args.pid())).split(","))
@@ -80,10 +80,15 @@ public final class QuickJoinScenario {
             print("%s: %s", label, result.describe());
             Results.emit("quickjoin", label, result.toJson(ports.length, lobbies));
         }
-        int count = (int) (listRate * step.toSeconds());
-        Step listed = calls.run("list", listRate, count, i -> calls.list(i, "m" + (i % modes)), pids);
-        print("%s: %s", label, listed.describe());
-        Results.emit("list", label, listed.toJson(ports.length, lobbies));
+        int[] listRates = ints(args.string("list-rates", "200,500,1000"));
+        Step warm = calls.run("list warm-up", listRates[0], listRates[0] * 5, i -> calls.list(i, "m" + (i % modes)), pids);
+        print("%s: %s", label, warm.describe());
+        for (int listRate : listRates) {
+            int count = (int) (listRate * step.toSeconds());
+            Step listed = calls.run("list", listRate, count, i -> calls.list(i, "m" + (i % modes)), pids);
+            print("%s: %s", label, listed.describe());
+            Results.emit("list", label, listed.toJson(ports.length, lobbies));
+        }
         return true;
     }
 

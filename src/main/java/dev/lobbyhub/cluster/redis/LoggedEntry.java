@@ -73,6 +73,8 @@ record LoggedEntry(JsonNode fields, String frame) {
             case "owner" -> ServerMessages.ownerChanged(text("user"), text("previous"));
             case "lobby" -> ServerMessages.lobbyUpdated(settings(null, Map.of()), text("by"));
             case "mprops" -> ServerMessages.memberUpdated(text("user"), frame);
+            // A reservation the owner kicked (SPEC §12): the lobby hears the user is out.
+            case "unreserved" -> ServerMessages.memberLeft(text("user"), reason().wire());
             default -> null;
         };
     }

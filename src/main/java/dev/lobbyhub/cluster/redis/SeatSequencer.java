@@ -507,6 +507,8 @@ final class SeatSequencer {
                     noteState(entry);
                     messages.deliver(lobby, entry);
                 }
+                // A kicked reservation: never a member here, but everyone hears it is out (SPEC §12).
+                case "unreserved" -> messages.deliver(lobby, entry);
                 default -> LOG.debugf("lobby %s: unknown log entry %s", lobby, entry.fields());
             }
         }
