@@ -170,7 +170,7 @@ public final class LobbyStateScenario {
             int k = ++step;
             heard.put(k, new LongAdder());
             latency.put(k, new ConcurrentHistogram(MAX_MICROS, 3));
-            long cpu0 = cpu(pids);
+            long cpu0 = ProcStat.cpuMicros(pids);
             long t0 = System.nanoTime();
             AtomicLong sent = new AtomicLong();
             long total = (long) (rate * length.toNanos() / 1e9);
@@ -190,21 +190,9 @@ public final class LobbyStateScenario {
             long expected = sent.get() * lobbySize;
             boolean drained = Wait.until(() -> heard.get(k).sum() >= expected, drain, Duration.ofMillis(20));
             double elapsed = (System.nanoTime() - t0) / 1e9;
-            long cpu = cpu0 < 0 ? -1 : cpu(pids) - cpu0;
+            long cpu = cpu0 < 0 ? -1 : ProcStat.cpuMicros(pids) - cpu0;
             return new Step(rate, length.toMillis() / 1000.0, sent.get(), expected, heard.get(k).sum(), drained,
                     latency.get(k).copy(), cpu, elapsed, lobbySize);
-        }
-
-        /** CPU of every server process, summed; -1 when a pid is unknown. */
-        private static long cpu(long[] pids) {
-            long sum = 0;
-            for (long pid : pids) {
-                if (pid <= 0) {
-                    return -1;
-                }
-                sum += ProcStat.cpuMicros(pid);
-            }
-            return sum;
         }
     }
 

@@ -25,6 +25,19 @@ final class ProcStat {
         }
     }
 
+    /** The CPU of every process, summed; -1 when a pid is unknown (0 or below) or cannot be read. */
+    static long cpuMicros(long[] pids) {
+        long sum = 0;
+        for (long pid : pids) {
+            long cpu = pid <= 0 ? -1 : cpuMicros(pid);
+            if (cpu < 0) {
+                return -1;
+            }
+            sum += cpu;
+        }
+        return sum;
+    }
+
     private static long clockTicks() {
         try {
             Process p = new ProcessBuilder("getconf", "CLK_TCK").redirectErrorStream(true).start();

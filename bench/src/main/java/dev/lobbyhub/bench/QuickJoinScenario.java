@@ -160,7 +160,7 @@ public final class QuickJoinScenario {
             LongAdder failed = new LongAdder();
             Map<Integer, Long> statuses = new ConcurrentHashMap<>();
             CompletableFuture<?>[] answers = new CompletableFuture<?>[count];
-            long cpu0 = cpu(pids);
+            long cpu0 = ProcStat.cpuMicros(pids);
             long start = System.nanoTime();
             long interval = 1_000_000_000L / rate;
             ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor();
@@ -195,19 +195,8 @@ public final class QuickJoinScenario {
                 ticker.shutdownNow();
             }
             double elapsed = (System.nanoTime() - start) / 1e9;
-            long cpu = cpu0 < 0 ? -1 : cpu(pids) - cpu0;
+            long cpu = cpu0 < 0 ? -1 : ProcStat.cpuMicros(pids) - cpu0;
             return new Step(what, rate, ok.sum(), failed.sum(), Map.copyOf(statuses), latency.copy(), cpu, elapsed);
-        }
-
-        private static long cpu(long[] pids) {
-            long sum = 0;
-            for (long pid : pids) {
-                if (pid <= 0) {
-                    return -1;
-                }
-                sum += ProcStat.cpuMicros(pid);
-            }
-            return sum;
         }
     }
 
