@@ -2,6 +2,7 @@ package dev.lobbyhub.admin;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 
@@ -346,7 +347,7 @@ public class AdminResource {
         if (ids == null || !ids.isArray() || ids.isEmpty() || ids.size() > maxPerLobby) {
             return answer(invalidBody("{\"user_ids\": 1 to " + maxPerLobby + " user ids}"));
         }
-        java.util.LinkedHashSet<String> users = new java.util.LinkedHashSet<>();
+        LinkedHashSet<String> users = new LinkedHashSet<>();
         for (JsonNode id : ids) {
             if (!id.isTextual() || id.textValue().isEmpty() || id.textValue().length() > 128) {
                 return answer(invalidBody("each user id is a string of 1 to 128 characters"));

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -286,7 +287,7 @@ final class SeatSequencer {
             state = read;
             // Not known what the members here were told: tell it all (telling a member what it knows is harmless).
             boolean unknown = told == null;
-            if (unknown || !read.owner().equals(told.owner())) {
+            if (unknown || !Objects.equals(read.owner(), told.owner())) {
                 seating.tellMissedState(lobby, ServerMessages.ownerChanged(read.owner(), unknown ? null : told.owner()));
             }
             if (unknown || read.version() != told.version() || read.locked() != told.locked()
