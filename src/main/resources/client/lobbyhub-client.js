@@ -430,7 +430,7 @@ export class LobbyClient {
    * new start: nothing of the lobby log is resumed.
    */
   connect() {
-    if (!this.options.lobby) throw new Error('LobbyClient needs a lobby: options.lobby, or quickJoin() first');
+    this.currentLobby(); // throws when there is no lobby to connect to yet
     if (this.state === 'idle' || this.state === 'closed') this.forgetPosition();
     this.stopped = false;
     this.clearRetry();
@@ -588,8 +588,9 @@ export class LobbyClient {
     // connect() while connected: the server replaces the older connection when this one arrives.
     if (this.conn) this.abandon(this.conn);
     const position = this.position;
-    const resume = position && position.lobby === this.options.lobby ? { epoch: position.epoch, offset: position.offset } : null;
-    let url = `${this.baseUrl()}/ws/${encodeURIComponent(this.options.lobby)}?token=${encodeURIComponent(token)}`;
+    const lobby = this.currentLobby();
+    const resume = position && position.lobby === lobby ? { epoch: position.epoch, offset: position.offset } : null;
+    let url = `${this.baseUrl()}/ws/${encodeURIComponent(lobby)}?token=${encodeURIComponent(token)}`;
     if (resume) url += `&since=${encodeURIComponent(String(resume.offset))}&epoch=${encodeURIComponent(resume.epoch)}`;
     const Impl = this.options.WebSocketImpl || WebSocket;
     const socket = new Impl(url);
@@ -606,6 +607,12 @@ export class LobbyClient {
       if (this.socket === socket) this.onClose(event.code, event.reason);
     };
     this.scheduleCheck(conn);
+  }
+
+  /** @returns {string} the lobby this client connects to (connect() makes sure there is one) */
+  currentLobby() {
+    if (!this.options.lobby) throw new Error('LobbyClient needs a lobby: options.lobby, or quickJoin() first');
+    return this.options.lobby;
   }
 
   /** @returns {Promise<string>} the token option's token, asked for again each time when it is a function */
@@ -702,7 +709,7 @@ export class LobbyClient {
         return;
       case 'log_reset':
         this.position = typeof message.epoch === 'string' && Number.isInteger(message.offset)
-          ? { lobby: this.options.lobby, epoch: message.epoch, offset: message.offset } : null;
+          ? { lobby: this.currentLobby(), epoch: message.epoch, offset: message.offset } : null;
         this.replayUntil = null;
         // The server lost the lobby's log, and its state with it: members' properties are gone, and
         // owner_changed and lobby_updated (version 0) follow with the state it starts afresh from.
@@ -817,10 +824,10 @@ export class LobbyClient {
     const recovered = hasLog && resume !== null && message.recovered === true;
     if (recovered && resume !== null) {
       // Resume from where this client was; the missed entries, up to the welcome's offset, follow.
-      this.position = { lobby: this.options.lobby, epoch: message.epoch, offset: resume.offset };
+      this.position = { lobby: this.currentLobby(), epoch: message.epoch, offset: resume.offset };
       this.replayUntil = message.offset;
     } else {
-      this.position = hasLog ? { lobby: this.options.lobby, epoch: message.epoch, offset: message.offset } : null;
+      this.position = hasLog ? { lobby: this.currentLobby(), epoch: message.epoch, offset: message.offset } : null;
       this.replayUntil = null;
     }
     // This connection took the seat: connections given up earlier are of no use any more.
