@@ -1,8 +1,9 @@
 // Offline check of everything a user applies to Kubernetes: the generated manifests
 // (target/kubernetes/kubernetes.yml), the Helm chart (target/helm/kubernetes/lobbyhub) rendered with its
-// default values and with cluster-mode values, and the examples in docs/kubernetes/.
+// default values, with cluster-mode values and with its PrometheusRule on, and the examples in docs/kubernetes/.
 //
-// Two checks per object, both against the Kubernetes API types of the npm package kubernetes-models:
+// Two checks per object, both against the Kubernetes API types of the npm package kubernetes-models (custom
+// resources: the package of their API group, CRD_PACKAGES, e.g. @kubernetes-models/prometheus-operator):
 //  1. its JSON schema (types, required fields, formats) through Model.validate();
 //  2. unknown fields: the schemas accept any extra field, so every object is also written into a
 //     TypeScript file as a literal of its API type; the compiler's excess-property check fails on a
@@ -14,6 +15,7 @@ import { readFileSync, readdirSync, writeFileSync, existsSync } from "node:fs";
 import { join, relative } from "node:path";
 import { execFileSync } from "node:child_process";
 import { createRequire } from "node:module";
+import { pathToFileURL } from "node:url";
 
 const [root, tools] = process.argv.slice(2);
 if (!root || !tools) {
@@ -49,7 +51,37 @@ function lookup(values, path) {
   return value;
 }
 
+// Blocks, innermost first: {{- range $k, $v := .Values.x }}…{{- end }} (a missing map ranges over nothing) and
+// {{- if .Values.x }}…{{- end }}; raw strings {{`…`}} are kept out of the way and put back last.
 function render(template, values, source) {
+  const raws = [];
+  let text = template.replace(/\{\{`([\s\S]*?)`\}\}/g, (match, raw) => `\u0000${raws.push(raw) - 1}\u0000`);
+  const block = /\{\{-?\s*(if|range)\s+([^}]*?)\s*-?\}\}((?:(?!\{\{-?\s*(?:if|range|end)\b)[\s\S])*)\{\{-?\s*end\s*-?\}\}/;
+  for (let m; (m = text.match(block));) {
+    const [whole, kind, head, body] = m;
+    let out;
+    let h;
+    if (kind === "if" && (h = head.match(/^\.Values\.([\w.]+)$/))) {
+      out = lookup(values, h[1]) ? body : "";
+    } else if (kind === "range" && (h = head.match(/^\$(\w+), \$(\w+) := \.Values\.([\w.]+)$/))) {
+      let map;
+      try {
+        map = lookup(values, h[3]) ?? {};
+      } catch {
+        map = {};
+      }
+      out = Object.entries(map).map(([key, value]) => body
+        .replace(new RegExp(`\\{\\{\\s*\\$${h[1]}\\s*\\}\\}`, "g"), key)
+        .replace(new RegExp(`\\{\\{\\s*\\$${h[2]} \\| quote\\s*\\}\\}`, "g"), JSON.stringify(String(value)))).join("");
+    } else {
+      throw new Error(`${source}: template construct not understood by this check: {{ ${kind} ${head} }}`);
+    }
+    text = text.slice(0, m.index) + out + text.slice(m.index + whole.length);
+  }
+  return renderValues(text, values, source).replace(/\u0000(\d+)\u0000/g, (match, i) => raws[Number(i)]);
+}
+
+function renderValues(template, values, source) {
   return template.replace(/(\s*)\{\{(-?)\s*(.*?)\s*(-?)\}\}/g, (match, space, trimLeft, body) => {
     const lead = trimLeft ? "" : space;
     let m;
@@ -121,6 +153,24 @@ renderChart(chart, "cluster values", {
     resources: { requests: { cpu: "500m", memory: "768Mi" }, limits: { memory: "768Mi" } },
   },
 });
+renderChart(chart, "prometheusRule values", {
+  prometheusRule: { enabled: true, labels: { release: "kube-prometheus-stack" } },
+});
+// The chart's PrometheusRule: only when asked for, and the very rules of docs/prometheus/lobbyhub-rules.yaml.
+const rules = YAML.parse(readFileSync(join(root, "docs/prometheus/lobbyhub-rules.yaml"), "utf8"));
+for (const name of ["default values", "cluster values", "prometheusRule values"]) {
+  const found = objects.filter((o) => o.source.endsWith(`(${name})`) && o.doc.kind === "PrometheusRule");
+  const wanted = name === "prometheusRule values" ? 1 : 0;
+  if (found.length !== wanted) problems.push(`chart (${name}): ${found.length} PrometheusRule objects, expected ${wanted}`);
+  for (const { source, doc } of found) {
+    if (JSON.stringify(doc.spec) !== JSON.stringify(rules)) {
+      problems.push(`${source}: PrometheusRule spec differs from docs/prometheus/lobbyhub-rules.yaml`);
+    }
+    if (doc.metadata?.labels?.release !== "kube-prometheus-stack") {
+      problems.push(`${source}: PrometheusRule without the labels of prometheusRule.labels`);
+    }
+  }
+}
 const examples = join(root, "docs/kubernetes");
 if (existsSync(examples)) {
   for (const file of readdirSync(examples).filter((f) => f.endsWith(".yaml")).sort()) {
@@ -129,8 +179,12 @@ if (existsSync(examples)) {
 }
 
 // --- 1. Schemas
+// Custom resources the chart may hold, by API group: the npm package with their types.
+const CRD_PACKAGES = { "monitoring.coreos.com": "@kubernetes-models/prometheus-operator" };
+
 function modulePath(apiVersion, kind) {
   const [group, version] = apiVersion.includes("/") ? apiVersion.split("/") : [null, apiVersion];
+  if (group && CRD_PACKAGES[group]) return `${CRD_PACKAGES[group]}/${group}/${version}/${kind}`;
   return `kubernetes-models/${group ? group + "/" : ""}${version}/${kind}`;
 }
 
@@ -144,7 +198,11 @@ for (const { source, doc } of objects) {
   const module = modulePath(doc.apiVersion, doc.kind);
   let Model;
   try {
-    Model = require(module)[doc.kind];
+    // kubernetes-models is CommonJS; the CRD packages are ES modules only, imported from the tools directory.
+    Model = CRD_PACKAGES[doc.apiVersion.split("/")[0]]
+      ? (await import(pathToFileURL(join(tools, "node_modules", `${module}.js`)).href))[doc.kind]
+      : require(module)[doc.kind];
+    if (!Model) throw new Error(`no ${doc.kind}`);
   } catch {
     problems.push(`${label}: ${doc.apiVersion} ${doc.kind} is not a Kubernetes API type`);
     continue;

@@ -77,7 +77,8 @@ public class LobbyhubMetrics {
                 .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1))
                 .maximumExpectedValue(Duration.ofSeconds(10)).register(registry);
         sweepDuration = Timer.builder(MeterNames.SWEEP_DURATION).description("Duration of one health sweep")
-                .register(registry);
+                .publishPercentileHistogram().minimumExpectedValue(Duration.ofNanos(100_000))
+                .maximumExpectedValue(Duration.ofSeconds(10)).register(registry);
     }
 
     private static Counter recovery(MeterRegistry registry, String result) {
@@ -95,6 +96,12 @@ public class LobbyhubMetrics {
         Gauge.builder(MeterNames.CONNECTIONS_ACTIVE, connections).description("Open admitted connections")
                 .register(registry);
         Gauge.builder(MeterNames.LOBBIES_ACTIVE, lobbies).description("Lobbies with members").register(registry);
+    }
+
+    /** Registers the gauge of the node's {@code max-connections}, the denominator of its capacity. */
+    public void maxConnections(int max) {
+        Gauge.builder(MeterNames.CONNECTIONS_MAX, () -> max).description("max-connections of this node")
+                .register(registry);
     }
 
     /** Registers the readiness gauge (1 or 0); read at scrape time. */

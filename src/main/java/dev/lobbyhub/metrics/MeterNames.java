@@ -9,6 +9,8 @@ public final class MeterNames {
 
     /** Gauge: admitted connections open on this node. */
     public static final String CONNECTIONS_ACTIVE = "lobbyhub.connections.active";
+    /** Gauge: this node's {@code max-connections}, so capacity is {@code connections.active / connections.max}. */
+    public static final String CONNECTIONS_MAX = "lobbyhub.connections.max";
     /** Gauge: lobbies with at least one member on this node. */
     public static final String LOBBIES_ACTIVE = "lobbyhub.lobbies.active";
     /** Counter: connections admitted. */

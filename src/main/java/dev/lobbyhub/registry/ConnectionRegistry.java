@@ -103,6 +103,7 @@ public class ConnectionRegistry {
         this.lobbyStates = new CheckedLobbyStates(local, stateLimits);
         this.directory = local;
         metrics.gauges(index::connectionCount, index::lobbyCount);
+        metrics.maxConnections(settings.maxConnections());
     }
 
     /** The lobbies' state (SPEC §12), kept where their seats are decided: on this node, or in the shared store. */

@@ -116,6 +116,8 @@ public class MetricsEndpointTest {
                 { "lobbyhub_ping_rtt_seconds_bucket", "le" },
                 { "lobbyhub_sweep_duration_seconds_count", null },
                 { "lobbyhub_sweep_duration_seconds_sum", null },
+                { "lobbyhub_sweep_duration_seconds_bucket", "le" },
+                { "lobbyhub_connections_max", null },
                 { "lobbyhub_ready", null } }) {
             assertTrue(has(after, meter[0], meter[1]), () -> "missing " + meter[0] + (meter[1] == null ? "" : "{" + meter[1] + "}"));
         }
