@@ -350,8 +350,20 @@ class ConsolePageTest {
             awaitText(page, "user-status", "User " + ada);
             click(page, "ping");
             awaitText(page, "user-result", "is alive");
-            page.await(d -> ((Number) page.script("return window.consoleView.history.connections.length;")).intValue() >= 4);
-            save(page, screenshots, "console-laptop.png");
+            // Players arrive: the connections chart follows the polled figures.
+            List<TestSocket> more = new java.util.ArrayList<>();
+            try {
+                for (int i = 1; i <= 3; i++) {
+                    more.add(TestSocket.joinWelcomed(base, lobby + "-b", Tokens.valid(Tokens.unique("player"))));
+                    int expected = 2 + i;
+                    page.await(d -> ((Number) page.script("const c = window.consoleView.history.connections;"
+                            + " return c[c.length - 1];")).intValue() == expected);
+                }
+                page.await(d -> text(page, "charts").startsWith("Connections5"));
+                save(page, screenshots, "console-laptop.png");
+            } finally {
+                more.forEach(TestSocket::close);
+            }
 
             page.driver().manage().window().setSize(new Dimension(390, 844));
             page.await(d -> ((Number) page.script("return window.innerWidth;")).intValue() <= 390);
