@@ -12,6 +12,7 @@ const view = {
   key: sessionStorage.getItem(KEY),
   timer: null,
   generation: 0,
+  clustered: null,
   cursors: [null], // the cursor of every page up to the one shown; the last is the current page's
   nextCursor: null,
   lobby: null,
@@ -177,8 +178,30 @@ async function readiness() {
   }
 }
 
+/** This node's readiness, and in cluster mode its view of the backplane (Redis), from /q/health/ready. */
+function showHealth(ready) {
+  const health = $('health');
+  if (!ready) {
+    health.textContent = 'readiness: no answer';
+    health.dataset.backplane = 'unknown';
+    return;
+  }
+  const parts = ['this node ' + (ready.status === 'UP' ? 'ready' : 'not ready') + (ready.data.draining ? ' (draining)' : '')];
+  const up = ready.data.backplane_up;
+  if (typeof up === 'boolean' && (view.clustered || up === false)) {
+    parts.push('backplane ' + (up ? 'up' : 'down'));
+    health.dataset.backplane = up ? 'up' : 'down';
+  } else {
+    health.dataset.backplane = 'none';
+  }
+  health.textContent = parts.join(' · ');
+  health.classList.toggle('error', ready.status !== 'UP');
+}
+
 async function refreshCluster() {
-  const [answer, ready] = await Promise.all([api('GET', '/api/v1/stats'), readiness()]);
+  const [answer, ready] = await Promise.all([api('GET', '/api/v1/stats').catch(e => e), readiness()]);
+  showHealth(ready);
+  if (answer instanceof Error) throw answer;
   if (answer.status !== 200) {
     $('cluster-error').textContent = problem(answer);
     $('cluster-error').classList.remove('hidden');
@@ -187,6 +210,7 @@ async function refreshCluster() {
   $('cluster-error').classList.add('hidden');
   const stats = answer.body;
   const clustered = Array.isArray(stats.nodes);
+  view.clustered = clustered;
   $('node').textContent = 'answered by ' + stats.node_id;
   const parts = [
     stats.total_connections + ' of ' + stats.max_connections + ' connections (' + stats.capacity_percent + ' %)',
@@ -194,12 +218,6 @@ async function refreshCluster() {
     'at most ' + stats.max_per_lobby + ' per lobby',
     clustered ? stats.nodes.length + ' nodes' : 'single node',
   ];
-  if (ready) {
-    parts.push('this node ' + (ready.status === 'UP' ? 'ready' : 'not ready') + (ready.data.draining ? ' (draining)' : ''));
-    if (clustered && typeof ready.data.backplane_up === 'boolean') {
-      parts.push('backplane ' + (ready.data.backplane_up ? 'up' : 'down'));
-    }
-  }
   $('cluster-summary').textContent = parts.join(' · ');
   $('cluster-updated').textContent = 'updated ' + new Date().toLocaleTimeString();
 

@@ -198,6 +198,8 @@ class ConsolePageTest {
             page.await(d -> rowText(page, "#nodes", "node", nodeId) != null);
             assertTrue(rowText(page, "#nodes", "node", nodeId).contains("connections"));
             awaitText(page, "cluster-summary", "single node");
+            awaitText(page, "health", "this node ready");
+            assertEquals("none", page.script("return document.getElementById('health').dataset.backplane;"));
             assertEquals(1L, page.script("return document.querySelectorAll('#nodes > li').length;"));
             assertEquals(3L, page.script("return document.querySelectorAll('#charts figure svg polyline').length;"));
             page.await(d -> (Boolean) page.script("const n = window.consoleView.history.connections.length;"
