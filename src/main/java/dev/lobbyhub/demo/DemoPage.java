@@ -13,6 +13,7 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
 import dev.lobbyhub.config.LobbyhubConfig;
+import dev.lobbyhub.http.StrictPages;
 
 /**
  * The demo lobby page at {@code /}, with its script and style under {@code /demo/}, when
@@ -22,11 +23,6 @@ import dev.lobbyhub.config.LobbyhubConfig;
  */
 @Path("/")
 public class DemoPage {
-
-    /** Scripts and styles from this server only, no inline script or handler, no string-to-HTML sinks. */
-    static final String CONTENT_SECURITY_POLICY = "default-src 'none'; script-src 'self'; style-src 'self'; "
-            + "img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'self'; "
-            + "frame-ancestors 'none'; require-trusted-types-for 'script'; trusted-types 'none'";
 
     private static final Map<String, String> ASSETS = Map.of(
             "app.js", "text/javascript; charset=utf-8",
@@ -45,7 +41,7 @@ public class DemoPage {
             return off();
         }
         return Response.ok(load("index.html"), "text/html; charset=utf-8")
-                .header("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+                .header("Content-Security-Policy", StrictPages.CONTENT_SECURITY_POLICY)
                 .header("X-Content-Type-Options", "nosniff")
                 .header("Referrer-Policy", "no-referrer") // the address may hold a token
                 .build();
