@@ -311,10 +311,7 @@ local function state_seat_ended(pub, lobby, user)
     return
   end
   redis.call('HDEL', B .. 'lmprops:' .. lobby, user)
-  if redis.call('HGET', B .. 'lstate:' .. lobby, 'owner') ~= user then
-    index_lobby(lobby)
-    return
-  end
+  if redis.call('HGET', B .. 'lstate:' .. lobby, 'owner') ~= user then return end
   local best, best_at
   local flat = redis.call('HGETALL', B .. 'lobby:' .. lobby)
   for i = 1, #flat, 2 do
@@ -328,7 +325,6 @@ local function state_seat_ended(pub, lobby, user)
   else
     redis.call('HSET', B .. 'lstate:' .. lobby, 'owner', '')
   end
-  index_lobby(lobby)
 end
 
 -- Ends the user's reservation, if any, silently; its lobby goes when that was its last seat.
@@ -340,6 +336,8 @@ local function end_reservation(pub, user)
   redis.call('ZREM', B .. 'resv', user)
   redis.call('HDEL', B .. 'lres:' .. lobby, user)
   state_seat_ended(pub, lobby, user)
+  -- A member's seat change reindexes in seat_changed; a reservation's end has none.
+  index_lobby(lobby)
   return true
 end
 

@@ -1,10 +1,6 @@
 package dev.lobbyhub.console;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
@@ -12,8 +8,9 @@ import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.core.Response;
 
 import dev.lobbyhub.config.LobbyhubConfig;
-import dev.lobbyhub.http.StrictPages;
 import dev.lobbyhub.http.ApiError;
+import dev.lobbyhub.http.StaticFiles;
+import dev.lobbyhub.http.StrictPages;
 
 /**
  * The operator console at {@code /console/}, with its script and style beside it, served only when
@@ -29,7 +26,7 @@ public class ConsolePage {
             "console.css", "text/css; charset=utf-8");
 
     private final boolean enabled;
-    private final Map<String, byte[]> loaded = new ConcurrentHashMap<>();
+    private final StaticFiles files = new StaticFiles("/console/");
 
     ConsolePage(LobbyhubConfig config) {
         this.enabled = config.api().key().filter(key -> !key.isBlank()).isPresent();
@@ -40,7 +37,7 @@ public class ConsolePage {
         if (!enabled) {
             return off();
         }
-        return Response.ok(load("index.html"), "text/html; charset=utf-8")
+        return Response.ok(files.load("index.html"), "text/html; charset=utf-8")
                 .header("Content-Security-Policy", StrictPages.CONTENT_SECURITY_POLICY)
                 .header("X-Content-Type-Options", "nosniff")
                 .header("Referrer-Policy", "no-referrer")
@@ -58,7 +55,7 @@ public class ConsolePage {
         if (type == null) {
             return ApiError.response(Response.Status.NOT_FOUND, "not_found", "the console has no such file");
         }
-        return Response.ok(load(file), type)
+        return Response.ok(files.load(file), type)
                 .header("X-Content-Type-Options", "nosniff")
                 .header("Cache-Control", "no-cache")
                 .build();
@@ -67,15 +64,5 @@ public class ConsolePage {
     private static Response off() {
         return ApiError.response(Response.Status.NOT_FOUND, "not_found",
                 "the console is off: it is served only when lobbyhub.api.key is set");
-    }
-
-    private byte[] load(String file) {
-        return loaded.computeIfAbsent(file, name -> {
-            try (InputStream in = ConsolePage.class.getResourceAsStream("/console/" + name)) {
-                return in.readAllBytes();
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        });
     }
 }

@@ -1,10 +1,6 @@
 package dev.lobbyhub.demo;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
@@ -13,6 +9,7 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
 import dev.lobbyhub.config.LobbyhubConfig;
+import dev.lobbyhub.http.StaticFiles;
 import dev.lobbyhub.http.StrictPages;
 
 /**
@@ -29,7 +26,7 @@ public class DemoPage {
             "app.css", "text/css; charset=utf-8");
 
     private final boolean enabled;
-    private final Map<String, byte[]> loaded = new ConcurrentHashMap<>();
+    private final StaticFiles files = new StaticFiles("/demo/");
 
     DemoPage(LobbyhubConfig config) {
         this.enabled = config.demo().enabled();
@@ -40,7 +37,7 @@ public class DemoPage {
         if (!enabled) {
             return off();
         }
-        return Response.ok(load("index.html"), "text/html; charset=utf-8")
+        return Response.ok(files.load("index.html"), "text/html; charset=utf-8")
                 .header("Content-Security-Policy", StrictPages.CONTENT_SECURITY_POLICY)
                 .header("X-Content-Type-Options", "nosniff")
                 .header("Referrer-Policy", "no-referrer") // the address may hold a token
@@ -54,21 +51,11 @@ public class DemoPage {
         if (!enabled || type == null) {
             return off();
         }
-        return Response.ok(load(file), type).header("X-Content-Type-Options", "nosniff").build();
+        return Response.ok(files.load(file), type).header("X-Content-Type-Options", "nosniff").build();
     }
 
     private static Response off() {
         return Response.status(Response.Status.NOT_FOUND).type(MediaType.TEXT_PLAIN)
                 .entity("lobbyhub: the demo page is off (lobbyhub.demo.enabled=false)").build();
-    }
-
-    private byte[] load(String file) {
-        return loaded.computeIfAbsent(file, name -> {
-            try (InputStream in = DemoPage.class.getResourceAsStream("/demo/" + name)) {
-                return in.readAllBytes();
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        });
     }
 }
